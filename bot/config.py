@@ -1,0 +1,96 @@
+"""The whole configuration, read once from the environment (or `.env`) and passed down.
+
+The setting names are part of the user interface (README, `.env.example`, docker-compose), so they stay as
+they are; tests shorten the intervals through these same names instead of patching code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+# BotFather tokens look like "123456789:AA…" (a numeric bot id, a colon, 35 url-safe characters).
+_BOT_TOKEN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
+
+
+def _id_set(value: object) -> object:
+    """Accept "1, 2 3" from the environment as well as a real list."""
+    if isinstance(value, str):
+        return {int(part) for part in re.split(r"[\s,;]+", value.strip()) if part}
+    if isinstance(value, int):
+        return {value}
+    return value
+
+
+IdSet = Annotated[frozenset[int], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+
+    video_engine: Literal["nemo", "local"] = "nemo"
+
+    nemo_api_url: str = "https://mega-api-prod.nemovideo.ai"
+    nemo_web_url: str = "https://nemovideo.com"
+    nemo_token: SecretStr | None = None
+    nemo_skill_version: str = "1.0.0"
+    nemo_skill_platform: Literal["clawhub", "cursor", "unknown"] = "unknown"
+
+    database_path: Path = Path("data/reelbot.sqlite3")
+    media_dir: Path = Path("data/media")
+
+    heartbeat_seconds: float = Field(120, gt=0)
+    render_poll_seconds: float = Field(30, gt=0)
+    render_timeout_seconds: float = Field(1800, gt=0)
+    rate_limit_wait_seconds: float = Field(30, ge=0)
+    stream_timeout_seconds: float = Field(900, gt=0)
+    state_poll_seconds: float = Field(30, gt=0)
+    http_timeout_seconds: float = Field(60, gt=0)
+    album_wait_seconds: float = Field(1.5, ge=0)
+
+    telegram_upload_limit_mb: int = Field(50, gt=0)
+    telegram_download_limit_mb: int = Field(20, gt=0)
+
+    allowed_user_ids: IdSet = frozenset()
+    allowed_chat_ids: IdSet = frozenset()
+    admin_user_ids: IdSet = frozenset()
+
+    log_level: str = "INFO"
+
+    @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        return _id_set(value)
+
+    @field_validator("telegram_api_url", "nemo_api_url", "nemo_web_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("telegram_bot_token", "nemo_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def bot_token_problem(settings: Settings) -> str | None:
+    """One sentence about what is wrong with the bot token, or None when it looks usable.
+
+    The sentence never repeats the token: a mistyped secret is still a secret.
+    """
+    if settings.telegram_bot_token is None:
+        return "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env or the environment."
+    if not _BOT_TOKEN.match(settings.telegram_bot_token.get_secret_value().strip()):
+        return (
+            "TELEGRAM_BOT_TOKEN does not look like a BotFather token "
+            "(digits, a colon, then about 35 letters, digits, - or _)."
+        )
+    return None

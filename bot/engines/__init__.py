@@ -1,0 +1,1 @@
+"""Video engines behind one interface: the NemoVideo cloud and the local ffmpeg engine."""

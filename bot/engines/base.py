@@ -1,0 +1,220 @@
+"""The Engine port: what the conversation may ask of a video engine, and what comes back.
+
+Both engines (the NemoVideo cloud in `nemo.py`, the embedded ffmpeg engine in `local/`) implement
+`Engine`. Everything crossing this boundary is a plain value defined here, so the conversation never sees
+HTTP, SSE or ffmpeg, and an engine never sees Telegram. Errors are typed so the conversation can choose the
+wording; an engine never writes user-facing sentences about its own failures except `EngineError.detail`,
+which must be safe to show (no token, no raw response body).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+# ---------------------------------------------------------------- media
+
+
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    AUDIO = "audio"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A file a user sent, already saved on this machine."""
+
+    path: Path
+    filename: str
+    kind: MediaKind
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    """What the engine made of an upload; `ref` is the engine's own handle (a CDN url, a stored path)."""
+
+    filename: str
+    kind: MediaKind
+    ref: str
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+
+
+# ---------------------------------------------------------------- the stream of one turn
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Text from the engine meant for the user (before GUI translation)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolActivity:
+    """The engine is calling a tool or got its result; shown only as a chat action, never forwarded."""
+
+    name: str
+    phase: Literal["call", "result"]
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The engine is alive but has nothing to say (heartbeat events, empty data, SSE comments)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A quick low-resolution render the user can look at while iterating (local engine)."""
+
+    path: Path
+    caption: str = ""
+
+
+StreamEvent = Text | ToolActivity | Heartbeat | Preview
+
+
+# ---------------------------------------------------------------- account and renders
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    available: float
+    frozen: float
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """The result of `Engine.connect`: `new` is True when this call set the chat up (say "Ready!")."""
+
+    new: bool
+
+
+RenderStatusName = Literal["pending", "processing", "completed", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderStatus:
+    status: RenderStatusName
+    progress: int = 0  # percent, 0-100
+    url: str | None = None  # where the finished MP4 can be fetched (cloud)
+    error: str | None = None  # safe-to-show reason when failed
+
+
+# ---------------------------------------------------------------- errors
+
+
+class EngineError(Exception):
+    """Base of every engine failure. `detail` is safe to show a user; str(self) never holds secrets."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class EngineUnavailable(EngineError):
+    """The engine could not be reached (refused, timed out, 5xx, malformed answer)."""
+
+
+class OutOfCredits(EngineError):
+    """Cloud code 2001. `register_url` is set for anonymous users (the ?bind= link)."""
+
+    def __init__(self, detail: str = "", *, register_url: str | None = None, top_up_url: str = "") -> None:
+        super().__init__(detail)
+        self.register_url = register_url
+        self.top_up_url = top_up_url
+
+
+class ExportBlocked(EngineError):
+    """HTTP 402: the free plan blocks export; registering unlocks it (not a credit problem)."""
+
+    def __init__(self, detail: str = "", *, register_url: str = "") -> None:
+        super().__init__(detail)
+        self.register_url = register_url
+
+
+class UnsupportedFile(EngineError):
+    """Code 4001, or a file the local engine cannot read."""
+
+    def __init__(self, detail: str = "", *, accepted: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.accepted = accepted
+
+
+class FileTooLarge(EngineError):
+    """Code 4002 (the cloud takes at most `limit_mb`)."""
+
+    def __init__(self, detail: str = "", *, limit_mb: int = 200) -> None:
+        super().__init__(detail)
+        self.limit_mb = limit_mb
+
+
+class RateLimited(EngineError):
+    """HTTP 429 that persisted after the one retry."""
+
+
+class StreamBroken(EngineError):
+    """The stream ended abnormally (cut, timed out, error event). The message must NOT be sent again:
+    it may already be charged. The conversation reports from the state instead."""
+
+
+class NotReady(EngineError):
+    """Export asked for a draft that has nothing to render; `detail` says what is missing."""
+
+
+class BadInstruction(EngineError):
+    """The local engine could not map an instruction; `detail` lists what it can do."""
+
+
+# ---------------------------------------------------------------- the port
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A video engine, addressed per chat. Every method may raise an `EngineError` subclass."""
+
+    name: str  # "nemo" or "local"
+    needs_credits: bool
+
+    async def connect(self, chat_id: int) -> Connection:
+        """Make sure the chat has credentials and a session; idempotent."""
+
+    async def upload(self, chat_id: int, media: MediaFile) -> Uploaded:
+        """Hand one saved file to the engine."""
+
+    def send(self, chat_id: int, text: str) -> AsyncIterator[StreamEvent]:
+        """Run one instruction; yields events until the engine's answer is complete.
+
+        Raises StreamBroken if the answer was cut off; the caller must not send the text again.
+        """
+
+    async def draft(self, chat_id: int) -> dict[str, Any] | None:
+        """The chat's current timeline draft JSON (t/tt/sg/d/m), or None if there is none yet."""
+
+    async def credits(self, chat_id: int) -> Credits | None:
+        """The balance, or None for an engine that needs no credits."""
+
+    async def start_render(self, chat_id: int, draft: dict[str, Any], *, preview: bool = False) -> str:
+        """Submit a render of `draft`; returns the job id (unique per attempt)."""
+
+    async def render_status(self, chat_id: int, job_id: str) -> RenderStatus:
+        """The job's status and progress."""
+
+    async def download(self, chat_id: int, job_id: str, status: RenderStatus, dest: Path) -> Path:
+        """Write the finished MP4 to `dest` (streamed, never held whole in memory); returns `dest`."""
+
+    async def cancel_render(self, chat_id: int, job_id: str) -> None:
+        """Best-effort cancel of a job that will not be waited for any more."""
+
+    async def claim_link(self, chat_id: int) -> str | None:
+        """A link that opens the project in the engine's web editor, if it has one."""
+
+    async def aclose(self) -> None:
+        """Release connections and background work."""

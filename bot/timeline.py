@@ -1,0 +1,135 @@
+"""The draft (timeline) JSON shared by both engines: models, the summary users see, diffs, readiness.
+
+The draft uses short keys: `t` tracks, `tt` track type, `sg` segments, `d` duration (ms), `m` metadata.
+No public source shows a segment's exact fields, so every model keeps unknown keys (`extra="allow"`) and
+every reader tolerates missing ones: a draft from the cloud must never make the bot raise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+VIDEO, AUDIO, TEXT = 0, 1, 7
+_TRACK_LABEL = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
+
+
+class Segment(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    st: float | None = None  # start, ms
+    d: float | None = None  # duration, ms
+    m: dict[str, Any] = Field(default_factory=dict)
+
+
+class Track(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    tt: int | None = None
+    sg: list[Segment] = Field(default_factory=list)
+    m: dict[str, Any] = Field(default_factory=dict)
+
+
+class Draft(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    t: list[Track] = Field(default_factory=list)
+    d: float | None = None
+    m: dict[str, Any] = Field(default_factory=dict)
+
+
+def parse_draft(raw: object) -> Draft:
+    """Any JSON value → a Draft; what cannot be read becomes an empty draft rather than an error."""
+    if isinstance(raw, Draft):
+        return raw
+    if not isinstance(raw, dict):
+        return Draft()
+    try:
+        return Draft.model_validate(raw)
+    except ValidationError:
+        tracks = []
+        for track in raw.get("t") or []:
+            try:
+                tracks.append(Track.model_validate(track))
+            except ValidationError:
+                continue
+        return Draft(t=tracks)
+
+
+def _seconds(ms: float) -> str:
+    value = ms / 1000
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def _segment_span(segment: Segment, cursor: float) -> tuple[float, float]:
+    start = segment.st if segment.st is not None else cursor
+    return start, start + (segment.d or 0)
+
+
+def _segment_name(track: Track, segment: Segment) -> str:
+    meta = segment.m
+    for key in ("text", "title", "name", "filename"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            text = " ".join(value.split())
+            return f'"{text}"' if track.tt == TEXT else text
+    return "untitled"
+
+
+def describe_track(index: int, track: Track) -> str:
+    """`1. Video: city timelapse (0-10s)`; several segments are listed by name, the span covers them all."""
+    label = _TRACK_LABEL.get(track.tt if track.tt is not None else -1, "Track")
+    if not track.sg:
+        return f"{index}. {label}: empty"
+    cursor = 0.0
+    spans = []
+    for segment in track.sg:
+        spans.append(_segment_span(segment, cursor))
+        cursor = spans[-1][1]
+    names = [_segment_name(track, s) for s in track.sg]
+    shown = ", ".join(names[:4]) + (f" +{len(names) - 4} more" if len(names) > 4 else "")
+    extras = [f"{_seconds(min(s for s, _ in spans))}-{_seconds(max(e for _, e in spans))}s"]
+    volume = track.sg[0].m.get("volume", track.m.get("volume"))
+    if track.tt == AUDIO and isinstance(volume, int | float):
+        extras.append(f"{volume * 100:.0f}%" if volume <= 1 else f"{volume:.0f}%")
+    return f"{index}. {label}: {shown} ({', '.join(extras)})"
+
+
+def summary(raw: object) -> str:
+    """The seed's format: `Timeline (3 tracks): 1. Video: … (0-10s) 2. BGM: Lo-fi (0-10s, 35%) …`."""
+    draft = parse_draft(raw)
+    if not draft.t:
+        return "Timeline is empty."
+    noun = "track" if len(draft.t) == 1 else "tracks"
+    parts = [describe_track(i, track) for i, track in enumerate(draft.t, 1)]
+    return f"Timeline ({len(draft.t)} {noun}): " + " ".join(parts)
+
+
+def missing_for_export(raw: object) -> str | None:
+    """None when the draft can be exported (a track with at least one segment), else what is missing."""
+    draft = parse_draft(raw)
+    if not draft.t:
+        return "There is no timeline yet: send some photos and tell me what video you want."
+    if not any(track.sg for track in draft.t):
+        return "The timeline has no clips yet: ask me to make the video from your photos first."
+    return None
+
+
+def diff(before: object, after: object) -> list[str]:
+    """What changed between two drafts, as short sentences (empty when nothing did)."""
+    old, new = parse_draft(before), parse_draft(after)
+    changes: list[str] = []
+    old_lines = [describe_track(i, t) for i, t in enumerate(old.t, 1)]
+    new_lines = [describe_track(i, t) for i, t in enumerate(new.t, 1)]
+    for i, line in enumerate(new_lines):
+        if i >= len(old_lines):
+            changes.append(f"Added {line.split('. ', 1)[1]}")
+        elif line != old_lines[i]:
+            changes.append(f"Changed {line.split('. ', 1)[1]}")
+    for line in old_lines[len(new_lines):]:
+        changes.append(f"Removed {line.split('. ', 1)[1]}")
+    if not changes and old.model_dump(exclude_none=True) != new.model_dump(exclude_none=True):
+        changes.append("Adjusted details of the timeline")
+    return changes
