@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 # BotFather tokens look like "123456789:AA…" (a numeric bot id, a colon, 35 url-safe characters).
 _BOT_TOKEN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
@@ -56,6 +55,7 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(60, gt=0)
     album_wait_seconds: float = Field(1.5, ge=0)
 
+    telegram_poll_timeout_seconds: int = Field(30, ge=0, le=50)
     telegram_upload_limit_mb: int = Field(50, gt=0)
     telegram_download_limit_mb: int = Field(20, gt=0)
 

@@ -254,6 +254,7 @@ class Store:
         reply_to_message_id: int | None = None,
         progress_message_id: int | None = None,
     ) -> None:
+        await self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (chat_id,))
         await self._db.execute(
             "INSERT INTO renders (id, chat_id, engine, attempt, reply_to_message_id, progress_message_id)"
             " VALUES (?, ?, ?, ?, ?, ?)",

@@ -7,6 +7,7 @@ every reader tolerates missing ones: a draft from the cloud must never make the 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,7 +17,7 @@ _TRACK_LABEL = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
 
 
 class Segment(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     id: str | None = None
     st: float | None = None  # start, ms
@@ -25,7 +26,7 @@ class Segment(BaseModel):
 
 
 class Track(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     tt: int | None = None
     sg: list[Segment] = Field(default_factory=list)
@@ -33,7 +34,7 @@ class Track(BaseModel):
 
 
 class Draft(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     t: list[Track] = Field(default_factory=list)
     d: float | None = None
@@ -41,7 +42,8 @@ class Draft(BaseModel):
 
 
 def parse_draft(raw: object) -> Draft:
-    """Any JSON value → a Draft; what cannot be read becomes an empty draft rather than an error."""
+    """Any JSON value → a Draft. What cannot be read is dropped piece by piece (a bad segment, not the
+    whole track), so one odd field from the cloud never hides the rest of the timeline."""
     if isinstance(raw, Draft):
         return raw
     if not isinstance(raw, dict):
@@ -49,17 +51,34 @@ def parse_draft(raw: object) -> Draft:
     try:
         return Draft.model_validate(raw)
     except ValidationError:
-        tracks = []
-        for track in raw.get("t") or []:
+        pass
+    tracks = []
+    raw_tracks = raw.get("t")
+    for raw_track in raw_tracks if isinstance(raw_tracks, list) else []:
+        if not isinstance(raw_track, dict):
+            continue
+        segments = []
+        raw_segments = raw_track.get("sg")
+        for raw_segment in raw_segments if isinstance(raw_segments, list) else []:
             try:
-                tracks.append(Track.model_validate(track))
+                segments.append(Segment.model_validate(raw_segment))
             except ValidationError:
                 continue
-        return Draft(t=tracks)
+        try:
+            tracks.append(Track.model_validate({**raw_track, "sg": []}).model_copy(update={"sg": segments}))
+        except ValidationError:
+            continue
+    return Draft(t=tracks)
+
+
+def _finite(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
 def _seconds(ms: float) -> str:
     value = ms / 1000
+    if not math.isfinite(value):
+        return "?"
     return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
 
 
@@ -91,8 +110,8 @@ def describe_track(index: int, track: Track) -> str:
     names = [_segment_name(track, s) for s in track.sg]
     shown = ", ".join(names[:4]) + (f" +{len(names) - 4} more" if len(names) > 4 else "")
     extras = [f"{_seconds(min(s for s, _ in spans))}-{_seconds(max(e for _, e in spans))}s"]
-    volume = track.sg[0].m.get("volume", track.m.get("volume"))
-    if track.tt == AUDIO and isinstance(volume, int | float):
+    volume = _finite(track.sg[0].m.get("volume", track.m.get("volume")))
+    if track.tt == AUDIO and volume is not None and 0 <= volume <= 1000:
         extras.append(f"{volume * 100:.0f}%" if volume <= 1 else f"{volume:.0f}%")
     return f"{index}. {label}: {shown} ({', '.join(extras)})"
 

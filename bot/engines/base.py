@@ -32,6 +32,8 @@ class MediaFile:
     filename: str
     kind: MediaKind
     size: int
+    width: int | None = None  # when the sender already knows (Telegram photo sizes)
+    height: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

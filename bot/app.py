@@ -1,0 +1,44 @@
+"""Composition root: builds the store and the engines, and the conversation for a given transport.
+
+The Telegram bot and the terminal mode both start here, so they run the very same conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.conversation import Conversation, Replies
+from bot.engines.base import Engine
+from bot.engines.local import LocalEngine
+from bot.engines.nemo import NemoEngine
+from bot.store import Store
+
+
+@dataclass
+class Core:
+    settings: Settings
+    store: Store
+    engines: dict[str, Engine]
+
+    def conversation(self, replies: Replies) -> Conversation:
+        return Conversation(self.settings, self.store, self.engines, replies)
+
+    async def aclose(self) -> None:
+        for engine in self.engines.values():
+            await engine.aclose()
+        await self.store.close()
+
+
+def build_engines(settings: Settings, store: Store) -> dict[str, Engine]:
+    """The configured engine, and the local engine beside the cloud one as the way out when the cloud
+    is out of credits, blocks export or is out of reach."""
+    engines: dict[str, Engine] = {"local": LocalEngine(settings, store)}
+    if settings.video_engine == "nemo":
+        engines["nemo"] = NemoEngine(settings, store)
+    return engines
+
+
+async def open_core(settings: Settings) -> Core:
+    store = await Store.open(settings.database_path)
+    return Core(settings, store, build_engines(settings, store))

@@ -1,0 +1,560 @@
+"""The use cases, free of any transport: media arrives, text arrives, export, credits, status.
+
+The conversation speaks to two ports: `Replies` (implemented by the Telegram adapter and the terminal) and
+`Engine` (cloud or local). It owns what users experience across both: one turn at a time per chat, progress
+while anything is slow, one clear sentence for every failure, and nothing a user sent ever dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from bot import gui, timeline, wording
+from bot.config import Settings
+from bot.engines.base import Engine as EnginePort
+from bot.engines.base import (
+    EngineError,
+    FileTooLarge,
+    Heartbeat,
+    MediaFile,
+    MediaKind,
+    Preview,
+    RenderStatus,
+    StreamBroken,
+    Text,
+    ToolActivity,
+    UnsupportedFile,
+)
+from bot.intents import Intent, classify
+from bot.store import RenderRow, Store
+
+log = logging.getLogger(__name__)
+
+Activity = Literal["typing", "upload_video", "upload_photo"]
+CHAT_ACTION_SECONDS = 4.0  # Telegram shows a chat action for 5 s; renew it a little before it lapses
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who asked and where to answer; the same for a terminal and a Telegram chat."""
+
+    chat_id: int
+    user_id: int | None = None
+    message_id: int | None = None
+
+
+class Replies(Protocol):
+    """How the conversation talks back. Implementations split long texts and respect flood limits."""
+
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+        """Send a text; returns its message id where the transport has one."""
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Replace the text of a message sent before (progress)."""
+
+    async def working(self, chat_id: int, activity: Activity) -> None:
+        """Show that the bot is busy (a chat action); lasts a few seconds."""
+
+    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        """Send an MP4; False when the transport could not take it (too large, refused)."""
+
+
+class Conversation:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        engines: Mapping[str, EnginePort],
+        replies: Replies,
+    ) -> None:
+        if settings.video_engine not in engines:
+            raise ValueError(f"engine {settings.video_engine!r} was not built")
+        self.settings = settings
+        self.store = store
+        self.engines = dict(engines)
+        self.replies = replies
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._ready: set[tuple[int, str]] = set()
+
+    # ------------------------------------------------------------ plumbing
+
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(chat_id, asyncio.Lock())
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, origin: Origin) -> AsyncIterator[None]:
+        """One turn at a time per chat; other chats are not held up. A queued request is told so."""
+        lock = self._lock(origin.chat_id)
+        if lock.locked():
+            await self._say(origin, wording.QUEUED)
+        async with lock:
+            yield
+
+    async def _say(self, origin: Origin, text: str) -> int | None:
+        if not text.strip():
+            return None
+        return await self.replies.say(origin.chat_id, text, reply_to=origin.message_id)
+
+    async def _engine(self, chat_id: int) -> EnginePort:
+        chat = await self.store.chat(chat_id)
+        name = chat.engine if chat.engine in self.engines else self.settings.video_engine
+        return self.engines[name]
+
+    def _offers_local(self, engine: EnginePort, exc: EngineError) -> bool:
+        return engine.name != "local" and "local" in self.engines and wording.offers_local(exc)
+
+    async def _fail(self, origin: Origin, engine: EnginePort, exc: EngineError, filename: str | None = None) -> None:
+        text = wording.error(exc, filename=filename)
+        if self._offers_local(engine, exc):
+            text += "\n" + wording.LOCAL_OFFER
+        await self._say(origin, text)
+
+    async def _guarded(self, origin: Origin, work: Callable[[], Awaitable[None]]) -> None:
+        """Run a use case so that any failure reaches the user as one sentence, never a traceback."""
+        try:
+            await work()
+        except EngineError as exc:
+            log.info("chat %s: %s", origin.chat_id, type(exc).__name__)
+            await self._fail(origin, await self._engine(origin.chat_id), exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("chat %s: unexpected failure", origin.chat_id)
+            with contextlib.suppress(Exception):
+                await self._say(origin, wording.INTERNAL)
+
+    async def _connect(self, origin: Origin, engine: EnginePort) -> None:
+        """First contact with a cloud engine says "Connecting..." and then "Ready!"."""
+        key = (origin.chat_id, engine.name)
+        if key in self._ready:
+            return
+        chat = await self.store.chat(origin.chat_id)
+        first = engine.needs_credits and not chat.session_id
+        if first:
+            await self._say(origin, wording.CONNECTING)
+        connection = await engine.connect(origin.chat_id)
+        if first or connection.new:
+            await self._say(origin, wording.READY)
+        self._ready.add(key)
+
+    @contextlib.asynccontextmanager
+    async def _busy(self, chat_id: int, activity: Activity) -> AsyncIterator[_Pulse]:
+        """Keep the chat action alive, and say "⏳ Still working..." after each HEARTBEAT_SECONDS of silence."""
+        pulse = _Pulse(activity)
+
+        async def keep_alive() -> None:
+            next_action = 0.0
+            while True:
+                now = time.monotonic()
+                if now >= next_action:
+                    with contextlib.suppress(Exception):
+                        await self.replies.working(chat_id, pulse.activity)
+                    next_action = now + CHAT_ACTION_SECONDS
+                if now - pulse.last_said >= self.settings.heartbeat_seconds:
+                    pulse.last_said = now
+                    with contextlib.suppress(Exception):
+                        await self.replies.say(chat_id, wording.STILL_WORKING)
+                wake = min(next_action, pulse.last_said + self.settings.heartbeat_seconds)
+                await asyncio.sleep(max(0.01, wake - time.monotonic()))
+
+        task = asyncio.create_task(keep_alive())
+        try:
+            yield pulse
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # ------------------------------------------------------------ commands
+
+    async def tell(self, origin: Origin, text: str) -> None:
+        """Answer with a sentence the adapter chose (a refusal of something the engines never see)."""
+        await self._say(origin, text)
+
+    async def start(self, origin: Origin) -> None:
+        await self._say(origin, wording.GREETING)
+
+    async def help(self, origin: Origin) -> None:
+        await self._say(origin, wording.HELP)
+
+    async def credits(self, origin: Origin) -> None:
+        async def work() -> None:
+            engine = await self._engine(origin.chat_id)
+            await self._connect(origin, engine)
+            balance = await engine.credits(origin.chat_id)
+            if balance is None:
+                await self._say(origin, wording.LOCAL_CREDITS)
+            else:
+                await self._say(origin, wording.credits(balance.available, balance.frozen, balance.total))
+
+        await self._guarded(origin, work)
+
+    async def status(self, origin: Origin) -> None:
+        async def work() -> None:
+            engine = await self._engine(origin.chat_id)
+            await self._connect(origin, engine)
+            draft = await engine.draft(origin.chat_id)
+            await self._say(origin, timeline.summary(draft))
+
+        await self._guarded(origin, work)
+
+    async def use_engine(self, origin: Origin, name: str) -> None:
+        """/local and /cloud: move the chat to another engine, taking everything it sent along."""
+
+        async def work() -> None:
+            if name not in self.engines:
+                await self._say(origin, f"The {name} engine isn't available on this bot.")
+                return
+            async with self._turn(origin):
+                current = await self._engine(origin.chat_id)
+                if current.name == name:
+                    await self._say(origin, wording.ALREADY_ON.format(engine=name))
+                    return
+                target = self.engines[name]
+                await self._connect(origin, target)
+                await self.store.update_chat(origin.chat_id, engine=name)
+                if name == "local":
+                    moved = await self._replay_uploads(origin, target)
+                    await self._say(origin, wording.SWITCHED_LOCAL.format(count=moved, next=wording.NEXT_STEP))
+                else:
+                    await self._say(origin, wording.SWITCHED_CLOUD)
+
+        await self._guarded(origin, work)
+
+    async def _replay_uploads(self, origin: Origin, engine: EnginePort) -> int:
+        """Give a newly chosen engine the files the chat sent earlier (kept on disk for this)."""
+        if timeline.parse_draft(await engine.draft(origin.chat_id)).t:
+            return 0
+        moved = 0
+        for row in await self.store.uploads(origin.chat_id):
+            if not row.local_path:
+                continue
+            media = MediaFile(Path(row.local_path), row.filename, MediaKind(row.kind), row.size)
+            try:
+                await engine.upload(origin.chat_id, media)
+                moved += 1
+            except (EngineError, OSError) as exc:
+                log.info("chat %s: replay of upload %s refused: %s", origin.chat_id, row.id, type(exc).__name__)
+        return moved
+
+    # ------------------------------------------------------------ media
+
+    def media_path(self, chat_id: int, filename: str) -> Path:
+        """Where a received file is kept: under MEDIA_DIR, one folder per chat, never overwritten."""
+        folder = self.settings.media_dir / str(chat_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = Path(filename).suffix.lower()[:10]
+        return folder / f"{uuid.uuid4().hex}{suffix}"
+
+    async def on_media(
+        self, origin: Origin, files: list[MediaFile], *, caption: str | None = None,
+        file_ids: list[str | None] | None = None,
+    ) -> None:
+        """Photos, videos, audio (an album is one call): record, upload, acknowledge once."""
+
+        async def work() -> None:
+            async with self._turn(origin):
+                await self._upload_all(origin, files, file_ids or [None] * len(files))
+
+        await self._guarded(origin, work)
+        if caption and caption.strip():
+            await self.on_text(origin, caption)
+
+    async def _upload_all(self, origin: Origin, files: list[MediaFile], file_ids: list[str | None]) -> None:
+        upload_ids = [
+            await self.store.add_upload(
+                origin.chat_id, kind=media.kind.value, filename=media.filename, size=media.size,
+                local_path=str(media.path), file_unique_id=file_id, sender_id=origin.user_id,
+            )
+            for media, file_id in zip(files, file_ids, strict=True)
+        ]
+        engine = await self._engine(origin.chat_id)
+        await self._connect(origin, engine)
+        counts = dict.fromkeys(MediaKind, 0)
+        problems: list[str] = []
+        landscape = False
+        async with self._busy(origin.chat_id, "upload_photo"):
+            for upload_id, media in zip(upload_ids, files, strict=True):
+                try:
+                    uploaded = await engine.upload(origin.chat_id, media)
+                except EngineError as exc:
+                    await self.store.update_upload(upload_id, engine=engine.name, status="failed",
+                                                   error=type(exc).__name__)
+                    problems.append(wording.error(exc, filename=media.filename))
+                    if not isinstance(exc, FileTooLarge | UnsupportedFile):
+                        if self._offers_local(engine, exc):
+                            problems.append(wording.LOCAL_OFFER)
+                        break  # the engine itself is in trouble: one sentence, not one per file
+                    continue
+                await self.store.update_upload(upload_id, engine=engine.name, engine_ref=uploaded.ref,
+                                               status="uploaded")
+                counts[media.kind] += 1
+                width = uploaded.width or media.width
+                height = uploaded.height or media.height
+                if media.kind is MediaKind.PHOTO and width and height and abs(width / height - 9 / 16) > 0.05:
+                    landscape = True
+        lines = [wording.received(counts[MediaKind.PHOTO], counts[MediaKind.VIDEO], counts[MediaKind.AUDIO])]
+        lines += problems
+        if landscape:
+            lines.append(wording.VERTICAL_TIP)
+        if any(counts.values()):
+            lines.append(wording.NEXT_STEP)
+        await self._say(origin, "\n".join(line for line in lines if line))
+
+    # ------------------------------------------------------------ text
+
+    async def on_text(self, origin: Origin, text: str) -> None:
+        """Route a message: export / credits / status / upload skip the engine's stream; the rest is a turn."""
+        if not text.strip():
+            await self._say(origin, wording.EMPTY_TEXT)
+            return
+        intent = classify(text)
+        if intent is Intent.EXPORT:
+            await self.export(origin)
+        elif intent is Intent.CREDITS:
+            await self.credits(origin)
+        elif intent is Intent.STATUS:
+            await self.status(origin)
+        elif intent is Intent.UPLOAD:
+            await self._say(origin, wording.UPLOAD_HOW)
+        else:
+            await self._guarded(origin, lambda: self._instruct(origin, text))
+
+    async def _instruct(self, origin: Origin, text: str) -> None:
+        async with self._turn(origin):
+            engine = await self._engine(origin.chat_id)
+            await self._connect(origin, engine)
+            before = await engine.draft(origin.chat_id)
+            turn_id = await self.store.start_turn(origin.chat_id, engine=engine.name, text=text,
+                                                  sender_id=origin.user_id)
+            said: list[str] = []
+            tools: list[str] = []
+            outcome = "failed"
+            try:
+                async with self._busy(origin.chat_id, "typing") as pulse:
+                    try:
+                        await self._stream(origin, engine, text, pulse, said, tools)
+                        outcome = "ok" if said else "silent"
+                        if not said:
+                            await self._report_changes(origin, engine, before, patient=False)
+                    except StreamBroken:
+                        outcome = "broken"
+                        await self._report_changes(origin, engine, before, patient=True)
+            finally:
+                await self.store.finish_turn(turn_id, outcome=outcome, replies=said, tools=tools)
+
+    async def _stream(
+        self, origin: Origin, engine: EnginePort, text: str, pulse: _Pulse, said: list[str], tools: list[str]
+    ) -> None:
+        hints: list[str] = []
+        show_timeline = False
+        async for event in engine.send(origin.chat_id, text):
+            match event:
+                case Text(text=raw):
+                    translated = gui.translate(raw)
+                    show_timeline = show_timeline or translated.show_timeline
+                    hints += [h for h in translated.hints if h not in hints]
+                    if translated.text:
+                        said.append(translated.text)
+                        pulse.said()
+                        await self._say(origin, translated.text)
+                case ToolActivity(name=name):
+                    tools.append(name)
+                    pulse.activity = "upload_video"
+                case Preview(path=path, caption=caption):
+                    pulse.said()
+                    await self.replies.video(origin.chat_id, path, caption=caption)
+                case Heartbeat():
+                    pass
+        closing = []
+        if show_timeline:
+            closing.append(timeline.summary(await engine.draft(origin.chat_id)))
+        closing += hints
+        if closing:
+            said.append("\n".join(closing))
+            await self._say(origin, "\n".join(closing))
+
+    async def _report_changes(
+        self, origin: Origin, engine: EnginePort, before: dict[str, Any] | None, *, patient: bool
+    ) -> None:
+        """Tell what a turn changed when the engine said nothing (or the stream broke).
+
+        After a broken stream the edit may still be running on the server, so the state is polled
+        (STATE_POLL_SECONDS, then twice that, up to five unchanged polls) rather than the message re-sent.
+        """
+        delays = [0.0]
+        if patient:
+            step = self.settings.state_poll_seconds
+            delays = [step, 2 * step, 2 * step, 2 * step, 2 * step]
+        for delay in delays:
+            await asyncio.sleep(delay)
+            try:
+                after = await engine.draft(origin.chat_id)
+            except EngineError:
+                continue
+            changes = timeline.diff(before, after)
+            if changes:
+                await self.store.update_chat(origin.chat_id, draft=after)
+                lines = ["Done. " + "; ".join(changes) + ".", timeline.summary(after), gui.EXPORT_HINT]
+                await self._say(origin, "\n".join(lines))
+                return
+        await self._say(origin, wording.BROKEN_UNKNOWN if patient else wording.NO_CHANGE)
+
+    # ------------------------------------------------------------ export
+
+    async def export(self, origin: Origin) -> None:
+        async def work() -> None:
+            async with self._turn(origin):
+                engine = await self._engine(origin.chat_id)
+                await self._connect(origin, engine)
+                draft = await engine.draft(origin.chat_id)
+                missing = timeline.missing_for_export(draft)
+                if missing:
+                    await self._say(origin, missing)
+                    return
+                assert draft is not None
+                job_id = await engine.start_render(origin.chat_id, draft)
+                # The job id is the only handle on the render: it is stored before anything else can fail.
+                await self.store.add_render(job_id, origin.chat_id, engine=engine.name,
+                                            reply_to_message_id=origin.message_id)
+                progress_id = await self._say(origin, wording.RENDER_STARTED.format(progress=0))
+                await self.store.update_render(job_id, progress_message_id=progress_id)
+            row = await self.store.render(job_id)
+            assert row is not None
+            self._spawn(self._follow_render(row, draft))
+
+        await self._guarded(origin, work)
+
+    async def resume(self) -> int:
+        """After a restart: poll every render that was accepted but not delivered, and deliver it once."""
+        rows = await self.store.open_renders()
+        for row in rows:
+            self._spawn(self._follow_render(row, None))
+        return len(rows)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def wait_background(self) -> None:
+        """For the terminal and tests: wait until every render has been followed to its end."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def _follow_render(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
+        origin = Origin(row.chat_id, message_id=row.reply_to_message_id)
+        engine = self.engines.get(row.engine)
+        if engine is None:
+            await self.store.update_render(row.id, status="failed", error="engine gone")
+            return
+        try:
+            await self._poll_until_done(origin, engine, row, draft)
+        except asyncio.CancelledError:
+            raise
+        except EngineError as exc:
+            await self.store.update_render(row.id, status="failed", error=type(exc).__name__)
+            await self._fail(origin, engine, exc)
+        except Exception:
+            log.exception("render %s: unexpected failure", row.id)
+            await self.store.update_render(row.id, status="failed", error="internal")
+            with contextlib.suppress(Exception):
+                await self._say(origin, wording.INTERNAL)
+
+    async def _poll_until_done(
+        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None
+    ) -> None:
+        deadline = time.monotonic() + self.settings.render_timeout_seconds
+        shown = row.progress
+        async with self._busy(origin.chat_id, "upload_video") as pulse:
+            while True:
+                status = await engine.render_status(origin.chat_id, row.id)
+                if status.status == "completed":
+                    await self.store.update_render(row.id, status="completed", progress=100, url=status.url)
+                    await self._deliver(origin, engine, row, status)
+                    return
+                if status.status == "failed":
+                    await self.store.update_render(row.id, status="failed", error=status.error)
+                    retry = await self._retry_render(origin, engine, row, draft)
+                    if retry is None:
+                        await self._say(origin, wording.RENDER_FAILED)
+                        return
+                    row = retry
+                    continue
+                if status.progress != shown and row.progress_message_id is not None:
+                    shown = status.progress
+                    pulse.said()
+                    with contextlib.suppress(Exception):
+                        await self.replies.edit(origin.chat_id, row.progress_message_id,
+                                                wording.RENDER_STARTED.format(progress=shown))
+                    await self.store.update_render(row.id, status=status.status, progress=shown)
+                if time.monotonic() > deadline:
+                    await engine.cancel_render(origin.chat_id, row.id)
+                    await self.store.update_render(row.id, status="cancelled", error="timeout")
+                    await self._say(origin, wording.RENDER_TIMED_OUT)
+                    return
+                await asyncio.sleep(self.settings.render_poll_seconds)
+
+    async def _retry_render(
+        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None
+    ) -> RenderRow | None:
+        """A failed render is tried once more under a new id (an id is never reused)."""
+        if row.attempt >= 2:
+            return None
+        draft = draft if draft is not None else await engine.draft(origin.chat_id)
+        if timeline.missing_for_export(draft) or draft is None:
+            return None
+        job_id = await engine.start_render(origin.chat_id, draft)
+        await self.store.add_render(
+            job_id, origin.chat_id, engine=engine.name, attempt=row.attempt + 1,
+            reply_to_message_id=row.reply_to_message_id, progress_message_id=row.progress_message_id,
+        )
+        return await self.store.render(job_id)
+
+    async def _deliver(self, origin: Origin, engine: EnginePort, row: RenderRow, status: RenderStatus) -> None:
+        """Fetch the MP4 into a temp file (streamed, never whole in memory) and send it, exactly once."""
+        fresh = await self.store.render(row.id)
+        if fresh is not None and fresh.delivered:
+            return
+        limit = self.settings.telegram_upload_limit_mb * 1024 * 1024
+        with tempfile.TemporaryDirectory(prefix="reelbot-") as folder:
+            path = await engine.download(origin.chat_id, row.id, status, Path(folder) / "reelbot.mp4")
+            size = path.stat().st_size
+            sent = False
+            if size <= limit:
+                await self.replies.working(origin.chat_id, "upload_video")
+                sent = await self.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
+                                                reply_to=origin.message_id)
+            if not sent:
+                url = status.url
+                await self._say(origin, wording.RENDER_LINK.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
+        await self.store.update_render(row.id, delivered=True)
+        if row.progress_message_id is not None:
+            with contextlib.suppress(Exception):
+                await self.replies.edit(origin.chat_id, row.progress_message_id, wording.RENDER_DONE)
+
+
+class _Pulse:
+    """What the keep-alive loop needs to know: the current chat action and when the user last heard from us."""
+
+    def __init__(self, activity: Activity) -> None:
+        self.activity: Activity = activity
+        self.last_said = time.monotonic()
+
+    def said(self) -> None:
+        self.last_said = time.monotonic()

@@ -1,0 +1,470 @@
+"""The NemoVideo cloud engine: credentials, sessions, uploads, the SSE turn, state, credits and renders.
+
+Built to `nemo-api.md`. One `httpx.AsyncClient` serves every chat. Per chat the store keeps a client id
+(uuid4, kept so a renewed anonymous token stays on the same account), the anonymous token with its user id
+and expiry (unless `NEMO_TOKEN` gives one account token for all chats), and the session / task ids.
+
+Every call goes through one retry policy (`_call` / `_recover` here; reading answers is
+`nemo_http.AnswerPolicy`, parsing bodies `nemo_models`, the stream `nemo_stream`): code 1001 → new
+anonymous token, 1002 → new session, HTTP 400 about the client id → new client id, HTTP 429 → wait and
+retry; each at most once per call. The stream uses the same policy only until the stream has started:
+after that a failure is `StreamBroken` and the message is never sent again (it may already be charged).
+
+Secrets: tokens live only in headers; log lines carry method, path and status/code; exception details are
+fixed sentences. Raw response bodies are never logged nor put into an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+from httpx_sse import aconnect_sse
+
+from bot.config import Settings
+from bot.engines import nemo_models as models
+from bot.engines.base import (
+    Connection,
+    Credits,
+    EngineError,
+    EngineUnavailable,
+    ExportBlocked,
+    FileTooLarge,
+    MediaFile,
+    RateLimited,
+    RenderStatus,
+    StreamEvent,
+    UnsupportedFile,
+    Uploaded,
+)
+from bot.engines.nemo_http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
+from bot.engines.nemo_stream import peek, read_events
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+SKILL_SOURCE = "image-to-video-tiktok"
+APP_NAME = "nemo_agent"
+_HEIC_SUFFIXES = (".heic", ".heif")
+
+Ensure = Literal["none", "token", "session"]
+
+
+class NemoEngine:
+    """The cloud engine (name "nemo"); see the module docstring for the policies."""
+
+    name = "nemo"
+    needs_credits = True
+
+    def __init__(
+        self, settings: Settings, store: Store, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._base = settings.nemo_api_url.rstrip("/")
+        self._web = settings.nemo_web_url.rstrip("/")
+        self._fixed_token = settings.nemo_token.get_secret_value().strip() if settings.nemo_token else None
+        self._client = httpx.AsyncClient(
+            base_url=self._base,
+            transport=transport,
+            timeout=httpx.Timeout(settings.http_timeout_seconds),
+            headers={
+                "X-Skill-Source": SKILL_SOURCE,
+                "X-Skill-Version": settings.nemo_skill_version,
+                "X-Skill-Platform": settings.nemo_skill_platform,
+            },
+            follow_redirects=True,
+        )
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._policy = AnswerPolicy(self._web, fixed_token=self._fixed_token is not None)
+
+    # ================================================================ credentials and sessions
+
+    async def connect(self, chat_id: int) -> Connection:
+        """Make sure the chat has a client id, a live token and a session; `new` when any was created."""
+        return Connection(new=await self._ensure(chat_id, "session"))
+
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(chat_id, asyncio.Lock())
+
+    async def _ensure(self, chat_id: int, level: Ensure) -> bool:
+        """Set up what `level` needs; True when something was created. Inner set-up calls use "none"."""
+        if level == "none":
+            await self._client_id(chat_id)
+            return False
+        created = False
+        async with self._lock(chat_id):
+            row = await self._store.chat(chat_id)
+            if not row.client_id:
+                await self._client_id(chat_id)
+            if self._fixed_token is None and (not row.token or token_expired(row.token_expires_at)):
+                await self._new_token(chat_id)
+                created = True
+            if level == "session" and not row.session_id:
+                await self._new_session(chat_id)
+                created = True
+        return created
+
+    async def _client_id(self, chat_id: int, *, renew: bool = False) -> str:
+        row = await self._store.chat(chat_id)
+        if row.client_id and not renew:
+            return row.client_id
+        client_id = str(uuid.uuid4())
+        await self._store.update_chat(chat_id, client_id=client_id)
+        return client_id
+
+    async def _creds(self, chat_id: int) -> Creds:
+        row = await self._store.chat(chat_id)
+        return Creds(
+            client_id=row.client_id or await self._client_id(chat_id),
+            token=self._fixed_token or row.token,
+            user_id=row.nemo_user_id,
+            session_id=row.session_id,
+            task_id=row.task_id,
+        )
+
+    async def _new_token(self, chat_id: int) -> None:
+        """Ask for an anonymous token with the chat's (kept) client id."""
+
+        def build(creds: Creds) -> Req:
+            return Req(
+                "POST", "/api/auth/anonymous-token", auth=False, anonymous_token=True,
+                headers={"X-Client-Id": creds.client_id},
+            )
+
+        body = await self._call(chat_id, build, ensure="none")
+        data = models.parse(models.TokenData, body.get("data"), "sign-in")
+        fields: dict[str, Any] = {"token": data.token, "token_expires_at": data.expires_at}
+        if data.user_id:
+            fields["nemo_user_id"] = data.user_id
+        await self._store.update_chat(chat_id, **fields)
+        log.info("nemo: chat %s got an anonymous token", chat_id)
+
+    async def _new_session(self, chat_id: int) -> None:
+        row = await self._store.chat(chat_id)
+        language = row.language or ""
+
+        def build(creds: Creds) -> Req:
+            return Req(
+                "POST", f"/api/tasks/me/with-session/{APP_NAME}", creates_session=True,
+                json={"task_name": "project", "language": language},
+            )
+
+        body = await self._call(chat_id, build, ensure="none")
+        data = models.parse(models.SessionData, body.get("data"), "session")
+        fields: dict[str, Any] = {"session_id": data.session_id, "task_id": data.task_id}
+        if data.user_id:
+            fields["nemo_user_id"] = data.user_id
+        await self._store.update_chat(chat_id, **fields)
+        log.info("nemo: chat %s has a new session %s", chat_id, data.session_id)
+
+    # ================================================================ the retry policy
+
+    async def _call(
+        self, chat_id: int, build: Callable[[Creds], Req], *, ensure: Ensure = "session"
+    ) -> dict[str, Any]:
+        """Send a request built from the chat's credentials, curing each recoverable error at most once."""
+        await self._ensure(chat_id, ensure)
+        done: set[Recovery] = set()
+        while True:
+            creds = await self._creds(chat_id)
+            req = build(creds)
+            try:
+                response = await self._exchange(req, creds)
+                return self._policy.classify(req, response.status_code, response.content, creds)
+            except Retry as retry:
+                await self._recover(chat_id, retry.kind, done)
+
+    async def _exchange(self, req: Req, creds: Creds) -> httpx.Response:
+        """One HTTP round trip; transport failures become EngineUnavailable."""
+        try:
+            response = await self._client.request(
+                req.method, req.path, json=req.json, files=req.files, headers=self._headers(req, creds)
+            )
+        except httpx.TimeoutException:
+            log.warning("nemo: %s %s timed out", req.method, req.path)
+            raise EngineUnavailable("the video service did not answer in time") from None
+        except httpx.HTTPError as exc:
+            log.warning("nemo: %s %s failed: %s", req.method, req.path, type(exc).__name__)
+            raise EngineUnavailable("the video service could not be reached") from None
+        finally:
+            for handle in req.closers:
+                handle.close()
+        log.debug("nemo: %s %s -> HTTP %s", req.method, req.path, response.status_code)
+        return response
+
+    def _headers(self, req: Req, creds: Creds) -> dict[str, str]:
+        headers = dict(req.headers)
+        if req.auth and creds.token:
+            headers["Authorization"] = f"Bearer {creds.token}"
+        return headers
+
+    async def _recover(self, chat_id: int, kind: Recovery, done: set[Recovery]) -> None:
+        """Cure one recoverable error, or raise the final error if it was already tried once."""
+        if kind in done:
+            if kind == "rate_limit":
+                raise RateLimited("the video service is busy; try again in a minute")
+            if kind == "token":
+                raise EngineUnavailable("the video service keeps refusing the sign-in")
+            if kind == "session":
+                raise EngineUnavailable("the video service keeps losing the session")
+            raise EngineUnavailable("the video service keeps refusing the client id")
+        done.add(kind)
+        if kind == "rate_limit":
+            await asyncio.sleep(self._settings.rate_limit_wait_seconds)
+        elif kind == "token":
+            await self._store.update_chat(chat_id, token=None, token_expires_at=None)
+            await self._new_token(chat_id)
+        elif kind == "session":
+            await self._store.update_chat(chat_id, session_id=None, task_id=None)
+            await self._new_session(chat_id)
+        else:
+            await self._client_id(chat_id, renew=True)
+
+    # ================================================================ uploads
+
+    async def upload(self, chat_id: int, media: MediaFile) -> Uploaded:
+        """Upload one file as a streamed multipart `files` part; HEIC refused with 4001 → JPEG, once."""
+        size = media.path.stat().st_size
+        if size > models.UPLOAD_LIMIT_MB * 1024 * 1024:
+            raise FileTooLarge(
+                f"the file is larger than {models.UPLOAD_LIMIT_MB} MB", limit_mb=models.UPLOAD_LIMIT_MB
+            )
+        try:
+            return await self._upload_file(chat_id, media, media.path, media.filename)
+        except UnsupportedFile:
+            if media.path.suffix.lower() not in _HEIC_SUFFIXES and not media.filename.lower().endswith(
+                _HEIC_SUFFIXES
+            ):
+                raise
+        with tempfile.TemporaryDirectory(prefix="reelbot-heic-") as tmp:
+            jpeg = Path(tmp) / (Path(media.filename).stem + ".jpg")
+            try:
+                await asyncio.to_thread(_heic_to_jpeg, media.path, jpeg)
+            except Exception:
+                log.warning("nemo: could not convert a HEIC file for chat %s", chat_id)
+                raise UnsupportedFile(
+                    "the HEIC photo could not be converted", accepted=models.ACCEPTED_FORMATS
+                ) from None
+            return await self._upload_file(chat_id, media, jpeg, jpeg.name)
+
+    async def _upload_file(self, chat_id: int, media: MediaFile, path: Path, filename: str) -> Uploaded:
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+        def build(creds: Creds) -> Req:
+            handle = path.open("rb")  # httpx reads it in chunks: the file is never whole in memory
+            return Req(
+                "POST", f"/api/upload-video/{APP_NAME}/me/{creds.session_id}",
+                files={"files": (filename, handle, mime)}, closers=[handle],
+            )
+
+        body = await self._call(chat_id, build)
+        data = models.parse(models.UploadData, body.get("data"), "upload")
+        if not data.files:
+            raise EngineUnavailable("the video service accepted the upload but listed no file")
+        first = data.files[0]
+        return Uploaded(
+            filename=first.filename or filename,
+            kind=media.kind,
+            ref=first.cdn_url,
+            width=first.width if first.width is not None else media.width,
+            height=first.height if first.height is not None else media.height,
+            duration=first.duration,
+        )
+
+    # ================================================================ the turn
+
+    async def send(self, chat_id: int, text: str) -> AsyncIterator[StreamEvent]:
+        """Run one instruction over `/run_sse`; yields until the server closes the stream.
+
+        Errors before the stream starts (401/1001, 1002, 429, 2001, ...) go through the retry policy:
+        nothing was charged. Once the stream is open, any failure is StreamBroken and nothing is re-sent.
+        """
+        await self._ensure(chat_id, "session")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.stream_timeout_seconds
+        done: set[Recovery] = set()
+        while True:
+            creds = await self._creds(chat_id)
+            req = Req(
+                "POST", "/run_sse",
+                json={
+                    "app_name": APP_NAME,
+                    "user_id": "me",
+                    "session_id": creds.session_id,
+                    "new_message": {"parts": [{"text": text}]},
+                },
+            )
+            retry: Recovery | None = None
+            try:
+                async with aconnect_sse(
+                    self._client, "POST", req.path, json=req.json, headers=self._headers(req, creds),
+                    timeout=httpx.Timeout(self._settings.http_timeout_seconds, read=None),
+                ) as source:
+                    response = source.response
+                    content_type = response.headers.get("content-type", "")
+                    if response.status_code != 200 or "text/event-stream" not in content_type:
+                        content = await peek(response)
+                        try:
+                            self._policy.classify(req, response.status_code, content, creds)
+                        except Retry as exc:
+                            retry = exc.kind
+                        else:
+                            log.warning("nemo: /run_sse answered without a stream")
+                            raise EngineUnavailable("the video service did not start an answer")
+                    else:
+                        log.debug("nemo: chat %s stream started", chat_id)
+                        async for event in read_events(response, deadline):
+                            yield event
+                        log.debug("nemo: chat %s stream closed", chat_id)
+                        return
+            except httpx.TimeoutException:
+                raise EngineUnavailable("the video service did not answer in time") from None
+            except httpx.HTTPError as exc:
+                log.warning("nemo: POST /run_sse failed before the stream: %s", type(exc).__name__)
+                raise EngineUnavailable("the video service could not be reached") from None
+            assert retry is not None
+            await self._recover(chat_id, retry, done)
+
+    # ================================================================ state and credits
+
+    async def draft(self, chat_id: int) -> dict[str, Any] | None:
+        """The draft in the session's latest state (data.state.draft), None when there is none yet."""
+        body = await self._call(
+            chat_id, lambda c: Req("GET", f"/api/state/{APP_NAME}/me/{c.session_id}/latest")
+        )
+        data = body.get("data")
+        state = data.get("state") if isinstance(data, dict) else None
+        draft = state.get("draft") if isinstance(state, dict) else None
+        return draft if isinstance(draft, dict) else None
+
+    async def credits(self, chat_id: int) -> Credits | None:
+        body = await self._call(chat_id, lambda c: Req("GET", "/api/credits/balance/simple"), ensure="token")
+        return models.parse(models.CreditsData, body.get("data"), "credits").to_credits()
+
+    # ================================================================ renders
+
+    async def start_render(self, chat_id: int, draft: dict[str, Any], *, preview: bool = False) -> str:
+        """Submit a render; a fresh `render_<hex>` id per attempt, since the service refuses reused ids.
+
+        `preview` is ignored: the cloud renders one quality, and export is free.
+        """
+        sent: list[str] = []
+
+        def build(creds: Creds) -> Req:
+            render_id = f"render_{uuid.uuid4().hex}"
+            sent.append(render_id)
+            return Req(
+                "POST", "/api/render/proxy/lambda", render=True,
+                json={
+                    "id": render_id,
+                    "sessionId": creds.session_id,
+                    "draft": draft,
+                    "output": {"format": "mp4", "quality": "high", "resolution": "1080p"},
+                },
+            )
+
+        body = await self._call(chat_id, build)
+        job_id = models.render_id_from(body, sent[-1])
+        log.info("nemo: chat %s render %s submitted", chat_id, job_id)
+        return job_id
+
+    async def render_status(self, chat_id: int, job_id: str) -> RenderStatus:
+        body = await self._call(
+            chat_id, lambda c: Req("GET", f"/api/render/proxy/lambda/{job_id}", render=True), ensure="token"
+        )
+        return models.parse_render_status(body)
+
+    async def download(self, chat_id: int, job_id: str, status: RenderStatus, dest: Path) -> Path:
+        """Stream the MP4 to `dest` (through `dest.part`, renamed when complete).
+
+        The bearer token is sent only to the API's own host: a CDN url must not receive it.
+        """
+        await self._ensure(chat_id, "token")
+        creds = await self._creds(chat_id)
+        url = status.url or f"{self._base}/api/render/proxy/{job_id}/download"
+        own_host = httpx.URL(url).host == httpx.URL(self._base).host
+        headers = self._headers(Req("GET", url, auth=own_host), creds)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        safe_path = httpx.URL(url).path
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code == 404:
+                    log.warning("nemo: download %s -> HTTP 404", safe_path)
+                    raise EngineUnavailable("the rendered video is no longer available on the video service")
+                if response.status_code == 402:
+                    raise ExportBlocked(
+                        "the free plan does not allow export; registering unlocks it",
+                        register_url=self._policy.register_url(creds.user_id) or f"{self._web}/register",
+                    )
+                if response.status_code != 200:
+                    log.warning("nemo: download %s -> HTTP %s", safe_path, response.status_code)
+                    raise EngineUnavailable(f"the rendered video could not be fetched (HTTP {response.status_code})")
+                with part.open("wb") as out:
+                    async for chunk in response.aiter_bytes():
+                        out.write(chunk)
+        except httpx.HTTPError as exc:
+            part.unlink(missing_ok=True)
+            log.warning("nemo: download %s failed: %s", safe_path, type(exc).__name__)
+            raise EngineUnavailable("the rendered video could not be fetched") from None
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        part.replace(dest)
+        return dest
+
+    async def cancel_render(self, chat_id: int, job_id: str) -> None:
+        """Best effort: a failed cancel only leaves a job the service will finish on its own."""
+        try:
+            await self._call(
+                chat_id, lambda c: Req("POST", f"/api/render/proxy/lambda/{job_id}/cancel", render=True),
+                ensure="token",
+            )
+        except EngineError:
+            log.info("nemo: cancel of render %s failed (ignored)", job_id)
+
+    # ================================================================ the rest
+
+    async def claim_link(self, chat_id: int) -> str | None:
+        """A link that opens this chat's project in the web editor."""
+
+        def build(creds: Creds) -> Req:
+            return Req(
+                "POST", "/api/auth/claim-token", json={"task_id": creds.task_id, "session_id": creds.session_id}
+            )
+
+        body = await self._call(chat_id, build)
+        data = body.get("data")
+        token = data.get("claim_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            return None
+        return f"{self._web}/workspace/claim?ct={token}"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+# ==================================================================== helpers
+
+
+def _heic_to_jpeg(source: Path, dest: Path) -> None:
+    """Convert a HEIC/HEIF photo to JPEG (blocking; run in a thread)."""
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    with Image.open(source) as image:
+        image.convert("RGB").save(dest, "JPEG", quality=92)
+
+
+# .heic is not in every mimetypes table.
+mimetypes.add_type("image/heic", ".heic")
+mimetypes.add_type("image/heif", ".heif")

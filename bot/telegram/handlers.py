@@ -1,0 +1,193 @@
+"""Telegram handlers, each named after what it answers. They translate updates into conversation calls.
+
+Files are downloaded here (Telegram's getFile is a Telegram concern) into the place the conversation
+chooses, so the conversation only ever sees saved files.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot import wording
+from bot.config import Settings
+from bot.conversation import Conversation, Origin
+from bot.engines.base import MediaFile, MediaKind
+from bot.store import Store
+from bot.telegram.albums import AlbumCollector
+
+log = logging.getLogger(__name__)
+
+PHOTO_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif"}
+VIDEO_TYPES = {".mp4", ".mov", ".avi", ".webm", ".mkv"}
+AUDIO_TYPES = {".mp3", ".wav", ".m4a", ".aac"}
+_MIME_SUFFIX = {
+    "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic",
+    "image/heif": ".heif", "image/gif": ".gif", "video/mp4": ".mp4", "video/quicktime": ".mov",
+    "video/webm": ".webm", "video/x-matroska": ".mkv", "audio/mpeg": ".mp3", "audio/mp3": ".mp3",
+    "audio/wav": ".wav", "audio/x-wav": ".wav", "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/aac": ".aac",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One file of a message, not yet downloaded."""
+
+    file_id: str
+    file_unique_id: str
+    filename: str
+    kind: MediaKind
+    size: int | None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumPart:
+    origin: Origin
+    media: MediaFile
+    file_unique_id: str
+    caption: str | None
+
+
+class Handlers:
+    """The callbacks registered in `bot.telegram.application`, sharing the conversation and settings."""
+
+    def __init__(self, settings: Settings, store: Store, conversation: Conversation) -> None:
+        self.settings = settings
+        self.store = store
+        self.conversation = conversation
+        self.albums: AlbumCollector[AlbumPart] = AlbumCollector(settings.album_wait_seconds, self._album_ready)
+
+    # ------------------------------------------------------------ bookkeeping
+
+    async def claim(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Group -1: an update Telegram delivers again after a crash was seen before; skip it."""
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        if not await self.store.claim_update(update.update_id, chat_id):
+            log.info("update %s was handled before; skipped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def finish(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.store.finish_update(update.update_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("while handling an update: %s", type(context.error).__name__, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat:
+            try:
+                await context.bot.send_message(update.effective_chat.id, wording.INTERNAL)
+            except TelegramError:
+                pass
+
+    # ------------------------------------------------------------ commands
+
+    async def start(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.start(_origin(update))
+
+    async def help(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.help(_origin(update))
+
+    async def credits(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.credits(_origin(update))
+
+    async def status(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.status(_origin(update))
+
+    async def export(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.export(_origin(update))
+
+    async def use_local(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.use_engine(_origin(update), "local")
+
+    async def use_cloud(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.use_engine(_origin(update), "nemo")
+
+    # ------------------------------------------------------------ text and media
+
+    async def text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        await self.conversation.on_text(_origin(update), message.text or "")
+
+    async def media(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Photos, image/video/audio files: saved, then handed over (an album as one hand-over)."""
+        message = update.effective_message
+        assert message is not None
+        origin = _origin(update)
+        incoming = _incoming(message)
+        if incoming is None:
+            name = message.document.file_name if message.document else None
+            await self.conversation.tell(origin, wording.unusable_file(name))
+            return
+        limit_mb = self.settings.telegram_download_limit_mb
+        if incoming.size is not None and incoming.size > limit_mb * 1024 * 1024:
+            await self.conversation.tell(origin, wording.too_big_to_download(incoming.filename, limit_mb))
+            return
+        media = await self._download(message, incoming)
+        if message.media_group_id:
+            part = AlbumPart(origin, media, incoming.file_unique_id, message.caption)
+            await self.albums.add(message.media_group_id, message.message_id, part)
+        else:
+            await self.conversation.on_media(origin, [media], caption=message.caption,
+                                             file_ids=[incoming.file_unique_id])
+
+    async def _download(self, message: Message, incoming: Incoming) -> MediaFile:
+        path = self.conversation.media_path(message.chat_id, incoming.filename)
+        telegram_file = await message.get_bot().get_file(incoming.file_id)
+        await telegram_file.download_to_drive(path)
+        return MediaFile(path, incoming.filename, incoming.kind, path.stat().st_size,
+                         width=incoming.width, height=incoming.height)
+
+    async def _album_ready(self, _group_id: str, parts: list[AlbumPart]) -> None:
+        caption = next((p.caption for p in parts if p.caption), None)
+        await self.conversation.on_media(
+            parts[0].origin, [p.media for p in parts], caption=caption,
+            file_ids=[p.file_unique_id for p in parts],
+        )
+
+    async def unsupported(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, locations, polls, contacts, voice…: one clear answer instead of silence."""
+        message = update.effective_message
+        if message is None:
+            return
+        text = wording.VOICE if message.voice or message.video_note else wording.UNSUPPORTED_KIND
+        await self.conversation.tell(_origin(update), text)
+
+
+def _origin(update: Update) -> Origin:
+    chat = update.effective_chat
+    assert chat is not None
+    user = update.effective_user
+    message = update.effective_message
+    return Origin(chat.id, user.id if user else None, message.message_id if message else None)
+
+
+def _incoming(message: Message) -> Incoming | None:
+    """What file a message carries and of which kind, or None for a type the bot cannot use."""
+    if message.photo:
+        largest = message.photo[-1]
+        return Incoming(largest.file_id, largest.file_unique_id, f"photo_{message.message_id}.jpg",
+                        MediaKind.PHOTO, largest.file_size, largest.width, largest.height)
+    if message.video:
+        video = message.video
+        name = video.file_name or f"video_{message.message_id}.mp4"
+        return Incoming(video.file_id, video.file_unique_id, name, MediaKind.VIDEO, video.file_size,
+                        video.width, video.height)
+    if message.audio:
+        audio = message.audio
+        name = audio.file_name or f"audio_{message.message_id}{_MIME_SUFFIX.get(audio.mime_type or '', '.mp3')}"
+        return Incoming(audio.file_id, audio.file_unique_id, name, MediaKind.AUDIO, audio.file_size)
+    if message.document:
+        document = message.document
+        name = document.file_name or f"file_{message.message_id}{_MIME_SUFFIX.get(document.mime_type or '', '')}"
+        suffix = Path(name).suffix.lower() or _MIME_SUFFIX.get(document.mime_type or "", "")
+        for kinds, kind in ((PHOTO_TYPES, MediaKind.PHOTO), (VIDEO_TYPES, MediaKind.VIDEO),
+                            (AUDIO_TYPES, MediaKind.AUDIO)):
+            if suffix in kinds:
+                return Incoming(document.file_id, document.file_unique_id, name, kind, document.file_size)
+    return None

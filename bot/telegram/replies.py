@@ -1,0 +1,95 @@
+"""`Replies` over python-telegram-bot: texts split to Telegram's limit, progress edits, chat actions, video.
+
+Flood limits are AIORateLimiter's job (set up in `bot.telegram.application`); this module only shapes what
+is sent so that Telegram accepts it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from telegram import Bot, ReplyParameters
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import BadRequest, NetworkError, TelegramError
+
+from bot.conversation import Activity
+
+log = logging.getLogger(__name__)
+
+_ACTIONS: dict[str, str] = {
+    "typing": ChatAction.TYPING,
+    "upload_video": ChatAction.UPLOAD_VIDEO,
+    "upload_photo": ChatAction.UPLOAD_PHOTO,
+}
+_UPLOAD_TIMEOUT = 300.0  # a 50 MB video over a slow uplink
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Cut a long text into pieces Telegram accepts, preferring paragraph, line and word breaks."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = next(
+            (at for sep in ("\n\n", "\n", " ") if (at := window.rfind(sep)) >= limit // 2),
+            limit,
+        )
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+class TelegramReplies:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+        message_id = None
+        for piece in split_text(text):
+            reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+            message = await self._bot.send_message(chat_id, piece, reply_parameters=reply)
+            message_id = message_id or message.message_id
+            reply_to = None  # only the first piece answers the user's message
+        return message_id
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        try:
+            await self._bot.edit_message_text(split_text(text)[0], chat_id=chat_id, message_id=message_id)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    async def working(self, chat_id: int, activity: Activity) -> None:
+        await self._bot.send_chat_action(chat_id, _ACTIONS[activity])
+
+    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        """Send as a playable video; if Telegram refuses it, as a document; False if neither went through."""
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        for send in (self._send_video, self._send_document):
+            try:
+                with path.open("rb") as stream:
+                    await send(chat_id, stream, path.name, caption, reply)
+                return True
+            except (BadRequest, NetworkError) as exc:
+                log.warning("chat %s: %s of %s failed: %s", chat_id, send.__name__, path.name, type(exc).__name__)
+            except TelegramError as exc:
+                log.warning("chat %s: video upload refused: %s", chat_id, type(exc).__name__)
+        return False
+
+    async def _send_video(self, chat_id: int, stream: object, name: str, caption: str,
+                          reply: ReplyParameters | None) -> None:
+        await self._bot.send_video(
+            chat_id, stream, filename=name, caption=caption, supports_streaming=True,
+            reply_parameters=reply, read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT,
+        )
+
+    async def _send_document(self, chat_id: int, stream: object, name: str, caption: str,
+                             reply: ReplyParameters | None) -> None:
+        await self._bot.send_document(
+            chat_id, stream, filename=name, caption=caption, reply_parameters=reply,
+            read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT,
+        )
+

@@ -1,0 +1,130 @@
+"""Every sentence the bot says about itself, in one place, so the voice stays the same everywhere.
+
+Errors become one clear sentence each; nothing here ever includes a token or a raw response.
+"""
+
+from __future__ import annotations
+
+from bot.engines.base import (
+    BadInstruction,
+    EngineError,
+    EngineUnavailable,
+    ExportBlocked,
+    FileTooLarge,
+    NotReady,
+    OutOfCredits,
+    RateLimited,
+    StreamBroken,
+    UnsupportedFile,
+)
+
+GREETING = (
+    "Send me your static images and I'll handle the AI video creation. Or just describe what you're after.\n\n"
+    "Try saying: “turn my photos into a 15-second TikTok video with transitions and music”."
+)
+HELP = (
+    "How it works:\n"
+    "1. Send photos (as photos, or as files for full quality; an album works too). Audio files become music.\n"
+    "2. Tell me what you want, e.g. “turn my photos into a 15-second TikTok video with transitions and music”.\n"
+    "3. Refine it (“add the title 'Summer' ”, “slower”, “calm music at 30%”) and send /export for the MP4.\n\n"
+    "/status shows the timeline, /credits your balance, /export renders the 1080x1920 MP4.\n"
+    "Vertical 9:16 photos frame best, with no cropping. Specific instructions get better results."
+)
+CONNECTING = "Connecting..."
+READY = "Ready!"
+STILL_WORKING = "⏳ Still working..."
+QUEUED = "⏳ I'm still on your previous request; I'll do this one right after."
+VERTICAL_TIP = "Tip: vertical 9:16 photos frame best for TikTok, with no cropping."
+EXAMPLE = "“turn my photos into a 15-second TikTok video with transitions and music”"
+NEXT_STEP = f"Now tell me what video you want, e.g. {EXAMPLE}."
+UPLOAD_HOW = "Send photos, videos or audio files straight into this chat and I'll add them to your project."
+EMPTY_TEXT = f"Tell me what video you want, e.g. {EXAMPLE}."
+NO_CHANGE = "Done. The timeline didn't change; send /status to see it or tell me what to change."
+BROKEN_UNKNOWN = (
+    "The connection dropped before the answer came back. I didn't resend your request, so you aren't charged "
+    "twice; send /status in a minute to see whether it was applied."
+)
+RENDER_STARTED = "🎬 Rendering your video… {progress}%"
+RENDER_DONE = "✅ Your video is ready."
+RENDER_FAILED = "The render failed twice, so I stopped; please send /export again in a few minutes."
+RENDER_TIMED_OUT = "The render took too long, so I cancelled it; please send /export again in a few minutes."
+RENDER_LINK = "Your video is larger than Telegram lets me upload, so here is the download link: {url}"
+RENDER_UNDELIVERABLE = "Your video is ready, but I couldn't send it here; please send /export again."
+LOCAL_CREDITS = "The local engine renders on this machine and needs no credits."
+CREDITS = "Credits: {available} available, {frozen} frozen, {total} total."
+INTERNAL = "Sorry, something went wrong on my side; please try again."
+LOCAL_OFFER = "You can also make the video on this machine for free: send /local."
+SWITCHED_LOCAL = "Switched this chat to the local engine: {count} of your files are on its timeline. {next}"
+SWITCHED_CLOUD = "Switched this chat back to the cloud engine."
+ALREADY_ON = "This chat already uses the {engine} engine."
+VOICE = "I can't listen to voice messages yet; please type what you want instead."
+UNSUPPORTED_KIND = (
+    "I work with photos, videos, audio files and typed instructions: send photos and tell me what video you want."
+)
+ACCEPTED_FORMATS = "JPG, PNG, WEBP, HEIC, GIF photos, MP4, MOV, AVI, WEBM, MKV videos, or MP3, WAV, M4A, AAC audio"
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def credits(available: float, frozen: float, total: float) -> str:
+    return CREDITS.format(available=_number(available), frozen=_number(frozen), total=_number(total))
+
+
+def received(photos: int, videos: int, audios: int) -> str:
+    parts = []
+    for count, noun in ((photos, "photo"), (videos, "video"), (audios, "audio file")):
+        if count:
+            parts.append(f"{count} {noun}{'' if count == 1 else 's'}")
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"📥 Got {listed}."
+
+
+def unusable_file(filename: str | None) -> str:
+    name = f"“{filename}”" if filename else "That file"
+    return f"{name} can't be used: send {ACCEPTED_FORMATS}."
+
+
+def too_big_to_download(filename: str, limit_mb: int) -> str:
+    return (
+        f"“{filename}” is larger than the {limit_mb} MB Telegram lets bots download; "
+        "please send a smaller or compressed version."
+    )
+
+
+def error(exc: EngineError, *, filename: str | None = None) -> str:
+    """One sentence for an engine failure (the caller adds the local-engine offer where it applies)."""
+    name = f"“{filename}”" if filename else "That file"
+    match exc:
+        case OutOfCredits(register_url=str(url)) if url:
+            return f"You've used your free credits: register (free) to get more and keep your project: {url}"
+        case OutOfCredits():
+            return f"You're out of credits: top up at {exc.top_up_url or 'nemovideo.com'}."
+        case ExportBlocked():
+            where = f": {exc.register_url}" if exc.register_url else " at nemovideo.com"
+            return f"Export isn't available on the free plan (this isn't about credits); registering unlocks it{where}"
+        case UnsupportedFile():
+            reason = f" ({exc.detail})" if exc.detail else ""
+            return f"{name} can't be used{reason}. Send {ACCEPTED_FORMATS}."
+        case FileTooLarge():
+            return f"{name} is too large (the limit is {exc.limit_mb} MB): compress or trim it and send it again."
+        case RateLimited():
+            return "The video service is busy right now; please try again in a minute."
+        case EngineUnavailable():
+            return (
+                "I can't reach the video service right now; everything you sent is saved, "
+                "so please try again in a few minutes."
+            )
+        case NotReady() | BadInstruction():
+            return exc.detail or "I couldn't do that with the current timeline."
+        case StreamBroken():
+            return BROKEN_UNKNOWN
+    return exc.detail or "The video engine couldn't do that; please try again."
+
+
+def offers_local(exc: EngineError) -> bool:
+    """The failures the local engine is a way out of: no credits, export blocked, cloud out of reach."""
+    return isinstance(exc, OutOfCredits | ExportBlocked | EngineUnavailable | RateLimited)

@@ -1,0 +1,68 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import timeline
+
+SEED_DRAFT = {
+    "t": [
+        {"tt": 0, "sg": [{"st": 0, "d": 10000, "m": {"name": "city timelapse"}}]},
+        {"tt": 1, "sg": [{"st": 0, "d": 10000, "m": {"name": "Lo-fi", "volume": 0.35}}]},
+        {"tt": 7, "sg": [{"st": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]},
+    ]
+}
+
+
+def test_summary_matches_the_seed_example_exactly() -> None:
+    assert timeline.summary(SEED_DRAFT) == (
+        'Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) '
+        '3. Title: "Urban Dreams" (0-3s)'
+    )
+
+
+def test_summary_of_several_photos_spans_them_all() -> None:
+    draft = {"t": [{"tt": 0, "sg": [{"d": 5000, "m": {"name": f"p{i}.jpg"}} for i in range(3)]}]}
+    assert timeline.summary(draft) == "Timeline (1 track): 1. Video: p0.jpg, p1.jpg, p2.jpg (0-15s)"
+
+
+def test_export_readiness_says_what_is_missing() -> None:
+    assert timeline.missing_for_export(None)
+    assert timeline.missing_for_export({"t": []})
+    assert "no clips" in (timeline.missing_for_export({"t": [{"tt": 0, "sg": []}]}) or "")
+    assert timeline.missing_for_export(SEED_DRAFT) is None
+
+
+def test_diff_names_what_changed() -> None:
+    before = {"t": SEED_DRAFT["t"][:1]}
+    after = {"t": [SEED_DRAFT["t"][0], SEED_DRAFT["t"][1]]}
+    assert timeline.diff(before, after) == ["Added BGM: Lo-fi (0-10s, 35%)"]
+    assert timeline.diff(after, before) == ["Removed BGM: Lo-fi (0-10s, 35%)"]
+    assert timeline.diff(SEED_DRAFT, SEED_DRAFT) == []
+    louder = {"t": [SEED_DRAFT["t"][0], {"tt": 1, "sg": [{"st": 0, "d": 10000, "m": {"name": "Lo-fi", "volume": 0.6}}]}]}
+    assert timeline.diff(after, louder) == ["Changed BGM: Lo-fi (0-10s, 60%)"]
+
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(["t", "tt", "sg", "d", "m", "st", "name", "text", "volume"]), inner, max_size=5),
+    max_leaves=30,
+)
+segments = st.fixed_dictionaries({}, optional={"st": scalars, "d": scalars, "m": json_values, "id": scalars})
+tracks = st.fixed_dictionaries({}, optional={"tt": scalars, "sg": st.lists(segments | json_values, max_size=4) | scalars,
+                                             "m": json_values})
+drafts = st.fixed_dictionaries({}, optional={"t": st.lists(tracks | json_values, max_size=4) | scalars,
+                                             "d": scalars, "m": json_values}) | json_values
+
+
+@given(drafts, drafts)
+def test_no_draft_makes_the_parser_raise(a: object, b: object) -> None:
+    timeline.summary(a)
+    timeline.missing_for_export(a)
+    timeline.diff(a, b)
+
+
+def test_odd_values_from_the_cloud_do_not_hide_the_rest() -> None:
+    draft = {"t": [{"tt": 0, "sg": [{"d": "soon"}, {"d": 5000, "m": {"name": "kept.jpg"}}]}, 5, {"sg": 7}]}
+    assert "kept.jpg (0-5s)" in timeline.summary(draft)
+    assert timeline.summary({"t": 5}) == "Timeline is empty."
