@@ -28,7 +28,7 @@ async def test_a_second_start_applies_nothing_twice(tmp_path: Path) -> None:
 async def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for version, source in migration_files():
+    for _version, source in migration_files():
         (folder / source.name).write_text(source.read_text())
     (folder / "9999_broken.sql").write_text("CREATE TABLE ok_table (x INTEGER);\nTHIS IS NOT SQL;")
     store = await Store.open(tmp_path / "db.sqlite3", migrate=False)

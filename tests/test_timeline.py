@@ -14,7 +14,7 @@ SEED_DRAFT = {
 
 def test_summary_matches_the_seed_example_exactly() -> None:
     assert timeline.summary(SEED_DRAFT) == (
-        'Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) '
+        "Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) "
         '3. Title: "Urban Dreams" (0-3s)'
     )
 
@@ -37,22 +37,33 @@ def test_diff_names_what_changed() -> None:
     assert timeline.diff(before, after) == ["Added BGM: Lo-fi (0-10s, 35%)"]
     assert timeline.diff(after, before) == ["Removed BGM: Lo-fi (0-10s, 35%)"]
     assert timeline.diff(SEED_DRAFT, SEED_DRAFT) == []
-    louder = {"t": [SEED_DRAFT["t"][0], {"tt": 1, "sg": [{"st": 0, "d": 10000, "m": {"name": "Lo-fi", "volume": 0.6}}]}]}
+    louder = {
+        "t": [SEED_DRAFT["t"][0], {"tt": 1, "sg": [{"st": 0, "d": 10000, "m": {"name": "Lo-fi", "volume": 0.6}}]}]
+    }
     assert timeline.diff(after, louder) == ["Changed BGM: Lo-fi (0-10s, 60%)"]
 
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(["t", "tt", "sg", "d", "m", "st", "name", "text", "volume"]), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["t", "tt", "sg", "d", "m", "st", "name", "text", "volume"]), inner, max_size=5
+        )
+    ),
     max_leaves=30,
 )
 segments = st.fixed_dictionaries({}, optional={"st": scalars, "d": scalars, "m": json_values, "id": scalars})
-tracks = st.fixed_dictionaries({}, optional={"tt": scalars, "sg": st.lists(segments | json_values, max_size=4) | scalars,
-                                             "m": json_values})
-drafts = st.fixed_dictionaries({}, optional={"t": st.lists(tracks | json_values, max_size=4) | scalars,
-                                             "d": scalars, "m": json_values}) | json_values
+tracks = st.fixed_dictionaries(
+    {}, optional={"tt": scalars, "sg": st.lists(segments | json_values, max_size=4) | scalars, "m": json_values}
+)
+drafts = (
+    st.fixed_dictionaries(
+        {}, optional={"t": st.lists(tracks | json_values, max_size=4) | scalars, "d": scalars, "m": json_values}
+    )
+    | json_values
+)
 
 
 @given(drafts, drafts)

@@ -1,0 +1,269 @@
+"""LocalEngine: the Engine port over the planner, the store's per-chat draft and one ffmpeg per render.
+
+No account, no network: `connect` only makes sure the chat has a (possibly empty) timeline, and a render is
+an asyncio task running one ffmpeg process in its own temp directory. That directory is removed whatever
+happens (failure, cancel, shut-down) except for the finished MP4, which `download` moves out and then removes
+the directory too. Render jobs live in memory: after a restart a job id is unknown and reported as failed
+with a sentence asking for /export again, which the conversation can show as is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.engines import base
+from bot.engines.local import images, model, plan, render
+from bot.store import Store
+from bot.timeline import missing_for_export
+
+log = logging.getLogger(__name__)
+
+_AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac")
+
+
+@dataclass(slots=True)
+class _Job:
+    chat_id: int
+    workdir: Path
+    status: base.RenderStatusName = "pending"
+    progress: int = 0
+    error: str | None = None
+    output: Path | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class LocalEngine:
+    """The embedded engine (VIDEO_ENGINE=local). `previews=False` skips the quick preview after each edit."""
+
+    name = "local"
+    needs_credits = False
+
+    def __init__(self, settings: Settings, store: Store, *, previews: bool = True) -> None:
+        self._settings = settings
+        self._store = store
+        self._previews = previews
+        self._jobs: dict[str, _Job] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._preview_files: dict[int, Path] = {}
+
+    # ------------------------------------------------------------ helpers
+
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(chat_id, asyncio.Lock())
+
+    def _work_root(self) -> Path:
+        """Renders and previews go under MEDIA_DIR/local-renders, so one `rm` cleans everything up."""
+        root = Path(self._settings.media_dir) / "local-renders"
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+
+    async def _load(self, chat_id: int) -> dict[str, Any]:
+        return await self._store.local_draft(chat_id) or model.empty_draft()
+
+    # ------------------------------------------------------------ session
+
+    async def connect(self, chat_id: int) -> base.Connection:
+        async with self._lock(chat_id):
+            if await self._store.local_draft(chat_id) is not None:
+                return base.Connection(new=False)
+            await self._store.put_local_draft(chat_id, model.empty_draft())
+            return base.Connection(new=True)
+
+    async def credits(self, chat_id: int) -> base.Credits | None:
+        return None
+
+    async def claim_link(self, chat_id: int) -> str | None:
+        return None
+
+    async def draft(self, chat_id: int) -> dict[str, Any] | None:
+        return await self._store.local_draft(chat_id)
+
+    # ------------------------------------------------------------ uploads
+
+    async def upload(self, chat_id: int, media: base.MediaFile) -> base.Uploaded:
+        """Validate the file and add it to the timeline: photos to the video track, audio as the music."""
+        path = Path(media.path)
+        if media.kind == base.MediaKind.VIDEO:
+            raise base.UnsupportedFile(
+                f"{media.filename} is a video; the local engine makes videos from photos and music, "
+                "so send photos (or an audio file for the music).", accepted=("photo", "audio"))
+        if media.kind == base.MediaKind.AUDIO or path.suffix.lower() in _AUDIO_SUFFIXES:
+            return await self._upload_audio(chat_id, media)
+        width, height = await asyncio.to_thread(images.validate, path, media.filename)
+        async with self._lock(chat_id):
+            draft = await self._load(chat_id)
+            photos = model.photos(draft)
+            if len(photos) >= model.MAX_PHOTOS:
+                raise base.BadInstruction(
+                    f"{media.filename} was not added: the timeline already has {model.MAX_PHOTOS} photos, the most "
+                    "one video can hold; remove some (e.g. \"remove photo 3\") to make room.")
+            photos.append({"id": f"p{uuid.uuid4().hex[:8]}",
+                           "m": {"name": media.filename, "path": str(path), "width": width, "height": height}})
+            await self._store.put_local_draft(chat_id, model.layout(photos, model.settings(draft)))
+        return base.Uploaded(filename=media.filename, kind=base.MediaKind.PHOTO, ref=str(path),
+                             width=width, height=height)
+
+    async def _upload_audio(self, chat_id: int, media: base.MediaFile) -> base.Uploaded:
+        duration = await asyncio.to_thread(_probe_audio, Path(media.path), media.filename)
+        async with self._lock(chat_id):
+            draft = await self._load(chat_id)
+            conf = model.settings(draft)
+            conf.update(music=True, music_source="file", audio_path=str(media.path), audio_name=media.filename)
+            await self._store.put_local_draft(chat_id, model.layout(model.photos(draft), conf))
+        return base.Uploaded(filename=media.filename, kind=base.MediaKind.AUDIO, ref=str(media.path),
+                             duration=duration)
+
+    # ------------------------------------------------------------ instructions
+
+    async def send(self, chat_id: int, text: str) -> AsyncIterator[base.StreamEvent]:
+        """Plan the instruction into the stored draft; yield one sentence, then (with photos) a quick preview."""
+        async with self._lock(chat_id):
+            draft = await self._load(chat_id)
+            try:
+                result = plan.apply_instruction(draft, text)
+            except plan.PlanError as exc:
+                raise base.BadInstruction(exc.detail) from None
+            await self._store.put_local_draft(chat_id, result.draft)
+        yield base.Text(result.sentence)
+        if self._previews and model.photos(result.draft):
+            preview = await self._preview(chat_id, result.draft)
+            if preview is not None:
+                yield base.Preview(preview, caption="Quick preview (540x960); send /export for full quality.")
+
+    async def _preview(self, chat_id: int, draft: dict[str, Any]) -> Path | None:
+        """A fast low-resolution render; a failure only loses the preview, never the edit."""
+        workdir = Path(tempfile.mkdtemp(prefix="preview-", dir=self._work_root()))
+        try:
+            spec = await asyncio.to_thread(render.build, draft, workdir, preview=True)
+            await render.run(spec)
+        except render.RenderError as exc:
+            log.warning("preview failed for chat %s: %s", chat_id, exc.detail)
+            shutil.rmtree(workdir, ignore_errors=True)
+            return None
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        final = self._work_root() / f"preview-{chat_id}-{uuid.uuid4().hex[:8]}.mp4"
+        shutil.move(spec.output, final)
+        shutil.rmtree(workdir, ignore_errors=True)
+        old = self._preview_files.pop(chat_id, None)
+        if old is not None:
+            old.unlink(missing_ok=True)
+        self._preview_files[chat_id] = final
+        return final
+
+    # ------------------------------------------------------------ renders
+
+    async def start_render(self, chat_id: int, draft: dict[str, Any], *, preview: bool = False) -> str:
+        missing = missing_for_export(draft)
+        if missing:
+            raise base.NotReady(missing)
+        if not model.photos(draft):
+            raise base.NotReady("The timeline has no photos yet: send some photos first.")
+        job_id = f"local_{uuid.uuid4().hex[:12]}"
+        job = _Job(chat_id=chat_id, workdir=Path(tempfile.mkdtemp(prefix="render-", dir=self._work_root())))
+        self._jobs[job_id] = job
+        job.task = asyncio.create_task(self._run(job, draft, preview), name=f"render {job_id}")
+        return job_id
+
+    async def _run(self, job: _Job, draft: dict[str, Any], preview: bool) -> None:
+        def progress(percent: int) -> None:
+            job.progress = percent
+
+        try:
+            job.status = "processing"
+            spec = await asyncio.to_thread(render.build, draft, job.workdir, preview=preview)
+            await render.run(spec, progress)
+            job.output, job.status, job.progress = spec.output, "completed", 100
+        except render.RenderError as exc:
+            job.status, job.error = "failed", exc.detail
+        except asyncio.CancelledError:
+            job.status, job.error = "failed", "The render was cancelled."
+            raise
+        except Exception:
+            log.exception("local render failed")
+            job.status, job.error = "failed", "The video could not be rendered because of an internal error."
+        finally:
+            if job.status != "completed":
+                shutil.rmtree(job.workdir, ignore_errors=True)
+            else:  # keep only the MP4
+                for item in job.workdir.iterdir():
+                    if item != job.output:
+                        item.unlink(missing_ok=True)
+
+    def _job(self, chat_id: int, job_id: str) -> _Job | None:
+        job = self._jobs.get(job_id)
+        return job if job is not None and job.chat_id == chat_id else None
+
+    async def render_status(self, chat_id: int, job_id: str) -> base.RenderStatus:
+        job = self._job(chat_id, job_id)
+        if job is None:
+            return base.RenderStatus("failed", error="This render was lost (the bot restarted); send /export again.")
+        return base.RenderStatus(job.status, progress=job.progress, error=job.error)
+
+    async def download(self, chat_id: int, job_id: str, status: base.RenderStatus, dest: Path) -> Path:
+        job = self._job(chat_id, job_id)
+        if job is None or job.status != "completed" or job.output is None or not job.output.is_file():
+            raise base.EngineError("The render is not finished (or was already delivered); send /export again.")
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(shutil.move, job.output, dest)
+        shutil.rmtree(job.workdir, ignore_errors=True)
+        job.output = None
+        return dest
+
+    async def cancel_render(self, chat_id: int, job_id: str) -> None:
+        job = self._job(chat_id, job_id)
+        if job is None:
+            return
+        if job.task is not None and not job.task.done():
+            job.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await job.task
+        shutil.rmtree(job.workdir, ignore_errors=True)
+        self._jobs.pop(job_id, None)
+
+    async def aclose(self) -> None:
+        """Kill running renders and remove every file this engine made (undelivered MP4s and previews)."""
+        for job_id, job in list(self._jobs.items()):
+            await self.cancel_render(job.chat_id, job_id)
+        for path in self._preview_files.values():
+            path.unlink(missing_ok=True)
+        self._preview_files.clear()
+
+
+def _probe_audio(path: Path, filename: str) -> float:
+    """The audio's duration in seconds, or UnsupportedFile when PyAV cannot find a decodable audio stream."""
+    import av  # local import: only audio uploads need it
+
+    accepted = tuple(s.lstrip(".") for s in _AUDIO_SUFFIXES)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise base.UnsupportedFile(f"{filename} is empty; send the audio file again.", accepted=accepted)
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise base.UnsupportedFile(f"{filename} has no sound track I can use as music.", accepted=accepted)
+            stream = container.streams.audio[0]
+            duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+            if duration is None and container.duration:
+                duration = container.duration / 1_000_000
+            for _ in container.decode(stream):
+                break
+    except base.UnsupportedFile:
+        raise
+    except Exception:
+        raise base.UnsupportedFile(f"{filename} is not an audio file I can read (MP3, M4A, OGG, WAV, FLAC).",
+                                   accepted=accepted) from None
+    if not duration or duration < 1:
+        raise base.UnsupportedFile(f"{filename} is shorter than a second; send a longer song.", accepted=accepted)
+    return duration

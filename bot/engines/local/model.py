@@ -1,0 +1,204 @@
+"""The local engine's view of the shared draft JSON: photos, global settings, and the timing of every cut.
+
+The stored draft is the single source of truth (so `bot.timeline.summary` and `diff` work on it unchanged),
+but its tracks are *derived*: the photos live on the video track (tt 0), every global choice (length,
+transition, motion, fit, aspect, title, music) lives in `draft["m"]`, and `layout` rebuilds the BGM (tt 1) and
+title/caption (tt 7) tracks and all start/duration fields from those two. Keeping one derivation means an
+edit can never leave a caption or the music out of step with the photos it belongs to.
+Pure functions only: no I/O, so planning and the renderer share exactly the same timing.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from bot.timeline import AUDIO, TEXT, VIDEO
+
+FPS = 30
+MAX_PHOTOS = 30  # at the shortest slot (0.5 s) a 15 s video holds 30 photos; more is a slideshow, not a TikTok
+MIN_SLOT_MS = 500
+MAX_DURATION_MS = 180_000
+DEFAULT_PER_PHOTO_MS = 3000
+DEFAULT_TRANSITION_MS = 500
+TITLE_MS = 3000
+
+ASPECTS: dict[str, tuple[int, int]] = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080)}
+TRANSITIONS = ("fade", "dissolve", "slideleft", "slideright", "slideup", "slidedown", "wipeleft", "wiperight",
+               "zoomin", "random", "none")
+RANDOM_POOL = ("fade", "dissolve", "slideleft", "slideup", "wipeleft", "zoomin", "slideright")
+MOTIONS = ("kenburns", "zoomin", "zoomout", "pan", "none")
+MOODS: dict[str, int] = {"upbeat": 120, "lofi": 84, "calm": 72, "epic": 96}  # mood -> beats per minute
+MOOD_LABEL = {"upbeat": "upbeat", "lofi": "lo-fi", "calm": "calm", "epic": "epic"}
+POSITIONS = ("top", "center", "bottom")
+
+DEFAULTS: dict[str, Any] = {
+    "aspect": "9:16",
+    "duration_ms": None,  # None: DEFAULT_PER_PHOTO_MS per photo
+    "per_photo_ms": None,  # set by "3 seconds per photo"; wins over duration_ms
+    "transition": "fade",
+    "transition_ms": DEFAULT_TRANSITION_MS,
+    "motion": "kenburns",
+    "fit": "blur",
+    "title": None,
+    "title_position": "center",
+    "caption_position": "bottom",
+    "music": False,
+    "music_mood": "upbeat",
+    "music_volume": 0.7,
+    "music_source": "generated",  # or "file": the user's own audio below
+    "audio_path": None,
+    "audio_name": None,
+}
+
+
+def settings(draft: dict[str, Any] | None) -> dict[str, Any]:
+    """The draft's global settings with every default filled in (unknown keys are kept)."""
+    merged = dict(DEFAULTS)
+    merged.update((draft or {}).get("m") or {})
+    return merged
+
+
+def photos(draft: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The photo segments of the video track, in order (deep copies: callers may edit them freely)."""
+    for track in (draft or {}).get("t") or []:
+        if track.get("tt") == VIDEO:
+            return [copy.deepcopy(s) for s in track.get("sg") or []]
+    return []
+
+
+def empty_draft() -> dict[str, Any]:
+    return layout([], dict(DEFAULTS))
+
+
+# ---------------------------------------------------------------- timing
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Everything in frames at `FPS`, so the renderer's xfade offsets land exactly on frame boundaries.
+
+    `clips[i]` is (first frame, frame count) of photo i's clip in the output, overlapping its neighbours
+    by `fade` frames; `slots[i]` is (start, end) of the span where photo i is the main picture (cut to cut).
+    """
+
+    frames: int
+    fade: int
+    clips: tuple[tuple[int, int], ...]
+    slots: tuple[tuple[int, int], ...]
+    beat: float | None  # frames per beat when cuts follow generated music
+
+
+def total_ms(count: int, conf: dict[str, Any]) -> int:
+    """The video length: seconds per photo when set, else the requested length, else 3 s per photo."""
+    if count == 0:
+        return 0
+    if conf.get("per_photo_ms"):
+        wanted = int(conf["per_photo_ms"]) * count
+    elif conf.get("duration_ms"):
+        wanted = int(conf["duration_ms"])
+    else:
+        wanted = DEFAULT_PER_PHOTO_MS * count
+    return max(min(wanted, MAX_DURATION_MS), MIN_SLOT_MS * count)
+
+
+def beat_frames(conf: dict[str, Any]) -> float | None:
+    """Frames per beat of the generated music, or None when cuts need not follow a beat."""
+    if not conf.get("music") or conf.get("music_source") != "generated":
+        return None
+    bpm = MOODS.get(str(conf.get("music_mood")), 120)
+    return FPS * 60 / bpm
+
+
+def timing(count: int, conf: dict[str, Any]) -> Timing:
+    """Cut points spread evenly, then snapped to the music's beat grid where that keeps every slot long enough."""
+    frames = round(total_ms(count, conf) * FPS / 1000)
+    if count == 0:
+        return Timing(0, 0, (), (), None)
+    min_slot = round(MIN_SLOT_MS * FPS / 1000)
+    beat = beat_frames(conf)
+    cuts = [0]
+    for k in range(1, count):
+        even = k * frames / count
+        cut = round(even)
+        if beat:
+            snapped = round(round(even / beat) * beat)
+            remaining = count - k
+            if snapped - cuts[-1] >= min_slot and frames - snapped >= remaining * min_slot:
+                cut = snapped
+        cuts.append(max(cut, cuts[-1] + 1))
+    cuts.append(frames)
+    shortest = min(b - a for a, b in itertools.pairwise(cuts))
+    fade = 0
+    if conf.get("transition", "fade") != "none" and count > 1:
+        fade = min(round(int(conf.get("transition_ms") or DEFAULT_TRANSITION_MS) * FPS / 1000),
+                   int(shortest * 0.4))
+        fade -= fade % 2  # even, so a transition is centred on its cut
+    half = fade // 2
+    clips = []
+    for i in range(count):
+        start = 0 if i == 0 else cuts[i] - half
+        end = frames if i == count - 1 else cuts[i + 1] + half
+        clips.append((start, end - start))
+    slots = tuple((cuts[i], cuts[i + 1]) for i in range(count))
+    return Timing(frames, fade, tuple(clips), slots, beat)
+
+
+def transition_for(conf: dict[str, Any], cut: int) -> str:
+    """The xfade name of cut `cut` (1-based); "random" picks a varied but repeatable sequence."""
+    style = str(conf.get("transition") or "fade")
+    if style == "random":
+        return RANDOM_POOL[(cut * 5 + 2) % len(RANDOM_POOL)]
+    return style
+
+
+def motion_for(conf: dict[str, Any], index: int) -> str:
+    """Ken Burns alternates zoom in and out so consecutive photos do not all drift the same way."""
+    motion = str(conf.get("motion") or "kenburns")
+    if motion == "kenburns":
+        return "zoomin" if index % 2 == 0 else "zoomout"
+    return motion
+
+
+# ---------------------------------------------------------------- layout
+
+
+def _ms(frames: int) -> int:
+    return round(frames * 1000 / FPS)
+
+
+def layout(photo_segments: list[dict[str, Any]], conf: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild the whole draft (tracks, times, size) from the photos and the settings."""
+    conf = {**DEFAULTS, **conf}
+    width, height = ASPECTS.get(str(conf["aspect"]), ASPECTS["9:16"])
+    conf["width"], conf["height"] = width, height
+    plan = timing(len(photo_segments), conf)
+    tracks: list[dict[str, Any]] = []
+    if photo_segments:
+        video = []
+        for segment, (start, length) in zip(photo_segments, plan.clips, strict=True):
+            video.append({**segment, "st": _ms(start), "d": _ms(length)})
+        tracks.append({"tt": VIDEO, "sg": video, "m": {}})
+        if conf["music"]:
+            if conf["music_source"] == "file" and conf.get("audio_path"):
+                meta = {"name": conf.get("audio_name") or "your audio", "path": conf["audio_path"]}
+            else:
+                meta = {"name": MOOD_LABEL.get(conf["music_mood"], "upbeat"), "mood": conf["music_mood"]}
+            meta["volume"] = conf["music_volume"]
+            tracks.append({"tt": AUDIO, "sg": [{"id": "bgm", "st": 0, "d": _ms(plan.frames), "m": meta}],
+                           "m": {}})
+        texts = []
+        if conf.get("title"):
+            length = min(round(TITLE_MS * FPS / 1000), max(plan.frames * 3 // 5, 1))
+            texts.append({"id": "title", "st": 0, "d": _ms(length),
+                          "m": {"text": conf["title"], "kind": "title", "position": conf["title_position"]}})
+        for segment, (start, end) in zip(photo_segments, plan.slots, strict=True):
+            caption = (segment.get("m") or {}).get("caption")
+            if caption:
+                texts.append({"id": f"cap-{segment.get('id')}", "st": _ms(start), "d": _ms(end - start),
+                              "m": {"text": caption, "kind": "caption", "position": conf["caption_position"]}})
+        if texts:
+            tracks.append({"tt": TEXT, "sg": texts, "m": {}})
+    return {"t": tracks, "d": _ms(plan.frames), "m": conf}

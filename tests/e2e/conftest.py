@@ -1,0 +1,91 @@
+"""End-to-end harness: the real bot (python-telegram-bot Application, conversation, engines, SQLite) runs
+in the test's event loop against the Telegram and NemoVideo fakes on loopback, over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Core, open_core
+from bot.config import Settings
+from bot.telegram.application import run
+from tests.fakes.nemo import NemoFake
+from tests.fakes.sample_media import mp4_bytes
+from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[TelegramFake]:
+    async with TelegramFake() as fake:
+        yield fake
+    assert fake.internal_errors == []
+
+
+@pytest.fixture
+async def nemo() -> AsyncIterator[NemoFake]:
+    async with NemoFake() as fake:
+        fake.set_video(mp4_bytes())
+        yield fake
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> Callable[..., Settings]:
+    """Settings as an operator would write them in .env, with intervals shortened for tests."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": DEFAULT_TOKEN,
+            "telegram_api_url": tg.api_url,
+            "nemo_api_url": nemo.url,
+            "database_path": tmp_path / "data" / "reelbot.sqlite3",
+            "media_dir": tmp_path / "data" / "media",
+            "heartbeat_seconds": 5,
+            "render_poll_seconds": 0.05,
+            "state_poll_seconds": 0.05,
+            "rate_limit_wait_seconds": 0.1,
+            "stream_timeout_seconds": 20,
+            "album_wait_seconds": 0.3,
+            "telegram_poll_timeout_seconds": 1,
+            **overrides,
+        }
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@dataclass
+class Bot:
+    core: Core
+    settings: Settings
+    task: asyncio.Task[None]
+    stop: asyncio.Event
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, tg: TelegramFake) -> AsyncIterator[Bot]:
+    core = await open_core(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(settings, core, stop))
+    polling = asyncio.create_task(tg.wait_polling(timeout=15))
+    await asyncio.wait({task, polling}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        polling.cancel()
+        task.result()  # raises what stopped the bot
+    try:
+        yield Bot(core, settings, task, stop)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        await core.aclose()
+
+
+@pytest.fixture
+async def bot(settings_for: Callable[..., Settings], tg: TelegramFake) -> AsyncIterator[Bot]:
+    async with running(settings_for(), tg) as started:
+        yield started

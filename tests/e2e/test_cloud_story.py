@@ -1,0 +1,75 @@
+"""The whole story on the cloud engine, as a user in Telegram lives it."""
+
+from __future__ import annotations
+
+import io
+
+import av
+
+from tests.e2e.conftest import Bot
+from tests.fakes.nemo import NemoFake
+from tests.fakes.sample_media import jpeg_bytes, mp4_bytes
+from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
+
+INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
+
+
+async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
+    alice = tg.user("Alice")
+    chat = tg.private_chat(alice)
+
+    await tg.send_command(chat, alice, "/start")
+    await tg.wait_for_text(chat.id, "Send me your static images")
+    assert {c["command"] for c in tg.commands} >= {"start", "help", "credits", "status", "export"}
+
+    # An album of three photos: one acknowledgement with its count, and the vertical-photo tip.
+    for i in range(3):
+        await tg.send_photo(chat, alice, jpeg_bytes(400, 300, (40 * i, 90, 160)), media_group_id="album-1")
+    await tg.wait_for_text(chat.id, "Got 3 photos")
+    assert "Connecting..." in tg.texts(chat.id) and "Ready!" in tg.texts(chat.id)
+    assert sum("Got" in text for text in tg.texts(chat.id)) == 1
+    assert any("vertical 9:16" in text for text in tg.texts(chat.id))
+    assert nemo.count("upload") == 3
+
+    # The instruction streams slowly: the user hears "⏳ Still working..." before the answer.
+    bot.settings.__dict__["heartbeat_seconds"] = 0.3
+    nemo.slow_turn(beats=6, interval=0.15, style="comment")
+    mark = tg.mark()
+    await tg.send_text(chat, alice, INSTRUCTION)
+    await tg.wait_for_text(chat.id, "⏳ Still working...", start=mark)
+    answer = await tg.wait_for_text(chat.id, "Your video is ready!", start=mark)
+    summary = await tg.wait_for_text(chat.id, "Timeline (3 tracks)", start=mark)
+    assert "Send /export to get the MP4" in (summary.text or "")
+    assert "click" not in (answer.text or "").lower() and "Preview in Timeline" not in (answer.text or "")
+    assert "typing" in tg.actions(chat.id)
+    assert nemo.last("run_sse").json["new_message"]["parts"][0]["text"] == INSTRUCTION
+
+    mark = tg.mark()
+    await tg.send_command(chat, alice, "/status")
+    status = await tg.wait_for_text(chat.id, "Timeline (3 tracks): 1. Video:", start=mark)
+    assert '3. Title: "My TikTok"' in (status.text or "")
+
+    mark = tg.mark()
+    await tg.send_command(chat, alice, "/credits")
+    await tg.wait_for_text(chat.id, "available", start=mark)
+
+    # Export: a render taking several polls, one progress message edited, then the MP4 as a video.
+    nemo.render_polls = 4
+    mark = tg.mark()
+    await tg.send_command(chat, alice, "/export")
+    video = await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == chat.id, timeout=20, start=mark)
+    assert video.file_bytes == mp4_bytes()
+    with av.open(io.BytesIO(video.file_bytes)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+    progress = [e for e in tg.edits(chat.id) if "Rendering" in (e.text or "")]
+    assert len(progress) >= 2  # the same message, edited as the percentage grows
+    assert len({e.message_id for e in progress}) == 1
+    render = nemo.last("render").json
+    assert render["id"].startswith("render_") and render["sessionId"] and render["draft"]["t"]
+
+    # Secrets never reach the chat or anything the bot sent to Telegram.
+    tokens = [t for t in nemo.tokens] + [DEFAULT_TOKEN]
+    sent_to_telegram = "\n".join(tg.all_request_bodies())
+    for token in nemo.tokens:
+        assert token not in sent_to_telegram
+    assert all(token not in text for token in tokens for text in tg.texts(chat.id))

@@ -1,0 +1,174 @@
+"""The engine flow through LocalEngine with a real Store, and the bad inputs: clear sentence, nothing changed."""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from bot.config import Settings
+from bot.engines import base
+from bot.engines.local import LocalEngine, model
+from bot.store import Store
+from bot.timeline import missing_for_export, summary
+
+from .conftest import PhotoMaker, media, work_files
+
+CHAT = 42
+
+
+async def wait_done(engine: LocalEngine, job: str) -> base.RenderStatus:
+    for _ in range(600):
+        status = await engine.render_status(CHAT, job)
+        if status.status in ("completed", "failed"):
+            return status
+        await asyncio.sleep(0.05)
+    raise AssertionError("render did not finish")
+
+
+async def test_connect_is_new_once(engine: LocalEngine) -> None:
+    assert (await engine.connect(CHAT)).new is True
+    assert (await engine.connect(CHAT)).new is False
+    assert engine.name == "local" and engine.needs_credits is False
+    assert await engine.credits(CHAT) is None and await engine.claim_link(CHAT) is None
+
+
+async def test_flow_upload_edit_export(engine: LocalEngine, make_photo: PhotoMaker, tmp_path: Path,
+                                       settings: Settings) -> None:
+    await engine.connect(CHAT)
+    sizes = [(4000, 3000), (600, 800), (500, 500)]
+    for i, size in enumerate(sizes, 1):
+        uploaded = await engine.upload(CHAT, media(make_photo(f"photo{i}.jpg", size, stripes=True)))
+        assert uploaded.ref.endswith(f"photo{i}.jpg") and (uploaded.width, uploaded.height) == size
+    events = [e async for e in engine.send(CHAT, "turn my photos into a 15-second TikTok video with transitions "
+                                                 "and music")]
+    assert [type(e) for e in events] == [base.Text]
+    assert "15 s" in events[0].text
+    events = [e async for e in engine.send(CHAT, 'add title "Summer"')]
+    draft = await engine.draft(CHAT)
+    assert summary(draft) == ('Timeline (3 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-15s) '
+                              '2. BGM: upbeat (0-15s, 70%) 3. Title: "Summer" (0-3s)')
+    assert missing_for_export(draft) is None
+    short = {**draft, "m": {**draft["m"], "duration_ms": 2000}}
+    job = await engine.start_render(CHAT, short, preview=True)
+    status = await wait_done(engine, job)
+    assert status.status == "completed" and status.progress == 100
+    dest = await engine.download(CHAT, job, status, tmp_path / "out" / "video.mp4")
+    with av.open(str(dest)) as container:
+        assert container.streams.video[0].height == 960 and container.streams.audio
+    assert work_files(settings) == []
+
+
+async def test_send_yields_a_preview_when_enabled(settings: Settings, store: Store, make_photo: PhotoMaker) -> None:
+    engine = LocalEngine(settings, store)
+    try:
+        await engine.upload(CHAT, media(make_photo("a.jpg", (800, 600))))
+        events = [e async for e in engine.send(CHAT, "2 seconds per photo")]
+        assert isinstance(events[0], base.Text) and isinstance(events[1], base.Preview)
+        assert events[1].path.is_file()
+    finally:
+        await engine.aclose()
+    assert work_files(settings) == []
+
+
+async def test_audio_upload_becomes_the_music(engine: LocalEngine, make_photo: PhotoMaker, tmp_path: Path) -> None:
+    song = tmp_path / "in" / "song.wav"
+    song.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(song), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(48000)
+        out.writeframes((np.sin(np.arange(48000 * 2) / 20) * 8000).astype("<i2").tobytes())
+    await engine.upload(CHAT, media(make_photo("a.jpg")))
+    uploaded = await engine.upload(CHAT, media(song, base.MediaKind.AUDIO))
+    assert uploaded.duration == pytest.approx(2, abs=0.1)
+    draft = await engine.draft(CHAT)
+    assert "BGM: song.wav" in summary(draft)
+    job = await engine.start_render(CHAT, {**draft, "m": {**draft["m"], "duration_ms": 3000}}, preview=True)
+    assert (await wait_done(engine, job)).status == "completed"
+
+
+def _bad_files(tmp_path: Path, make_photo: PhotoMaker) -> dict[str, Path]:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "notes.jpg").write_text("this is not a photo")
+    good = make_photo("good.jpg", (800, 600))
+    (folder / "cut.jpg").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    Image.new("RGB", (1, 1)).save(folder / "tiny.png")
+    Image.new("1", (12000, 12000)).save(folder / "huge.png")
+    return {p.name: p for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize(("name", "words"), [("empty.jpg", "empty"), ("notes.jpg", "not an image"),
+                                             ("cut.jpg", "damaged"), ("tiny.png", "1x1"),
+                                             ("huge.png", "12000x12000")])
+async def test_bad_photos_are_refused_and_change_nothing(engine: LocalEngine, make_photo: PhotoMaker,
+                                                         tmp_path: Path, settings: Settings, name: str,
+                                                         words: str) -> None:
+    await engine.upload(CHAT, media(make_photo("a.jpg")))
+    before = await engine.draft(CHAT)
+    path = _bad_files(tmp_path, make_photo)[name]
+    with pytest.raises(base.UnsupportedFile) as caught:
+        await engine.upload(CHAT, media(path))
+    assert words in caught.value.detail and name in caught.value.detail and caught.value.detail.endswith(".")
+    assert await engine.draft(CHAT) == before
+    assert work_files(settings) == []
+
+
+async def test_too_many_photos(engine: LocalEngine, make_photo: PhotoMaker) -> None:
+    photo = make_photo("p.jpg", (100, 100))
+    for _ in range(model.MAX_PHOTOS):
+        await engine.upload(CHAT, media(photo))
+    before = await engine.draft(CHAT)
+    for _ in range(50 - model.MAX_PHOTOS):
+        with pytest.raises(base.BadInstruction, match=f"already has {model.MAX_PHOTOS} photos"):
+            await engine.upload(CHAT, media(photo))
+    assert await engine.draft(CHAT) == before
+
+
+async def test_export_of_empty_timeline_is_not_ready(engine: LocalEngine, settings: Settings) -> None:
+    await engine.connect(CHAT)
+    draft = await engine.draft(CHAT)
+    with pytest.raises(base.NotReady) as caught:
+        await engine.start_render(CHAT, draft or {})
+    assert caught.value.detail == missing_for_export(draft)
+    assert work_files(settings) == []
+
+
+async def test_bad_instructions_leave_the_timeline(engine: LocalEngine, make_photo: PhotoMaker) -> None:
+    for i in range(3):
+        await engine.upload(CHAT, media(make_photo(f"{i}.jpg")))
+    before = await engine.draft(CHAT)
+    with pytest.raises(base.BadInstruction, match="There is no photo 9: the timeline has 3 photos"):
+        _ = [e async for e in engine.send(CHAT, "remove photo 9")]
+    with pytest.raises(base.BadInstruction, match="I can:"):
+        _ = [e async for e in engine.send(CHAT, "what is the weather like")]
+    assert await engine.draft(CHAT) == before
+
+
+async def test_failed_render_leaves_no_files(engine: LocalEngine, make_photo: PhotoMaker,
+                                             settings: Settings) -> None:
+    photo = make_photo("gone.jpg")
+    await engine.upload(CHAT, media(photo))
+    draft = await engine.draft(CHAT)
+    photo.unlink()
+    job = await engine.start_render(CHAT, draft or {})
+    status = await wait_done(engine, job)
+    assert status.status == "failed" and "gone.jpg" in (status.error or "")
+    assert work_files(settings) == []
+
+
+async def test_cancel_kills_the_render(engine: LocalEngine, make_photo: PhotoMaker, settings: Settings) -> None:
+    await engine.upload(CHAT, media(make_photo("a.jpg", (2000, 1500))))
+    draft = await engine.draft(CHAT)
+    job = await engine.start_render(CHAT, {**draft, "m": {**draft["m"], "duration_ms": 60000}})
+    await asyncio.sleep(0.5)
+    await engine.cancel_render(CHAT, job)
+    assert work_files(settings) == []
+    assert (await engine.render_status(CHAT, job)).status == "failed"
