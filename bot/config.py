@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_local_mode: bool = False  # a local Bot API server started with --local: files read from its disk
 
     video_engine: Literal["nemo", "local"] = "nemo"
 

@@ -142,8 +142,8 @@ class Conversation:
         first = engine.needs_credits and not chat.session_id
         if first:
             await self._say(origin, wording.CONNECTING)
-        connection = await engine.connect(origin.chat_id)
-        if first or connection.new:
+        await engine.connect(origin.chat_id)
+        if first:
             await self._say(origin, wording.READY)
         self._ready.add(key)
 

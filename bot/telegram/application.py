@@ -40,6 +40,7 @@ def build_application(settings: Settings) -> Application:
         .token(settings.telegram_bot_token.get_secret_value().strip())
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .local_mode(settings.telegram_local_mode)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(True)  # a long render in one chat must not hold up the others
         .build()

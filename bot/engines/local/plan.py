@@ -480,8 +480,10 @@ def _frame(state: _State, text: str) -> str:
     return text
 
 
+# "Make a video" needs the video in it: a bare "make it look better" is too vague to act on, and is
+# answered with what the engine can do rather than a no-op.
 _MAKE = re.compile(r"\bvideo\b|\btiktok\b|\breels?\b|\bslideshow\b|\bshorts?\b|\bmovie\b|\bmontage\b|\bclip\b"
-                   r"|\bmake\b|\bcreate\b|\bturn\b|视频|短片|做成|制作|生成|抖音|剪辑")
+                   r"|视频|短片|做成|抖音|剪辑")
 
 
 # ---------------------------------------------------------------- entry point
