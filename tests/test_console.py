@@ -1,0 +1,82 @@
+"""Terminal mode as a user runs it: `python -m bot chat`, lines typed on standard input."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import sys
+from pathlib import Path
+
+import av
+from PIL import Image
+
+from tests.fakes.nemo import NemoFake
+from tests.fakes.sample_media import mp4_bytes
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+async def chat(tmp_path: Path, lines: list[str], **env: str) -> str:
+    environment = {
+        "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT),
+        "DATABASE_PATH": str(tmp_path / "db.sqlite3"), "MEDIA_DIR": str(tmp_path / "media"),
+        "RENDER_POLL_SECONDS": "0.1", **env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "chat", "--out", str(tmp_path / "out"), cwd=tmp_path, env=environment,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate("\n".join(lines).encode() + b"\n"), 120)
+    assert process.returncode == 0, stderr.decode()
+    return stdout.decode()
+
+
+def photos(tmp_path: Path) -> list[str]:
+    paths = []
+    for i, color in enumerate([(200, 40, 40), (40, 200, 40), (40, 40, 200)]):
+        path = tmp_path / f"photo{i + 1}.jpg"
+        Image.new("RGB", (720, 1280), color).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def exported(output: str) -> Path:
+    match = re.search(r"Your video is ready\. Saved to (\S+\.mp4)", output)
+    assert match, output
+    return Path(match.group(1))
+
+
+async def test_the_whole_story_in_a_terminal_on_the_local_engine(tmp_path: Path) -> None:
+    output = await chat(
+        tmp_path,
+        [f"/upload {' '.join(photos(tmp_path))} {tmp_path / 'missing.jpg'}",
+         "turn my photos into a 3-second TikTok video with transitions and music", "/status", "/credits", "/export"],
+        VIDEO_ENGINE="local",
+    )
+    assert "Got 3 photos" in output
+    assert "missing.jpg" in output  # the file it could not find is named, the others still arrive
+    assert "Timeline (2 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-3s)" in output
+    assert "needs no credits" in output
+    with av.open(str(exported(output))) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (1080, 1920)
+        assert abs(float(container.duration or 0) / av.time_base - 3.0) < 0.1
+
+
+async def test_the_terminal_speaks_to_the_cloud(tmp_path: Path) -> None:
+    async with NemoFake() as nemo:
+        nemo.set_video(mp4_bytes())
+        output = await chat(
+            tmp_path,
+            [f"/upload {photos(tmp_path)[0]}", "turn my photos into a 15-second TikTok video", "/export"],
+            NEMO_API_URL=nemo.url,
+        )
+        assert nemo.count("run_sse") == 1
+    lines = output.splitlines()
+    assert lines[:2] == ["bot> Connecting...", "bot> Ready!"]
+    assert "bot> Your video is ready!" in lines
+    assert exported(output).read_bytes() == mp4_bytes()
+    with av.open(io.BytesIO(mp4_bytes())):
+        pass
