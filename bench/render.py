@@ -180,12 +180,16 @@ def main() -> None:
         print(f"{labels[case]:<48} {row['seconds']:>8.2f} {peak:>10.0f} {split}")
     a, b = results["a"]["seconds"], results["b"]["seconds"]
     peak_a = results["a"]["python_mb"] + results["a"]["ffmpeg_mb"]
-    print(f"(a)/(b) = {a / b:.2f}  (target <= 1.5)")
-    if "c" in results:
-        print(f"(c)/(a) = {results['c']['seconds'] / a:.1f}  (target >= 8)")
-    print(f"peak memory of (a) = {peak_a:.0f} MB  (target <= 500)")
-    print(f"preview = {results['preview']['seconds']:.2f} s  (target <= 1.5)")
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
 
+    preview = results["preview"]["seconds"]
+    print(f"(a)/(b) = {a / b:.2f}  (target <= 1.5: {verdict(a / b <= 1.5)})")
+    if "c" in results:
+        ratio = results["c"]["seconds"] / a
+        print(f"(c)/(a) = {ratio:.1f}  (target >= 8: {verdict(ratio >= 8)})")
+    print(f"peak memory of (a) = {peak_a:.0f} MB  (target <= 500: {verdict(peak_a <= 500)})")
+    print(f"preview = {preview:.2f} s  (target <= 1.5: {verdict(preview <= 1.5)})")
 
 if __name__ == "__main__":
     main()

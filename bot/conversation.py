@@ -34,7 +34,7 @@ from bot.engines.base import (
     ToolActivity,
     UnsupportedFile,
 )
-from bot.intents import Intent, classify
+from bot.intents import Intent, classify, is_blank
 from bot.store import RenderRow, Store
 
 log = logging.getLogger(__name__)
@@ -267,7 +267,7 @@ class Conversation:
                 await self._upload_all(origin, files, file_ids or [None] * len(files))
 
         await self._guarded(origin, work)
-        if caption and caption.strip():
+        if caption and not is_blank(caption):
             await self.on_text(origin, caption)
 
     async def _upload_all(self, origin: Origin, files: list[MediaFile], file_ids: list[str | None]) -> None:
@@ -315,7 +315,7 @@ class Conversation:
 
     async def on_text(self, origin: Origin, text: str) -> None:
         """Route a message: export / credits / status / upload skip the engine's stream; the rest is a turn."""
-        if not text.strip():
+        if is_blank(text):  # whitespace, or only invisible characters: nothing to send on (or charge for)
             await self._say(origin, wording.EMPTY_TEXT)
             return
         intent = classify(text)

@@ -35,7 +35,8 @@ class Translated:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCES.findall(text) if s.strip()]
+    """The sentences with their delimiters; the line breaks between them come as pieces of their own."""
+    return [s for s in _SENTENCES.findall(text) if s]
 
 
 def translate(text: str) -> Translated:
@@ -47,7 +48,19 @@ def translate(text: str) -> Translated:
         if value not in hints:
             hints.append(value)
 
+    def keep_break(space: str) -> None:
+        # A line break between kept sentences stays; after a removed sentence, only if the kept text
+        # would otherwise run into the next sentence ("Done. Click Export.\nNext" → "Done.\nNext").
+        nonlocal dropped
+        if space and (not dropped or (kept and not kept[-1][-1:].isspace())):
+            kept.append(space)
+            dropped = False
+
+    dropped = False  # the last sentence was a GUI instruction
     for sentence in _sentences(text):
+        if not sentence.strip():
+            keep_break(sentence)
+            continue
         gui = False
         if _EXPORT.search(sentence):
             hint(EXPORT_HINT)
@@ -65,6 +78,10 @@ def translate(text: str) -> Translated:
             gui = True  # some other button: the bot does the work through the API instead
         if not gui:
             kept.append(sentence)
+            dropped = False
+        else:
+            dropped = True
+            keep_break(sentence[len(sentence.rstrip()):])  # the line break that ended the removed sentence
     body = "".join(kept).strip()
     if show_timeline and EXPORT_HINT not in hints:
         hint(EXPORT_HINT)

@@ -8,6 +8,7 @@ everything else is an instruction for the engine. A keyword only counts when the
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -55,6 +56,18 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
 _COMPILED: tuple[tuple[Intent, tuple[re.Pattern[str], ...], tuple[str, ...]], ...] = tuple(
     (rule.intent, tuple(_phrase_pattern(p) for p in rule.english), rule.chinese) for rule in RULES
 )
+
+
+# Letters that render as nothing (Hangul fillers, the blank Braille pattern): used to send "empty" messages.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_blank(text: str) -> bool:
+    """True when a message shows nothing: whitespace, zero-width / format characters and blank letters only."""
+    return all(
+        ch.isspace() or ch in _BLANK_LETTERS or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+        for ch in text
+    )
 
 
 def _normalise(text: str) -> str:

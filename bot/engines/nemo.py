@@ -6,9 +6,10 @@ and expiry (unless `NEMO_TOKEN` gives one account token for all chats), and the 
 
 Every call goes through one retry policy (`_call` / `_recover` here; reading answers is
 `nemo_http.AnswerPolicy`, parsing bodies `nemo_models`, the stream `nemo_stream`): code 1001 → new
-anonymous token, 1002 → new session, HTTP 400 about the client id → new client id, HTTP 429 → wait and
-retry; each at most once per call. The stream uses the same policy only until the stream has started:
-after that a failure is `StreamBroken` and the message is never sent again (it may already be charged).
+anonymous token, 1002 → new session (the chat's files uploaded into it again), HTTP 400 about the client
+id → new client id, HTTP 429 → wait and retry; each at most once per call. The stream uses the same
+policy only until the stream has started: after that a failure is `StreamBroken` and the message is never
+sent again (it may already be charged).
 
 Secrets: tokens live only in headers; log lines carry method, path and status/code; exception details are
 fixed sentences. Raw response bodies are never logged nor put into an exception.
@@ -38,6 +39,7 @@ from bot.engines.base import (
     ExportBlocked,
     FileTooLarge,
     MediaFile,
+    MediaKind,
     RateLimited,
     RenderStatus,
     StreamEvent,
@@ -83,6 +85,7 @@ class NemoEngine:
             follow_redirects=True,
         )
         self._locks: dict[int, asyncio.Lock] = {}
+        self._restoring: set[int] = set()
         self._policy = AnswerPolicy(self._web, fixed_token=self._fixed_token is not None)
 
     # ================================================================ credentials and sessions
@@ -225,10 +228,31 @@ class NemoEngine:
         elif kind == "session":
             await self._store.update_chat(chat_id, session_id=None, task_id=None)
             await self._new_session(chat_id)
+            await self._restore_uploads(chat_id)
         else:
             await self._client_id(chat_id, renew=True)
 
     # ================================================================ uploads
+
+    async def _restore_uploads(self, chat_id: int) -> None:
+        """A lost session (1002) took the chat's files with it: upload the kept copies into the new one, so
+        the user's photos do not silently drop out of the video. Not re-entered if the restore loses it too."""
+        if chat_id in self._restoring:
+            return
+        self._restoring.add(chat_id)
+        try:
+            for row in await self._store.uploads(chat_id):
+                if row.engine != self.name or row.status != "uploaded" or not row.local_path:
+                    continue
+                media = MediaFile(Path(row.local_path), row.filename, MediaKind(row.kind), row.size)
+                try:
+                    uploaded = await self.upload(chat_id, media)
+                except (EngineError, OSError) as exc:  # a refused or since-deleted file: the rest still go
+                    log.info("nemo: chat %s: upload %s not restored: %s", chat_id, row.id, type(exc).__name__)
+                    continue
+                await self._store.update_upload(row.id, engine_ref=uploaded.ref)
+        finally:
+            self._restoring.discard(chat_id)
 
     async def upload(self, chat_id: int, media: MediaFile) -> Uploaded:
         """Upload one file as a streamed multipart `files` part; HEIC refused with 4001 → JPEG, once."""

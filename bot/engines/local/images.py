@@ -3,8 +3,8 @@
 Every photo is decoded, turned upright (EXIF), scaled and composed exactly once, into a frame slightly
 larger than the output (`OVERSIZE`) so ffmpeg only has to scale that frame down a little and crop it per
 frame for the Ken Burns motion; it never decodes or resamples a camera-sized image again. JPEGs are decoded
-with Pillow's draft mode (DCT scaling) at the smallest size that still covers the frame, which keeps a 12 MP
-photo's memory and time small.
+with Pillow's draft mode (DCT scaling) at the smallest size that (within 3 %) still covers the frame, which
+keeps a 12 MP photo's memory and time small.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ MAX_SIDE = 10_000
 MAX_PIXELS = 64_000_000  # 8000x8000; a 12000x12000 image would need ~430 MB to decode
 OVERSIZE = 1.12  # the prepared frame vs the output; Ken Burns zooms up to MAX_ZOOM within it
 MAX_ZOOM = 1.10
+DRAFT_SLACK = 0.97
 
 
 def validate(path: Path, filename: str) -> tuple[int, int]:
@@ -90,22 +91,39 @@ def frame_size(width: int, height: int) -> tuple[int, int]:
 
 
 def _open_upright(path: Path, need: tuple[int, int], cover: bool) -> Image.Image:
-    """Decode once at the smallest JPEG scale that still gives `need` after a cover/contain fit."""
+    """Decode once at the smallest JPEG scale that still gives `need` after a cover/contain fit.
+
+    No extra full-size copies: the decoded image is returned as is when it is already upright RGB (its file is
+    closed by `load`), else the one transposed/converted image replaces it.
+    """
     img = Image.open(path)
+    out: Image.Image | None = None
     try:
+        orientation = img.getexif().get(0x0112, 1)
         if img.format in ("JPEG", "MPO"):
             width, height = img.size
-            rotated = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            rotated = orientation in (5, 6, 7, 8)
             if rotated:
                 width, height = height, width
-            scale = (max if cover else min)(need[0] / width, need[1] / height)
+            # DRAFT_SLACK: a DCT scale giving up to 3 % less than needed is taken (then upscaled by <= 3 %, which
+            # the oversized frame and the per-frame scaling make invisible): a 2400x3200 photo decodes at half size
+            scale = (max if cover else min)(need[0] / width, need[1] / height) * DRAFT_SLACK
             want = (int(width * scale) + 1, int(height * scale) + 1)
             img.draft("RGB", (want[1], want[0]) if rotated else want)
+        multi = getattr(img, "n_frames", 1) > 1
         img.seek(0)  # GIF / animated WEBP: the first frame
-        upright = ImageOps.exif_transpose(img)
-        return upright.convert("RGB")
+        img.load()
+        out = img
+        if orientation != 1:
+            out = ImageOps.exif_transpose(out)
+        if out.mode != "RGB":
+            out = out.convert("RGB")
+        if out is img and multi:
+            out = img.copy()  # its file stays open for the other frames: keep a copy, close the file
+        return out
     finally:
-        img.close()
+        if out is not img:
+            img.close()
 
 
 def prepare(path: Path, out: Path, size: tuple[int, int], *, fit: str) -> None:
@@ -121,8 +139,9 @@ def prepare(path: Path, out: Path, size: tuple[int, int], *, fit: str) -> None:
     if cover or 0.92 <= ratio <= 1.08:  # nearly the frame's shape: filling loses almost nothing
         frame = ImageOps.fit(img, size, method=Image.Resampling.BICUBIC)
     else:
-        thumb = img.copy()
-        thumb.thumbnail((max(width // 5, 16), max(height // 5, 16)), Image.Resampling.BILINEAR)
+        fit_in = min(max(width // 5, 16) / img.width, max(height // 5, 16) / img.height)
+        thumb = img.resize((max(1, round(img.width * fit_in)), max(1, round(img.height * fit_in))),
+                           Image.Resampling.BILINEAR, reducing_gap=2.0)
         small = ImageOps.fit(thumb, (max(width // 10, 8), max(height // 10, 8)), method=Image.Resampling.BILINEAR)
         small = small.filter(ImageFilter.GaussianBlur(radius=max(width // 10, 8) / 18))
         frame = ImageEnhance.Brightness(small).enhance(0.6).resize(size, Image.Resampling.BILINEAR)

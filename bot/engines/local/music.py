@@ -125,21 +125,28 @@ def synthesise(mood: str, seconds: float, *, volume: float = 0.7, seed: int = 7)
         keys += crackle
         kernel = np.ones(6) / 6  # a soft low-pass: the "lo-fi" dullness
         keys = np.convolve(keys, kernel, mode="same")
-    left = 0.9 * drums + 0.8 * bass + 0.55 * keys
-    right = 0.9 * drums + 0.8 * bass + 0.45 * keys
-    mix = np.stack([left, right], axis=1)
+    common = drums  # mixed in place: a render's peak memory counts every temporary array here
+    common *= 0.9
+    bass *= 0.8
+    common += bass
+    del bass
+    mix = np.empty((total, 2), dtype=np.float32)
+    mix[:, 0] = common + 0.55 * keys
+    mix[:, 1] = common + 0.45 * keys
+    del common, keys
     peak = float(np.max(np.abs(mix))) or 1.0
     mix *= 0.89 / peak * volume
     fade_in, fade_out = min(int(0.4 * RATE), total // 4), min(int(1.5 * RATE), total // 3)
-    mix[:fade_in] *= np.linspace(0, 1, fade_in)[:, None]
+    mix[:fade_in] *= np.linspace(0, 1, fade_in, dtype=np.float32)[:, None]
     if fade_out:
-        mix[-fade_out:] *= np.linspace(1, 0, fade_out)[:, None]
-    return mix.astype(np.float32)
+        mix[-fade_out:] *= np.linspace(1, 0, fade_out, dtype=np.float32)[:, None]
+    return mix
 
 
 def write_wav(samples: np.ndarray, path: Path) -> None:
     """16-bit PCM stereo at 48 kHz: ffmpeg reads it with no decoder cost."""
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    pcm = np.clip(samples, -1, 1) * 32767
+    pcm = pcm.astype("<i2")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)

@@ -2,15 +2,16 @@
 
 Pillow (FreeType) draws any Unicode the font covers, so text never goes through ffmpeg's drawtext and its
 escaping rules. The safe box is x 120-888, y 288-1248 of a 1080x1920 frame (TikTok's own buttons and caption
-cover the rest), scaled for other sizes. Chinese needs a CJK font: one is looked for on the machine
-(Noto/Source Han/WenQuanYi/PingFang/Microsoft YaHei); when none is installed, CJK characters would render as
-boxes, and a warning is logged once (the project installs only from PyPI, and no PyPI package we may use ships
-a CJK font).
+cover the rest), scaled for other sizes. All text uses one font, Noto Sans SC (OFL, a variable font set to
+its Bold instance) from the `justmytype-intl-cjk` wheel, so Latin and Chinese titles look the same. Only if that
+package is missing is a font looked for on the machine (Noto CJK/Source Han/WenQuanYi/PingFang/Microsoft YaHei
+for Chinese, DejaVu/Arial for Latin), then Pillow's own.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import logging
 import math
 import shutil
@@ -57,6 +58,16 @@ def _has_cjk(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
+def _bundled_font_path() -> str | None:
+    """Noto Sans SC from the justmytype-intl-cjk wheel (Latin, Chinese, Japanese kana), or None if not installed."""
+    try:
+        path = importlib.resources.files("justmytype_intl_cjk") / "fonts/ofl/notosanssc/NotoSansSC[wght].ttf"
+    except ModuleNotFoundError:
+        return None
+    return str(path) if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=1)
 def _cjk_font_path() -> str | None:
     for candidate in _CJK_CANDIDATES:
         if Path(candidate).is_file():
@@ -79,12 +90,29 @@ def _latin_font_path() -> str | None:
     return next((c for c in _LATIN_CANDIDATES if Path(c).is_file()), None)
 
 
+def _bold(face: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
+    """Set a variable font to its Bold instance (or weight 700); a static font is returned as is."""
+    try:
+        face.set_variation_by_name("Bold")
+    except (OSError, ValueError):  # not a variable font, or no instance named Bold
+        try:
+            axes = face.get_variation_axes()
+            face.set_variation_by_axes([700 if a.get("name") == b"Weight" else a["default"] for a in axes])
+        except (OSError, ValueError, KeyError):
+            pass
+    return face
+
+
 @functools.lru_cache(maxsize=32)
 def font(size: int, cjk: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """A bold font of `size` px: a CJK one when the text needs it and one exists, else Latin, else Pillow's own."""
+    """A bold font of `size` px: the bundled Noto Sans SC for all text; without it a CJK font when the text needs
+    one and the machine has one, else a Latin one, else Pillow's own."""
+    bundled = _bundled_font_path()
+    if bundled:
+        return _bold(ImageFont.truetype(bundled, size))
     path = _cjk_font_path() if cjk else None
     if cjk and path is None:
-        log.warning("no CJK font found on this machine: Chinese titles will show as boxes")
+        log.warning("justmytype-intl-cjk is not installed and no CJK font was found: Chinese text may show as boxes")
     path = path or _latin_font_path()
     if path:
         return ImageFont.truetype(path, size)

@@ -134,3 +134,33 @@ def test_zoom_render_moves_monotonically(make_photo: PhotoMaker, tmp_path: Path)
         centres.append(float((weights * np.arange(len(row))).sum() / weights.sum()))
     assert centres[-1] - centres[0] > 5  # it did zoom
     assert all(b - a > -0.35 for a, b in itertools.pairwise(centres))  # never jumps back
+
+
+def test_chinese_title_has_real_glyphs_inside_the_safe_box(make_photo: PhotoMaker, tmp_path: Path) -> None:
+    """"夏日回忆" is drawn with the bundled Noto Sans SC: real glyphs, not .notdef boxes, inside the safe box."""
+    from PIL import Image
+
+    face = text.font(80, True)
+    assert "NotoSansSC" in str(getattr(face, "path", "")), "justmytype-intl-cjk must provide the font"
+    title = text.render_text("夏日回忆", tmp_path / "title.png", (1080, 1920), position="center", kind="title")
+    boxes = text.render_text("\ue000\ue001\ue002\ue003", tmp_path / "boxes.png", (1080, 1920),
+                             position="center", kind="title")  # private-use: four .notdef glyphs
+    with Image.open(title.path) as a, Image.open(boxes.path) as b:
+        ink = np.asarray(a.convert("RGBA"))[:, :, 3] > 128
+        notdef = np.asarray(b.convert("RGBA").resize(a.size))[:, :, 3] > 128
+    assert 0.15 < ink.mean() < 0.8  # strokes, not an empty image nor solid blocks
+    assert (ink != notdef).mean() > 0.15  # clearly not the rendering of four boxes
+    # Each glyph is different: the four quarters of the ink differ from one another.
+    quarters = np.array_split(ink, 4, axis=1)
+    assert all((p.shape == q.shape and (p != q).mean() > 0.1) for p, q in itertools.combinations(quarters, 2)
+               if p.shape == q.shape)
+
+    black = make_photo("black.png", (1080, 1920), (0, 0, 0))
+    out = render_to(draft_of([black], duration_ms=1000, motion="none", title="夏日回忆"), tmp_path / "w",
+                    preview=False)
+    frame = frames(out)[15]
+    changed = np.argwhere(frame.max(axis=2) > 40)
+    assert len(changed) > 5000
+    left, top, right, bottom = text.SAFE_BOX_1080x1920
+    (y0, x0), (y1, x1) = changed.min(axis=0), changed.max(axis=0)
+    assert left <= x0 and x1 <= right and top <= y0 and y1 <= bottom, (x0, y0, x1, y1)

@@ -1,0 +1,226 @@
+"""The chat side of the cloud engine: what users see of silent turns, both stream shapes, GUI phrases, long
+answers, odd Telegram input, several chats at once, and groups sharing one session."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from bot import wording
+from tests.e2e.conftest import Bot
+from tests.e2e.leaks import assert_nothing_leaked
+from tests.fakes.nemo import Beat, CallTool, EditDraft, NemoFake, Say
+from tests.fakes.sample_media import jpeg_bytes, mp4_bytes, png_bytes
+from tests.fakes.telegram import Chat, TelegramFake, User
+
+INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
+GUI_TEXT = (
+    "I added lo-fi music. Drag the clip to adjust timing. Open the Music panel to pick another track. "
+    "Click Export to save."
+)
+
+
+@pytest.fixture(autouse=True)
+async def nothing_leaked(tg: TelegramFake, nemo: NemoFake) -> AsyncIterator[None]:
+    yield
+    assert_nothing_leaked(tg, nemo)
+
+
+def said(tg: TelegramFake, chat_id: int, start: int = 0) -> list[str]:
+    return [c.text or "" for c in tg.sent()[start:] if c.chat_id == chat_id and c.method == "sendMessage"]
+
+
+async def with_video_made(tg: TelegramFake, chat: Chat, user: User) -> None:
+    mark = tg.mark()
+    await tg.send_photo(chat, user, jpeg_bytes(720, 1280))
+    await tg.wait_for_text(chat.id, "Got 1 photo", start=mark)
+    mark = tg.mark()
+    await tg.send_text(chat, user, INSTRUCTION)
+    await tg.wait_for_text(chat.id, "Send /export", start=mark)
+
+
+# ---------------------------------------------------------------- what a turn shows
+
+
+async def test_silent_turn_tells_what_changed(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
+    alice = tg.user("Alice")
+    chat = tg.private_chat(alice)
+    await with_video_made(tg, chat, alice)
+    nemo.silent_edit()  # tool calls and a new draft, no text at all
+    mark = tg.mark()
+    await tg.send_text(chat, alice, "make the music quieter and call it Edited")
+    report = await tg.wait_for_text(chat.id, "Done.", start=mark)
+    lines = (report.text or "").splitlines()
+    assert lines[0] == 'Done. Changed BGM: Lo-fi (0-3s, 20%); Changed Title: "Edited" (0-3s).'
+    assert lines[1].startswith("Timeline (3 tracks)") and "/export" in lines[2]
+    assert said(tg, chat.id, mark) == [report.text]
+    assert all("edit_multitrack" not in t for t in tg.texts(chat.id))
+
+
+async def test_both_stream_shapes_give_the_same_answer(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
+    seen: dict[str, list[str]] = {}
+    for shape in ("simple", "adk"):
+        user = tg.user(f"Ben-{shape}")
+        chat = tg.private_chat(user)
+        nemo.queue_turn(
+            Say("Making your video now."),
+            CallTool("generate_video_with_seedance", args={"prompt": "beach"}),
+            Beat(2, style="empty"),
+            EditDraft(),
+            Say("Your video is ready! Preview in Timeline panel or click Export to save it."),
+            shape=shape,
+        )
+        mark = tg.mark()
+        await tg.send_text(chat, user, INSTRUCTION)
+        await tg.wait_for_text(chat.id, "Send /export", start=mark)
+        seen[shape] = [t for t in said(tg, chat.id, mark) if t not in (wording.CONNECTING, wording.READY)]
+    assert seen["simple"] == seen["adk"]
+    assert seen["adk"][:2] == ["Making your video now.", "Your video is ready!"]
+    assert seen["adk"][2].startswith("Timeline (3 tracks): 1. Video: generated clip (0-3s)")
+
+
+async def test_gui_phrases_are_translated(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
+    cleo = tg.user("Cleo")
+    chat = tg.private_chat(cleo)
+    nemo.queue_turn(CallTool("generate_music"), EditDraft(), Say(GUI_TEXT))
+    mark = tg.mark()
+    await tg.send_text(chat, cleo, "add some lo-fi music")
+    await tg.wait_for_text(chat.id, "Send /export", start=mark)
+    shown = said(tg, chat.id, mark)
+    assert "I added lo-fi music." in shown
+    for word in ("drag", "click", "panel"):
+        assert all(word not in t.lower() for t in shown), word
+    closing = shown[-1]
+    assert "BGM: Lo-fi" in closing  # "open the Music panel" became the timeline summary
+    assert "/export" in closing  # "Click Export" became the /export pointer
+
+
+async def test_long_answer_is_split_and_nothing_is_lost(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
+    dora = tg.user("Dora")
+    chat = tg.private_chat(dora)
+    paragraphs = [
+        " ".join(f"Scene {p:02d}-{s:02d} shows the harbour at dawn with soft light." for s in range(10))
+        for p in range(10)
+    ]
+    long_answer = "\n\n".join(paragraphs)
+    assert len(long_answer) > 5000
+    nemo.reply(long_answer)
+    mark = tg.mark()
+    await tg.send_text(chat, dora, "describe every scene in detail")
+    await tg.wait_for_text(chat.id, "Scene 09-09", start=mark)
+    shown = [t for t in said(tg, chat.id, mark) if t not in (wording.CONNECTING, wording.READY)]
+    assert len(shown) >= 2
+    assert all(len(t) <= 4096 for t in shown)
+    assert " ".join(shown).split() == long_answer.split()  # every word, in order, none glued together
+
+
+# ---------------------------------------------------------------- several chats, one chat twice
+
+
+async def test_other_chats_are_answered_and_a_second_message_waits_its_turn(
+    bot: Bot, tg: TelegramFake, nemo: NemoFake
+) -> None:
+    eve, finn = tg.user("Eve"), tg.user("Finn")
+    first_chat, other_chat = tg.private_chat(eve), tg.private_chat(finn)
+    nemo.slow_turn(beats=8, interval=0.2, text="First answer: your video is made.")
+    nemo.reply("Second answer: the title now says Summer.")
+
+    start = tg.mark()
+    await tg.send_text(first_chat, eve, INSTRUCTION)
+    await tg.wait_for(lambda c: c.chat_id == first_chat.id and c.params.get("action") == "typing", start=start)
+
+    # Another chat is answered while the first chat's stream is still running.
+    await tg.send_command(other_chat, finn, "/credits")
+    await tg.wait_for_text(other_chat.id, "Credits: 100 available", start=start)
+    assert not any("First answer" in t for t in tg.texts(first_chat.id))
+
+    # The same chat: told to wait, then handled after the first, in order.
+    await tg.send_text(first_chat, eve, "add the title Summer")
+    queued = await tg.wait_for_text(first_chat.id, "still on your previous request", start=start)
+    assert not any("First answer" in t for t in tg.texts(first_chat.id))
+    first = await tg.wait_for_text(first_chat.id, "First answer", start=start)
+    second = await tg.wait_for_text(first_chat.id, "Second answer", start=start)
+    assert queued.at < first.at < second.at
+    assert [c.json["new_message"]["parts"][0]["text"] for c in nemo.calls("run_sse")] == [
+        INSTRUCTION, "add the title Summer",
+    ]
+
+
+# ---------------------------------------------------------------- odd input
+
+
+async def test_odd_telegram_input_gets_one_clear_answer_each(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
+    gil = tg.user("Gil")
+    chat = tg.private_chat(gil)
+
+    mark = tg.mark()
+    await tg.send_command(chat, gil, "/export")  # before any photo
+    missing = await tg.wait_for_text(chat.id, "no timeline yet", start=mark)
+    assert "send some photos" in (missing.text or "")
+    assert nemo.count("render") == 0
+
+    mark = tg.mark()
+    await tg.send_document(chat, gil, png_bytes(720, 1280), "poster.png", mime_type="image/png")
+    await tg.wait_for_text(chat.id, "Got 1 photo", start=mark)
+    uploaded = nemo.session().files[-1]
+    assert uploaded["filename"] == "poster.png" and uploaded["file_type"] == "image"
+    assert (uploaded["width"], uploaded["height"]) == (720, 1280)  # the original, not a thumbnail
+
+    uploads = nemo.count("upload")
+    mark = tg.mark()
+    await tg.send_document(chat, gil, b"shopping list", "notes.txt", mime_type="text/plain")
+    refused = await tg.wait_for_text(chat.id, "notes.txt", start=mark)
+    assert "JPG" in (refused.text or "") and "MP4" in (refused.text or "") and "\n" not in (refused.text or "")
+
+    odd: list[tuple[Callable[[], Awaitable[object]], str]] = [
+        (lambda: tg.send_sticker(chat, gil), wording.UNSUPPORTED_KIND),
+        (lambda: tg.send_location(chat, gil), wording.UNSUPPORTED_KIND),
+        (lambda: tg.send_voice(chat, gil, b"OggS\0fake voice"), wording.VOICE),
+        (lambda: tg.send_text(chat, gil, "\u3164"), wording.EMPTY_TEXT),  # the "blank" Hangul filler
+        (lambda: tg.send_text(chat, gil, "\u200b\u2060 \u200b"), wording.EMPTY_TEXT),  # zero-width only
+    ]
+    for send, expected in odd:
+        mark = tg.mark()
+        await send()
+        answer = await tg.wait_for(lambda c: c.chat_id == chat.id and c.method == "sendMessage", start=mark)
+        assert answer.text == expected
+
+    await asyncio.sleep(0.3)  # anything else the bot would have said by now
+    texts = tg.texts(chat.id)
+    assert texts.count(wording.UNSUPPORTED_KIND) == 2 and texts.count(wording.VOICE) == 1
+    assert texts.count(wording.EMPTY_TEXT) == 2 and sum("notes.txt" in t for t in texts) == 1
+    assert nemo.count("upload") == uploads and nemo.count("run_sse") == 0  # nothing sent on, nothing charged
+
+
+# ---------------------------------------------------------------- groups
+
+
+async def test_group_shares_one_session_and_export_with_the_bot_name_works(
+    bot: Bot, tg: TelegramFake, nemo: NemoFake
+) -> None:
+    hana, ivan = tg.user("Hana"), tg.user("Ivan")
+    team = tg.group("Trip")
+
+    mark = tg.mark()
+    await tg.send_command(team, ivan, "/export@reelbot_test_bot")
+    await tg.wait_for_text(team.id, "no timeline yet", start=mark)
+
+    for who, color in ((hana, (200, 30, 30)), (ivan, (30, 200, 30))):
+        mark = tg.mark()
+        await tg.send_photo(team, who, jpeg_bytes(720, 1280, color))
+        await tg.wait_for_text(team.id, "Got 1 photo", start=mark)
+    assert len(nemo.sessions) == 1 and nemo.count("anonymous_token") == 1
+    assert len(nemo.session().files) == 2  # both people's photos in the one session
+
+    mark = tg.mark()
+    await tg.send_text(team, hana, INSTRUCTION)
+    summary = await tg.wait_for_text(team.id, "Timeline (3 tracks)", start=mark)
+    assert "(0-6s)" in (summary.text or "")  # one clip per photo, from both people
+
+    mark = tg.mark()
+    await tg.send_command(team, ivan, "/export@reelbot_test_bot")
+    video = await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == team.id, timeout=15, start=mark)
+    assert video.file_bytes == mp4_bytes()
+    assert nemo.last("render").json["sessionId"] == nemo.session().session_id
