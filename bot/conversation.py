@@ -346,10 +346,10 @@ class Conversation:
                         await self._stream(origin, engine, text, pulse, said, tools)
                         outcome = "ok" if said else "silent"
                         if not said:
-                            await self._report_changes(origin, engine, before, patient=False)
-                    except StreamBroken:
-                        outcome = "broken"
-                        await self._report_changes(origin, engine, before, patient=True)
+                            await self._report_changes(origin, engine, before)
+                    except StreamBroken as exc:
+                        outcome = "failed" if exc.server_error else "broken"
+                        await self._report_changes(origin, engine, before, broken=exc)
             finally:
                 await self.store.finish_turn(turn_id, outcome=outcome, replies=said, tools=tools)
 
@@ -385,13 +385,16 @@ class Conversation:
             await self._say(origin, "\n".join(closing))
 
     async def _report_changes(
-        self, origin: Origin, engine: EnginePort, before: dict[str, Any] | None, *, patient: bool
+        self, origin: Origin, engine: EnginePort, before: dict[str, Any] | None,
+        *, broken: StreamBroken | None = None,
     ) -> None:
         """Tell what a turn changed when the engine said nothing (or the stream broke).
 
-        After a broken stream the edit may still be running on the server, so the state is polled
+        After a cut stream the edit may still be running on the server, so the state is polled
         (STATE_POLL_SECONDS, then twice that, up to five unchanged polls) rather than the message re-sent.
+        After an error event the service has given up on the turn: one look at the state is enough.
         """
+        patient = broken is not None and not broken.server_error
         delays = [0.0]
         if patient:
             step = self.settings.state_poll_seconds
@@ -408,7 +411,10 @@ class Conversation:
                 lines = ["Done. " + "; ".join(changes) + ".", timeline.summary(after), gui.EXPORT_HINT]
                 await self._say(origin, "\n".join(lines))
                 return
-        await self._say(origin, wording.BROKEN_UNKNOWN if patient else wording.NO_CHANGE)
+        if broken is None:
+            await self._say(origin, wording.NO_CHANGE)
+        else:
+            await self._say(origin, wording.TURN_FAILED if broken.server_error else wording.BROKEN_UNKNOWN)
 
     # ------------------------------------------------------------ export
 

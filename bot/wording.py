@@ -44,6 +44,10 @@ BROKEN_UNKNOWN = (
     "The connection dropped before the answer came back. I didn't resend your request, so you aren't charged "
     "twice; send /status in a minute to see whether it was applied."
 )
+TURN_FAILED = (
+    "The video service hit an error on that request and the timeline didn't change; "
+    "please try again, perhaps in other words."
+)
 RENDER_STARTED = "🎬 Rendering your video… {progress}%"
 RENDER_DONE = "✅ Your video is ready."
 RENDER_FAILED = "The render failed twice, so I stopped; please send /export again in a few minutes."

@@ -164,7 +164,15 @@ class RateLimited(EngineError):
 
 class StreamBroken(EngineError):
     """The stream ended abnormally (cut, timed out, error event). The message must NOT be sent again:
-    it may already be charged. The conversation reports from the state instead."""
+    it may already be charged. The conversation reports from the state instead.
+
+    `server_error`: the service itself said the turn failed (an error event), so there is no edit still
+    running to wait for; a cut or a timeout may leave one finishing on the server.
+    """
+
+    def __init__(self, detail: str = "", *, server_error: bool = False) -> None:
+        super().__init__(detail)
+        self.server_error = server_error
 
 
 class NotReady(EngineError):

@@ -345,7 +345,7 @@ class NemoEngine:
                             raise EngineUnavailable("the video service did not start an answer")
                     else:
                         log.debug("nemo: chat %s stream started", chat_id)
-                        async for event in read_events(response, deadline):
+                        async for event in read_events(source, deadline):
                             yield event
                         log.debug("nemo: chat %s stream closed", chat_id)
                         return

@@ -312,11 +312,15 @@ async def test_cut_stream_and_error_event_are_reported_from_the_state_never_rese
     assert nemo.session().messages.count("lower the music and retitle it") == 1
     assert nemo.count("state") > 0
 
-    # An {"error": ...} event with nothing changed: the bot says so, does not resend, does not echo the error.
+    # An {"error": ...} event with nothing changed: the bot looks at the state once (the service gave up on
+    # the turn, nothing is still running), says so, does not resend, does not echo the error.
     nemo.error_turn("agent crashed: KeyError 'sg' at nemo_agent/tools.py:42")
+    states = nemo.count("state")
     mark = tg.mark()
     await tg.send_text(chat, kim, "add a fade between photos")
-    answer = await tg.wait_for_text(chat.id, "didn't resend", start=mark, timeout=15)
+    answer = await tg.wait_for_text(chat.id, "hit an error on that request", start=mark, timeout=15)
+    assert "timeline didn't change" in (answer.text or "")
+    assert nemo.count("state") - states <= 2  # the draft before the turn and one look after it
     assert nemo.count("run_sse") == runs + 2
     assert nemo.session().messages.count("add a fade between photos") == 1
     assert all("agent crashed" not in t and "KeyError" not in t for t in said(tg, chat.id, mark))

@@ -337,7 +337,7 @@ async def test_draft_has_one_segment_per_upload(engine: NemoEngine, tmp_path: Pa
 async def test_adk_partial_chunks_are_shown_once(engine: NemoEngine, fake: NemoFake) -> None:
     fake.reply("Here is your video", shape="adk", partial_chunks=3)
     texts = [e.text for e in await collect(engine) if isinstance(e, Text)]
-    assert "".join(texts) == "Here is your video" and len(texts) == 3
+    assert texts == ["Here is your video"]  # the final event, never the chunks: no sentence split in two
 
 
 @pytest.mark.parametrize("shape", ["simple", "adk"])
@@ -354,12 +354,14 @@ async def test_silent_edit_yields_no_text_but_changes_the_draft(
 
 
 @pytest.mark.parametrize("style", ["event", "comment", "empty"])
-async def test_heartbeats_comments_and_empty_data_are_heartbeats(
+async def test_heartbeats_comments_and_empty_data_keep_the_turn_going(
     engine: NemoEngine, fake: NemoFake, style: str
 ) -> None:
     fake.slow_turn(4, 0.01, style=style)  # type: ignore[arg-type]
     events = await collect(engine)
-    assert sum(isinstance(e, Heartbeat) for e in events) >= 4
+    # Heartbeat events and empty data are signs of life; comments are skipped by httpx-sse (as the SSE spec
+    # says); either way the turn goes on to its answer.
+    assert sum(isinstance(e, Heartbeat) for e in events) >= (0 if style == "comment" else 4)
     assert events[-1] == Text(DEFAULT_TEXT)
 
 
