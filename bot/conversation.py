@@ -23,11 +23,13 @@ from bot.config import Settings
 from bot.engines.base import Engine as EnginePort
 from bot.engines.base import (
     EngineError,
+    EngineUnavailable,
     FileTooLarge,
     Heartbeat,
     MediaFile,
     MediaKind,
     Preview,
+    RateLimited,
     RenderStatus,
     StreamBroken,
     Text,
@@ -429,17 +431,45 @@ class Conversation:
                     await self._say(origin, missing)
                     return
                 assert draft is not None
-                job_id = await engine.start_render(origin.chat_id, draft)
-                # The job id is the only handle on the render: it is stored before anything else can fail.
-                await self.store.add_render(job_id, origin.chat_id, engine=engine.name,
-                                            reply_to_message_id=origin.message_id)
+                row = await self._submit_render(origin, engine, draft, attempt=1)
                 progress_id = await self._say(origin, wording.RENDER_STARTED.format(progress=0))
-                await self.store.update_render(job_id, progress_message_id=progress_id)
-            row = await self.store.render(job_id)
+                await self.store.update_render(row.id, progress_message_id=progress_id)
+            row = await self.store.render(row.id)
             assert row is not None
             self._spawn(self._follow_render(row, draft))
 
         await self._guarded(origin, work)
+
+    async def _submit_render(
+        self, origin: Origin, engine: EnginePort, draft: dict[str, Any], *, attempt: int,
+        progress_message_id: int | None = None,
+    ) -> RenderRow:
+        """Record a job id, then submit the render under it.
+
+        The job id is the only handle on a render, so it is in the database before the request leaves: a
+        crash or a lost answer after the service accepted the job cannot orphan it.
+        """
+        job_id = engine.new_job_id()
+        await self.store.add_render(job_id, origin.chat_id, engine=engine.name, status="submitting",
+                                    attempt=attempt, reply_to_message_id=origin.message_id,
+                                    progress_message_id=progress_message_id)
+        try:
+            confirmed = await engine.start_render(origin.chat_id, draft, job_id=job_id)
+        except BaseException as exc:
+            await self.store.update_render(job_id, status="failed", error=f"submit: {type(exc).__name__}")
+            raise
+        if confirmed != job_id:  # the service renamed the job: follow it under its own id
+            log.warning("render %s was accepted as %s", job_id, confirmed)
+            await self.store.update_render(job_id, status="cancelled", error=f"renamed {confirmed}")
+            await self.store.add_render(confirmed, origin.chat_id, engine=engine.name, attempt=attempt,
+                                        reply_to_message_id=origin.message_id,
+                                        progress_message_id=progress_message_id)
+            job_id = confirmed
+        else:
+            await self.store.update_render(job_id, status="pending")
+        row = await self.store.render(job_id)
+        assert row is not None
+        return row
 
     async def resume(self) -> int:
         """After a restart: poll every render that was accepted but not delivered, and deliver it once."""
@@ -486,10 +516,16 @@ class Conversation:
         self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None
     ) -> None:
         deadline = time.monotonic() + self.settings.render_timeout_seconds
+        interval = min(self.settings.render_poll_seconds, engine.poll_seconds or self.settings.render_poll_seconds)
         shown = row.progress
         async with self._busy(origin.chat_id, "upload_video") as pulse:
             while True:
-                status = await engine.render_status(origin.chat_id, row.id)
+                try:
+                    status = await engine.render_status(origin.chat_id, row.id)
+                except (EngineUnavailable, RateLimited) as exc:
+                    # The job goes on without us: a poll that failed is asked again, until the deadline.
+                    log.info("render %s: status not read (%s); asking again", row.id, type(exc).__name__)
+                    status = RenderStatus("processing", progress=shown)
                 if status.status == "completed":
                     await self.store.update_render(row.id, status="completed", progress=100, url=status.url)
                     await self._deliver(origin, engine, row, status)
@@ -514,7 +550,7 @@ class Conversation:
                     await self.store.update_render(row.id, status="cancelled", error="timeout")
                     await self._say(origin, wording.RENDER_TIMED_OUT)
                     return
-                await asyncio.sleep(self.settings.render_poll_seconds)
+                await asyncio.sleep(interval)
 
     async def _retry_render(
         self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None
@@ -525,12 +561,8 @@ class Conversation:
         draft = draft if draft is not None else await engine.draft(origin.chat_id)
         if timeline.missing_for_export(draft) or draft is None:
             return None
-        job_id = await engine.start_render(origin.chat_id, draft)
-        await self.store.add_render(
-            job_id, origin.chat_id, engine=engine.name, attempt=row.attempt + 1,
-            reply_to_message_id=row.reply_to_message_id, progress_message_id=row.progress_message_id,
-        )
-        return await self.store.render(job_id)
+        return await self._submit_render(origin, engine, draft, attempt=row.attempt + 1,
+                                         progress_message_id=row.progress_message_id)
 
     async def _deliver(self, origin: Origin, engine: EnginePort, row: RenderRow, status: RenderStatus) -> None:
         """Fetch the MP4 into a temp file (streamed, never whole in memory) and send it, exactly once."""

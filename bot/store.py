@@ -250,15 +250,16 @@ class Store:
         chat_id: int,
         *,
         engine: str,
+        status: str = "pending",
         attempt: int = 1,
         reply_to_message_id: int | None = None,
         progress_message_id: int | None = None,
     ) -> None:
         await self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (chat_id,))
         await self._db.execute(
-            "INSERT INTO renders (id, chat_id, engine, attempt, reply_to_message_id, progress_message_id)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (render_id, chat_id, engine, attempt, reply_to_message_id, progress_message_id),
+            "INSERT INTO renders (id, chat_id, engine, status, attempt, reply_to_message_id, progress_message_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (render_id, chat_id, engine, status, attempt, reply_to_message_id, progress_message_id),
         )
 
     async def update_render(self, render_id: str, **fields: Any) -> None:

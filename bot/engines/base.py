@@ -192,6 +192,10 @@ class Engine(Protocol):
 
     name: str  # "nemo" or "local"
     needs_credits: bool
+    poll_seconds: float | None  # how often a render's status is worth asking; None: RENDER_POLL_SECONDS
+
+    def new_job_id(self) -> str:
+        """A fresh render job id, recorded by the caller before `start_render` sends it anywhere."""
 
     async def connect(self, chat_id: int) -> Connection:
         """Make sure the chat has credentials and a session; idempotent."""
@@ -211,8 +215,11 @@ class Engine(Protocol):
     async def credits(self, chat_id: int) -> Credits | None:
         """The balance, or None for an engine that needs no credits."""
 
-    async def start_render(self, chat_id: int, draft: dict[str, Any], *, preview: bool = False) -> str:
-        """Submit a render of `draft`; returns the job id (unique per attempt)."""
+    async def start_render(
+        self, chat_id: int, draft: dict[str, Any], *, job_id: str | None = None, preview: bool = False
+    ) -> str:
+        """Submit a render of `draft` under `job_id` (a new one if None; unique per attempt); returns the id
+        the engine confirmed, normally the same."""
 
     async def render_status(self, chat_id: int, job_id: str) -> RenderStatus:
         """The job's status and progress."""

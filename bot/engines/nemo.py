@@ -64,6 +64,7 @@ class NemoEngine:
 
     name = "nemo"
     needs_credits = True
+    poll_seconds = None  # nemo-api.md: poll every 30 s (RENDER_POLL_SECONDS)
 
     def __init__(
         self, settings: Settings, store: Store, *, transport: httpx.AsyncBaseTransport | None = None
@@ -375,16 +376,20 @@ class NemoEngine:
 
     # ================================================================ renders
 
-    async def start_render(self, chat_id: int, draft: dict[str, Any], *, preview: bool = False) -> str:
-        """Submit a render; a fresh `render_<hex>` id per attempt, since the service refuses reused ids.
+    def new_job_id(self) -> str:
+        return f"render_{uuid.uuid4().hex}"
 
-        `preview` is ignored: the cloud renders one quality, and export is free.
+    async def start_render(
+        self, chat_id: int, draft: dict[str, Any], *, job_id: str | None = None, preview: bool = False
+    ) -> str:
+        """Submit a render under `job_id` (the caller has recorded it: the id is the only handle on the job).
+
+        A retry inside this call (new token, 429) re-sends the same id: the first attempt was refused, so no
+        job exists under it. `preview` is ignored: the cloud renders one quality, and export is free.
         """
-        sent: list[str] = []
+        render_id = job_id or self.new_job_id()
 
         def build(creds: Creds) -> Req:
-            render_id = f"render_{uuid.uuid4().hex}"
-            sent.append(render_id)
             return Req(
                 "POST", "/api/render/proxy/lambda", render=True,
                 json={
@@ -396,9 +401,9 @@ class NemoEngine:
             )
 
         body = await self._call(chat_id, build)
-        job_id = models.render_id_from(body, sent[-1])
-        log.info("nemo: chat %s render %s submitted", chat_id, job_id)
-        return job_id
+        confirmed = models.render_id_from(body, render_id)
+        log.info("nemo: chat %s render %s submitted", chat_id, confirmed)
+        return confirmed
 
     async def render_status(self, chat_id: int, job_id: str) -> RenderStatus:
         body = await self._call(
@@ -407,16 +412,24 @@ class NemoEngine:
         return models.parse_render_status(body)
 
     async def download(self, chat_id: int, job_id: str, status: RenderStatus, dest: Path) -> Path:
-        """Stream the MP4 to `dest` (through `dest.part`, renamed when complete).
-
-        The bearer token is sent only to the API's own host: a CDN url must not receive it.
-        """
+        """Stream the MP4 to `dest` (through `dest.part`, renamed when complete): from the URL the status
+        gave, and if that fails, from the API's own download endpoint (nemo-api.md's fallback)."""
         await self._ensure(chat_id, "token")
         creds = await self._creds(chat_id)
-        url = status.url or f"{self._base}/api/render/proxy/{job_id}/download"
+        fallback = f"{self._base}/api/render/proxy/{job_id}/download"
+        urls = [status.url, fallback] if status.url and status.url != fallback else [fallback]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        for url in urls[:-1]:
+            try:
+                return await self._fetch(url, dest, creds)
+            except EngineUnavailable:
+                log.info("nemo: render %s: trying the download endpoint instead", job_id)
+        return await self._fetch(urls[-1], dest, creds)
+
+    async def _fetch(self, url: str, dest: Path, creds: Creds) -> Path:
+        """One download attempt. The bearer token goes only to the API's own host, never to a CDN."""
         own_host = httpx.URL(url).host == httpx.URL(self._base).host
         headers = self._headers(Req("GET", url, auth=own_host), creds)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.name + ".part")
         safe_path = httpx.URL(url).path
         try:

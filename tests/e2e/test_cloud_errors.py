@@ -374,6 +374,28 @@ async def test_failed_render_is_retried_under_a_new_id_and_delivered(
     assert not any("failed" in t for t in said(tg, chat.id, mark))
 
 
+async def test_render_survives_failing_polls_and_a_dead_cdn_link(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
+    """A poll answered 502 or 429 does not lose the job, and a CDN link that 404s falls back to the API's
+    download endpoint: the user gets the MP4 once and never hears of the hiccups."""
+    ana = tg.user("Ana")
+    chat = tg.private_chat(ana)
+    await with_video_made(tg, chat, ana)
+    nemo.render_polls = 3
+    nemo.fail_next("render_status", status=502)
+    nemo.fail_next("render_status", status=429, times=2)  # and the one retry after the wait is refused too
+    nemo.fail_next("cdn", status=404)
+    mark = tg.mark()
+    await tg.send_command(chat, ana, "/export")
+    video = await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == chat.id, timeout=15, start=mark)
+    assert video.file_bytes == mp4_bytes()
+    assert nemo.count("render") == 1  # the job was followed, not resubmitted
+    assert nemo.count("render_download") == 1
+    assert said(tg, chat.id, mark) == ["🎬 Rendering your video… 0%"]
+    await tg.wait_for(lambda c: c.method == "editMessageText" and c.text == "✅ Your video is ready.", start=mark)
+    (row,) = await bot.core.store.renders_for_chat(chat.id)
+    assert (row.id, row.status, row.delivered) == (nemo.last("render").json["id"], "completed", True)
+
+
 async def test_video_over_the_upload_limit_is_sent_as_a_link(
     settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
 ) -> None:
@@ -386,5 +408,5 @@ async def test_video_over_the_upload_limit_is_sent_as_a_link(
         await tg.send_command(chat, nia, "/export")
         link = await tg.wait_for_text(chat.id, "download link", start=mark, timeout=15)
     render_id = nemo.last("render").json["id"]
-    assert f"{nemo.url}/cdn/renders/{render_id}.mp4" in (link.text or "")
+    assert f"{nemo.cdn_url}/cdn/renders/{render_id}.mp4" in (link.text or "")
     assert tg.uploads(chat.id) == []

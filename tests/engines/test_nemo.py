@@ -264,7 +264,7 @@ async def test_connection_refused_is_unavailable(make_engine: MakeEngine) -> Non
 async def test_upload_streams_a_multipart_files_part(engine: NemoEngine, fake: NemoFake, tmp_path: Path) -> None:
     uploaded = await engine.upload(CHAT, photo(tmp_path))
     assert uploaded.filename == "a.jpg" and uploaded.kind == MediaKind.PHOTO
-    assert uploaded.ref.startswith(fake.url + "/cdn/files/")
+    assert uploaded.ref.startswith(fake.cdn_url + "/cdn/files/")
     assert (uploaded.width, uploaded.height) == (64, 48)
     request = fake.last("upload")
     assert request.headers["Content-Type"].startswith("multipart/form-data")
@@ -482,6 +482,31 @@ async def test_download_falls_back_to_the_download_endpoint(
     await engine.download(CHAT, job, status, tmp_path / "v.mp4")
     assert (tmp_path / "v.mp4").read_bytes() == b"mp4" * 1000
     assert fake.count("render_download") == 1
+
+
+@pytest.mark.parametrize("status", [404, 503])
+async def test_a_failing_cdn_url_falls_back_to_the_download_endpoint(
+    engine: NemoEngine, fake: NemoFake, tmp_path: Path, status: int
+) -> None:
+    fake.render_polls = 0
+    fake.set_video(b"mp4" * 1000)
+    await collect(engine)
+    job = await engine.start_render(CHAT, await engine.draft(CHAT) or {})
+    done = await engine.render_status(CHAT, job)
+    assert done.url and "/cdn/" in done.url
+    fake.fail_next("cdn", status=status)
+    await engine.download(CHAT, job, done, tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == b"mp4" * 1000
+    assert fake.count("cdn") == 1 and fake.count("render_download") == 1
+    assert "Authorization" not in fake.last("cdn").headers  # the token never goes to the CDN
+    assert fake.last("render_download").headers["Authorization"].startswith("Bearer ")
+
+
+async def test_render_is_submitted_under_the_id_the_caller_recorded(engine: NemoEngine, fake: NemoFake) -> None:
+    await collect(engine)
+    job_id = engine.new_job_id()
+    assert await engine.start_render(CHAT, await engine.draft(CHAT) or {}, job_id=job_id) == job_id
+    assert fake.last("render").json["id"] == job_id and job_id in fake.renders
 
 
 async def test_download_404_is_unavailable_with_a_safe_detail(

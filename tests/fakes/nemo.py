@@ -267,6 +267,7 @@ class NemoFake:
 
     def __init__(self) -> None:
         self.url = ""
+        self.cdn_url = ""
         self.requests: list[Recorded] = []
         self.sessions: dict[str, FakeSession] = {}
         self.tokens: dict[str, TokenInfo] = {}
@@ -314,6 +315,9 @@ class NemoFake:
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
+        # The CDN is another host, as in production (same server, other name): a client that sends its
+        # bearer token to "its own host only" must not send it here.
+        self.cdn_url = f"http://localhost:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -440,8 +444,12 @@ class NemoFake:
                 body = "<invalid json>"
         self.requests.append(Recorded(request.method, request.path, endpoint, dict(request.headers), body))
         try:
-            if endpoint is not None and endpoint != "cdn":
-                self._check_skill_headers(endpoint, request)
+            if endpoint == "cdn" and "Authorization" in request.headers:
+                # A signed CDN url refuses a second credential (as S3 does): and a token must not go there.
+                return web.Response(status=400, text="Only one auth mechanism allowed")
+            if endpoint is not None:
+                if endpoint != "cdn":
+                    self._check_skill_headers(endpoint, request)
                 fault = self._faults.get(endpoint)
                 if fault:
                     return await self._apply(fault.popleft(), endpoint, request)
@@ -650,7 +658,7 @@ class NemoFake:
         return {
             "filename": name,
             "file_type": kind,
-            "cdn_url": f"{self.url}/cdn/files/{digest}/{name}",
+            "cdn_url": f"{self.cdn_url}/cdn/files/{digest}/{name}",
             "duration": None if kind == "image" else 3.0,
             "width": width,
             "height": height,
@@ -751,7 +759,7 @@ class NemoFake:
             else:
                 render.status = render.outcome
                 render.progress = 100 if render.outcome == "completed" else render.progress
-        url = f"{self.url}/cdn/renders/{render.id}.mp4" if render.status == "completed" else None
+        url = f"{self.cdn_url}/cdn/renders/{render.id}.mp4" if render.status == "completed" else None
         shown_url = url if render.with_url else None
         item: dict[str, Any] = {"id": render.id, "status": render.status, "progress": render.progress}
         if render.status == "failed":

@@ -47,6 +47,7 @@ class LocalEngine:
 
     name = "local"
     needs_credits = False
+    poll_seconds = 0.5  # a local render takes seconds: its progress is read from memory, so ask often
 
     def __init__(self, settings: Settings, store: Store, *, previews: bool = True) -> None:
         self._settings = settings
@@ -164,13 +165,18 @@ class LocalEngine:
 
     # ------------------------------------------------------------ renders
 
-    async def start_render(self, chat_id: int, draft: dict[str, Any], *, preview: bool = False) -> str:
+    def new_job_id(self) -> str:
+        return f"local_{uuid.uuid4().hex[:12]}"
+
+    async def start_render(
+        self, chat_id: int, draft: dict[str, Any], *, job_id: str | None = None, preview: bool = False
+    ) -> str:
         missing = missing_for_export(draft)
         if missing:
             raise base.NotReady(missing)
         if not model.photos(draft):
             raise base.NotReady("The timeline has no photos yet: send some photos first.")
-        job_id = f"local_{uuid.uuid4().hex[:12]}"
+        job_id = job_id or self.new_job_id()
         job = _Job(chat_id=chat_id, workdir=Path(tempfile.mkdtemp(prefix="render-", dir=self._work_root())))
         self._jobs[job_id] = job
         job.task = asyncio.create_task(self._run(job, draft, preview), name=f"render {job_id}")
