@@ -14,11 +14,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from bot import gui, timeline, wording
+from bot.arrivals import Arrival, Arrivals
 from bot.config import Settings
 from bot.engines.base import Engine as EnginePort
 from bot.engines.base import (
@@ -47,11 +48,13 @@ CHAT_ACTION_SECONDS = 4.0  # Telegram shows a chat action for 5 s; renew it a li
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Who asked and where to answer; the same for a terminal and a Telegram chat."""
+    """Who asked and where to answer; the same for a terminal and a Telegram chat. `arrival` is the
+    message's place in its chat's line (see `bot.arrivals`) when the transport delivers concurrently."""
 
     chat_id: int
     user_id: int | None = None
     message_id: int | None = None
+    arrival: Arrival | None = field(default=None, compare=False)
 
 
 class Replies(Protocol):
@@ -85,6 +88,7 @@ class Conversation:
         self.engines = dict(engines)
         self.replies = replies
         self._locks: dict[int, asyncio.Lock] = {}
+        self._arrivals = Arrivals()
         self._background: set[asyncio.Task[None]] = set()
         self._ready: set[tuple[int, str]] = set()
 
@@ -93,14 +97,29 @@ class Conversation:
     def _lock(self, chat_id: int) -> asyncio.Lock:
         return self._locks.setdefault(chat_id, asyncio.Lock())
 
+    def arrive(self, chat_id: int) -> Arrival:
+        """A message came in: its place in the chat's line (the transport calls `leave` when done with it)."""
+        return self._arrivals.arrive(chat_id)
+
     @contextlib.asynccontextmanager
     async def _turn(self, origin: Origin) -> AsyncIterator[None]:
-        """One turn at a time per chat; other chats are not held up. A queued request is told so."""
+        """One turn at a time per chat, in arrival order; other chats are not held up. A request that has to
+        wait for another one's work (a stream, an export) is told so; waiting for photos to land is silent."""
         lock = self._lock(origin.chat_id)
-        if lock.locked():
+        arrival = origin.arrival
+        ahead = self._arrivals.ahead_of(arrival) if arrival else []
+        if lock.locked() or any(a.working for a in ahead):
             await self._say(origin, wording.QUEUED)
+        if arrival:
+            await self._arrivals.wait(arrival)
         async with lock:
-            yield
+            if arrival:
+                arrival.working = True
+            try:
+                yield
+            finally:
+                if arrival:
+                    arrival.working = False
 
     async def _say(self, origin: Origin, text: str) -> int | None:
         if not text.strip():

@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import wording
+from bot.arrivals import Arrival
 from bot.config import Settings
 from bot.conversation import Conversation, Origin
 from bot.engines.base import MediaFile, MediaKind
@@ -63,18 +64,39 @@ class Handlers:
         self.store = store
         self.conversation = conversation
         self.albums: AlbumCollector[AlbumPart] = AlbumCollector(settings.album_wait_seconds, self._album_ready)
+        self._arrivals: dict[int, Arrival] = {}  # update id -> its place in its chat's line
 
     # ------------------------------------------------------------ bookkeeping
 
     async def claim(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Group -1: an update Telegram delivers again after a crash was seen before; skip it."""
+        """Group -1, the first code an update meets: its place in the chat's line is taken before any await
+        (updates are handled concurrently; the line keeps a chat's messages in order). An update Telegram
+        delivers again after a crash was seen before: skip it."""
         chat_id = update.effective_chat.id if update.effective_chat else None
+        if chat_id is not None:
+            self._arrivals[update.update_id] = self.conversation.arrive(chat_id)
         if not await self.store.claim_update(update.update_id, chat_id):
             log.info("update %s was handled before; skipped", update.update_id)
+            self._leave(update)
             raise ApplicationHandlerStop
 
     async def finish(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Group 1, run after the handlers whatever they did: the update leaves its chat's line."""
+        self._leave(update)
         await self.store.finish_update(update.update_id)
+
+    def _leave(self, update: Update) -> None:
+        arrival = self._arrivals.pop(update.update_id, None)
+        if arrival is not None:
+            arrival.leave()
+
+    def _origin(self, update: Update) -> Origin:
+        chat = update.effective_chat
+        assert chat is not None
+        user = update.effective_user
+        message = update.effective_message
+        return Origin(chat.id, user.id if user else None, message.message_id if message else None,
+                      arrival=self._arrivals.get(update.update_id))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("while handling an update: %s", type(context.error).__name__, exc_info=context.error)
@@ -87,38 +109,38 @@ class Handlers:
     # ------------------------------------------------------------ commands
 
     async def start(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.conversation.start(_origin(update))
+        await self.conversation.start(self._origin(update))
 
     async def help(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.conversation.help(_origin(update))
+        await self.conversation.help(self._origin(update))
 
     async def credits(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.conversation.credits(_origin(update))
+        await self.conversation.credits(self._origin(update))
 
     async def status(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.conversation.status(_origin(update))
+        await self.conversation.status(self._origin(update))
 
     async def export(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.conversation.export(_origin(update))
+        await self.conversation.export(self._origin(update))
 
     async def use_local(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.conversation.use_engine(_origin(update), "local")
+        await self.conversation.use_engine(self._origin(update), "local")
 
     async def use_cloud(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.conversation.use_engine(_origin(update), "nemo")
+        await self.conversation.use_engine(self._origin(update), "nemo")
 
     # ------------------------------------------------------------ text and media
 
     async def text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
-        await self.conversation.on_text(_origin(update), message.text or "")
+        await self.conversation.on_text(self._origin(update), message.text or "")
 
     async def media(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Photos, image/video/audio files: saved, then handed over (an album as one hand-over)."""
         message = update.effective_message
         assert message is not None
-        origin = _origin(update)
+        origin = self._origin(update)
         incoming = _incoming(message)
         if incoming is None:
             name = message.document.file_name if message.document else None
@@ -156,15 +178,7 @@ class Handlers:
         if message is None:
             return
         text = wording.VOICE if message.voice or message.video_note else wording.UNSUPPORTED_KIND
-        await self.conversation.tell(_origin(update), text)
-
-
-def _origin(update: Update) -> Origin:
-    chat = update.effective_chat
-    assert chat is not None
-    user = update.effective_user
-    message = update.effective_message
-    return Origin(chat.id, user.id if user else None, message.message_id if message else None)
+        await self.conversation.tell(self._origin(update), text)
 
 
 def _incoming(message: Message) -> Incoming | None:

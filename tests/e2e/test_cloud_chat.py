@@ -148,6 +148,27 @@ async def test_other_chats_are_answered_and_a_second_message_waits_its_turn(
     ]
 
 
+async def test_an_instruction_sent_right_after_an_album_waits_for_its_photos(
+    bot: Bot, tg: TelegramFake, nemo: NemoFake
+) -> None:
+    """Telegram hands the album's parts and the text over concurrently, and the album is complete only after
+    ALBUM_WAIT_SECONDS: the instruction must still reach the cloud after the three uploads, not before."""
+    hana = tg.user("Hana")
+    chat = tg.private_chat(hana)
+    mark = tg.mark()
+    for i in range(3):
+        await tg.send_photo(chat, hana, jpeg_bytes(720, 1280, (60 * i, 80, 120)), media_group_id="trip")
+    await tg.send_text(chat, hana, INSTRUCTION)
+    await tg.wait_for_text(chat.id, "Send /export", start=mark)
+    order = [c.endpoint for c in nemo.requests if c.endpoint in ("upload", "run_sse")]
+    assert order == ["upload", "upload", "upload", "run_sse"]
+    texts = said(tg, chat.id, mark)
+    got = next(i for i, t in enumerate(texts) if "Got 3 photos" in t)
+    answer = next(i for i, t in enumerate(texts) if "Your video is ready" in t)
+    assert got < answer
+    assert not any("still on your previous request" in t for t in texts)  # nothing to apologise for
+
+
 # ---------------------------------------------------------------- odd input
 
 
