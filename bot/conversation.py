@@ -43,6 +43,8 @@ from bot.store import RenderRow, Store
 log = logging.getLogger(__name__)
 
 Activity = Literal["typing", "upload_video", "upload_photo"]
+# Upload failures that were the engine's, not the file's: such a file is handed over again later.
+_WORTH_RETRYING = frozenset({"EngineUnavailable", "RateLimited"})
 CHAT_ACTION_SECONDS = 4.0  # Telegram shows a chat action for 5 s; renew it a little before it lapses
 
 
@@ -332,6 +334,30 @@ class Conversation:
             lines.append(wording.NEXT_STEP)
         await self._say(origin, "\n".join(line for line in lines if line))
 
+    async def _catch_up(self, origin: Origin, engine: EnginePort) -> None:
+        """Hand the engine the files it missed while it was out of reach (kept on disk, recorded as saved),
+        before anything is made from the timeline: the user was told they are saved, so they count."""
+        behind = [
+            row for row in await self.store.uploads(origin.chat_id)
+            if row.local_path and row.engine in (None, engine.name)
+            and (row.status == "saved" or (row.status == "failed" and row.error in _WORTH_RETRYING))
+        ]
+        if not behind:
+            return
+        counts = dict.fromkeys(MediaKind, 0)
+        for row in behind:
+            media = MediaFile(Path(row.local_path or ""), row.filename, MediaKind(row.kind), row.size)
+            try:
+                uploaded = await engine.upload(origin.chat_id, media)
+            except (FileTooLarge, UnsupportedFile, OSError) as exc:  # this file, not the engine: skip it
+                await self.store.update_upload(row.id, engine=engine.name, status="failed", error=type(exc).__name__)
+                continue
+            await self.store.update_upload(row.id, engine=engine.name, engine_ref=uploaded.ref, status="uploaded")
+            counts[media.kind] += 1
+        if any(counts.values()):
+            got = wording.received(counts[MediaKind.PHOTO], counts[MediaKind.VIDEO], counts[MediaKind.AUDIO])
+            await self._say(origin, f"{got} {wording.CAUGHT_UP}")
+
     # ------------------------------------------------------------ text
 
     async def on_text(self, origin: Origin, text: str) -> None:
@@ -355,6 +381,7 @@ class Conversation:
         async with self._turn(origin):
             engine = await self._engine(origin.chat_id)
             await self._connect(origin, engine)
+            await self._catch_up(origin, engine)
             before = await engine.draft(origin.chat_id)
             turn_id = await self.store.start_turn(origin.chat_id, engine=engine.name, text=text,
                                                   sender_id=origin.user_id)
@@ -444,6 +471,7 @@ class Conversation:
             async with self._turn(origin):
                 engine = await self._engine(origin.chat_id)
                 await self._connect(origin, engine)
+                await self._catch_up(origin, engine)
                 draft = await engine.draft(origin.chat_id)
                 missing = timeline.missing_for_export(draft)
                 if missing:

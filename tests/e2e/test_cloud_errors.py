@@ -288,6 +288,32 @@ async def test_broken_credits_answer_is_one_clear_sentence(
     await tg.wait_for_text(chat.id, "Credits: 100 available", start=mark)
 
 
+async def test_photos_sent_while_the_cloud_was_down_go_in_before_the_next_instruction(
+    bot: Bot, tg: TelegramFake, nemo: NemoFake
+) -> None:
+    """The user was told "everything you sent is saved": the next instruction must not run without them."""
+    ivy = tg.user("Ivy")
+    chat = tg.private_chat(ivy)
+    await with_photo(tg, chat, ivy)
+    nemo.fail_next("upload", status=503)
+    mark = tg.mark()
+    for i in range(2):
+        await tg.send_photo(chat, ivy, jpeg_bytes(720, 1280, (90 * i, 40, 40)), media_group_id="late")
+    problem = await tg.wait_for_text(chat.id, UNREACHABLE, start=mark)
+    assert "saved" in (problem.text or "")
+    assert nemo.count("upload") == 2  # the first photo, then the refused one; the album's second waits
+
+    mark = tg.mark()
+    await tg.send_text(chat, ivy, INSTRUCTION)
+    await tg.wait_for_text(chat.id, "Send /export", start=mark)
+    caught_up = await tg.wait_for_text(chat.id, "Got 2 photos", start=mark)
+    assert "didn't go through earlier" in (caught_up.text or "")
+    order = [c.endpoint for c in nemo.requests if c.endpoint in ("upload", "run_sse")]
+    assert order == ["upload", "upload", "upload", "upload", "run_sse"]
+    assert len(nemo.session().files) == 3
+    assert len(nemo.session().draft["t"][0]["sg"]) == 3  # all three photos are in the video
+
+
 # ---------------------------------------------------------------- broken streams
 
 
