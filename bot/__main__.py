@@ -12,13 +12,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.app import CannotStart
 from bot.config import Settings, bot_token_problem
 from bot.logs import setup_logging
 
 
-def _fail(sentence: str) -> int:
+def _fail(sentence: str, status: int = 2) -> int:
     print(f"reelbot: {sentence}", file=sys.stderr)
-    return 2
+    return status
 
 
 def _settings() -> Settings:
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             if problem:
                 return _fail(problem)
             asyncio.run(_serve(settings))
+    except CannotStart as exc:
+        return _fail(exc.sentence, exc.status)
     except KeyboardInterrupt:
         pass
     return 0

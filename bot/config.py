@@ -64,12 +64,17 @@ class Settings(BaseSettings):
     allowed_chat_ids: IdSet = frozenset()
     admin_user_ids: IdSet = frozenset()
 
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _id_set(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("telegram_api_url", "nemo_api_url", "nemo_web_url")
     @classmethod

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -16,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Core
+from bot.app import CannotStart, Core
 from bot.config import Settings
 from bot.telegram.handlers import Handlers
 from bot.telegram.replies import TelegramReplies
@@ -71,6 +72,15 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     app = build_application(settings)
     conversation = core.conversation(TelegramReplies(app.bot))
     register(app, Handlers(settings, core.store, conversation))
+    try:
+        await app.initialize()  # getMe: the first call that proves the token and the server
+    except InvalidToken:
+        raise CannotStart("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather (/token).", 2) from None
+    except NetworkError:
+        raise CannotStart(
+            f"Telegram's Bot API at {settings.telegram_api_url} can't be reached: check the network or "
+            "TELEGRAM_API_URL, then start again."
+        ) from None
     async with app:
         await app.bot.set_my_commands(list(COMMANDS))
         await app.start()
