@@ -62,6 +62,7 @@ LOCAL_OFFER = "You can also make the video on this machine for free: send /local
 SWITCHED_LOCAL = "Switched this chat to the local engine: {count} of your files are on its timeline. {next}"
 SWITCHED_CLOUD = "Switched this chat back to the cloud engine."
 ALREADY_ON = "This chat already uses the {engine} engine."
+NOT_ALLOWED = "Sorry, this bot is private to its team; ask the person who runs it to add you."
 VOICE = "I can't listen to voice messages yet; please type what you want instead."
 UNSUPPORTED_KIND = (
     "I work with photos, videos, audio files and typed instructions: send photos and tell me what video you want."

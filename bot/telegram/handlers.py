@@ -65,6 +65,7 @@ class Handlers:
         self.conversation = conversation
         self.albums: AlbumCollector[AlbumPart] = AlbumCollector(settings.album_wait_seconds, self._album_ready)
         self._arrivals: dict[int, Arrival] = {}  # update id -> its place in its chat's line
+        self._refused: set[int] = set()  # chats already told they are not on the access lists
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -73,6 +74,9 @@ class Handlers:
         (updates are handled concurrently; the line keeps a chat's messages in order). An update Telegram
         delivers again after a crash was seen before: skip it."""
         chat_id = update.effective_chat.id if update.effective_chat else None
+        if not self._allowed(update):
+            await self._refuse(update)
+            raise ApplicationHandlerStop
         if chat_id is not None:
             self._arrivals[update.update_id] = self.conversation.arrive(chat_id)
         if not await self.store.claim_update(update.update_id, chat_id):
@@ -84,6 +88,26 @@ class Handlers:
         """Group 1, run after the handlers whatever they did: the update leaves its chat's line."""
         self._leave(update)
         await self.store.finish_update(update.update_id)
+
+    def _allowed(self, update: Update) -> bool:
+        """Open to all unless ALLOWED_USER_IDS / ALLOWED_CHAT_IDS are set; admins are always let in."""
+        s = self.settings
+        if not s.allowed_user_ids and not s.allowed_chat_ids:
+            return True
+        user, chat = update.effective_user, update.effective_chat
+        if user is not None and (user.id in s.allowed_user_ids or user.id in s.admin_user_ids):
+            return True
+        return chat is not None and chat.id in s.allowed_chat_ids
+
+    async def _refuse(self, update: Update) -> None:
+        """One polite refusal per chat (per run); nothing of a stranger's is stored or sent to an engine."""
+        chat = update.effective_chat
+        log.info("update %s from a chat or user not on the access lists: refused", update.update_id)
+        if chat is None or chat.id in self._refused or update.effective_message is None:
+            return
+        self._refused.add(chat.id)
+        await self.conversation.tell(Origin(chat.id, message_id=update.effective_message.message_id),
+                                     wording.NOT_ALLOWED)
 
     def _leave(self, update: Update) -> None:
         arrival = self._arrivals.pop(update.update_id, None)

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot import wording
-from tests.e2e.conftest import Bot
+from bot.config import Settings
+from tests.e2e.conftest import Bot, running
 from tests.e2e.leaks import assert_nothing_leaked
 from tests.fakes.nemo import Beat, CallTool, EditDraft, NemoFake, Say
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes, png_bytes
@@ -245,3 +246,30 @@ async def test_group_shares_one_session_and_export_with_the_bot_name_works(
     video = await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == team.id, timeout=15, start=mark)
     assert video.file_bytes == mp4_bytes()
     assert nemo.last("render").json["sessionId"] == nemo.session().session_id
+
+
+# ---------------------------------------------------------------- access
+
+
+async def test_strangers_get_one_polite_refusal_and_nothing_else(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    team, stranger = tg.user("Tess"), tg.user("Stan")
+    team_chat, stranger_chat = tg.private_chat(team), tg.private_chat(stranger)
+    settings = settings_for(allowed_user_ids=frozenset({team.id}))
+    async with running(settings, tg) as bot:
+        mark = tg.mark()
+        await tg.send_photo(stranger_chat, stranger, jpeg_bytes(720, 1280))
+        await tg.send_text(stranger_chat, stranger, INSTRUCTION)
+        await tg.send_command(stranger_chat, stranger, "/export")
+        await tg.send_command(team_chat, team, "/credits")  # the team is served as usual
+        await tg.wait_for_text(team_chat.id, "Credits: 100 available", start=mark)
+        await tg.wait_for(lambda c: c.chat_id == stranger_chat.id, start=mark)
+        await asyncio.sleep(0.3)
+        assert said(tg, stranger_chat.id, mark) == [wording.NOT_ALLOWED]
+        assert [c.method for c in tg.sent(stranger_chat.id)] == ["sendMessage"]  # not even a chat action
+        store = bot.core.store
+        assert await store.uploads(stranger_chat.id) == [] and await store.turns(stranger_chat.id) == []
+        assert not (settings.media_dir / str(stranger_chat.id)).exists()
+    # Only the team member's /credits reached the cloud (with its one-time sign-in and session).
+    assert sorted(c.endpoint or "" for c in nemo.requests) == ["anonymous_token", "create_session", "credits"]
