@@ -83,6 +83,8 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
         match = _MIGRATION_NAME.match(path.name)
         if match:
             found.append((int(match.group(1)), path))
+    if not found:  # a bot without its tables would fail later with a stranger message
+        raise RuntimeError(f"no migrations found in {directory}: run the bot from the project folder")
     versions = [v for v, _ in found]
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"two migrations share a number in {directory}")
