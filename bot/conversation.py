@@ -303,6 +303,14 @@ class Conversation:
         ]
         engine = await self._engine(origin.chat_id)
         await self._connect(origin, engine)
+        photos = sum(media.kind is MediaKind.PHOTO for media in files)
+        if engine.max_photos is not None and photos:
+            have = timeline.clip_count(await engine.draft(origin.chat_id))
+            if have + photos > engine.max_photos:  # all or nothing: half an album is not what was asked
+                for upload_id, media in zip(upload_ids, files, strict=True):
+                    await self._discard(upload_id, media, "TooManyPhotos")
+                await self._say(origin, wording.too_many_photos(photos, have, engine.max_photos))
+                return
         counts = dict.fromkeys(MediaKind, 0)
         problems: list[str] = []
         landscape = False
@@ -311,8 +319,11 @@ class Conversation:
                 try:
                     uploaded = await engine.upload(origin.chat_id, media)
                 except EngineError as exc:
-                    await self.store.update_upload(upload_id, engine=engine.name, status="failed",
-                                                   error=type(exc).__name__)
+                    if isinstance(exc, FileTooLarge | UnsupportedFile):  # the file itself is unusable
+                        await self._discard(upload_id, media, type(exc).__name__)
+                    else:
+                        await self.store.update_upload(upload_id, engine=engine.name, status="failed",
+                                                       error=type(exc).__name__)
                     problems.append(wording.error(exc, filename=media.filename))
                     if not isinstance(exc, FileTooLarge | UnsupportedFile):
                         if self._offers_local(engine, exc):
@@ -333,6 +344,13 @@ class Conversation:
         if any(counts.values()):
             lines.append(wording.NEXT_STEP)
         await self._say(origin, "\n".join(line for line in lines if line))
+
+    async def _discard(self, upload_id: int, media: MediaFile, reason: str) -> None:
+        """A file that will never be used (unreadable, too large, over the photo limit): recorded as failed,
+        and its saved copy removed so refused input leaves nothing behind."""
+        await self.store.update_upload(upload_id, status="failed", error=reason, local_path=None)
+        with contextlib.suppress(OSError):
+            media.path.unlink(missing_ok=True)
 
     async def _catch_up(self, origin: Origin, engine: EnginePort) -> None:
         """Hand the engine the files it missed while it was out of reach (kept on disk, recorded as saved),
@@ -408,8 +426,8 @@ class Conversation:
         show_timeline = False
         async for event in engine.send(origin.chat_id, text):
             match event:
-                case Text(text=raw):
-                    translated = gui.translate(raw)
+                case Text(text=raw, editor_talk=editor_talk):
+                    translated = gui.translate(raw) if editor_talk else gui.Translated(raw.strip())
                     show_timeline = show_timeline or translated.show_timeline
                     hints += [h for h in translated.hints if h not in hints]
                     if translated.text:

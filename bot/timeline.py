@@ -126,6 +126,11 @@ def summary(raw: object) -> str:
     return f"Timeline ({len(draft.t)} {noun}): " + " ".join(parts)
 
 
+def clip_count(raw: object) -> int:
+    """How many clips (photos, videos) the video tracks hold."""
+    return sum(len(track.sg) for track in parse_draft(raw).t if track.tt == VIDEO)
+
+
 def missing_for_export(raw: object) -> str | None:
     """None when the draft can be exported (a track with at least one segment), else what is missing."""
     draft = parse_draft(raw)

@@ -89,6 +89,13 @@ def received(photos: int, videos: int, audios: int) -> str:
     return f"📥 Got {listed}."
 
 
+def too_many_photos(sent: int, have: int, limit: int) -> str:
+    room = limit - have
+    where = f"the timeline has {have} already, so there is room for {room}" if have else "the timeline is empty"
+    return (f"That's {sent} photos, but one video holds at most {limit} ({where}); none were added. "
+            f"Send up to {max(room, 0)}, or remove some first (e.g. “remove photo 3”).")
+
+
 def unusable_file(filename: str | None) -> str:
     name = f"“{filename}”" if filename else "That file"
     return f"{name} can't be used: send {ACCEPTED_FORMATS}."

@@ -53,9 +53,11 @@ class Uploaded:
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Text from the engine meant for the user (before GUI translation)."""
+    """Text from the engine meant for the user. `editor_talk`: written as if the user sat in a web editor
+    ("click Export"), so it goes through GUI translation; the local engine's own sentences do not."""
 
     text: str
+    editor_talk: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +195,7 @@ class Engine(Protocol):
     name: str  # "nemo" or "local"
     needs_credits: bool
     poll_seconds: float | None  # how often a render's status is worth asking; None: RENDER_POLL_SECONDS
+    max_photos: int | None  # the most photos one timeline holds; None: no limit of the bot's own
 
     def new_job_id(self) -> str:
         """A fresh render job id, recorded by the caller before `start_render` sends it anywhere."""

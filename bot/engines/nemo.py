@@ -65,6 +65,7 @@ class NemoEngine:
     name = "nemo"
     needs_credits = True
     poll_seconds = None  # nemo-api.md: poll every 30 s (RENDER_POLL_SECONDS)
+    max_photos = None
 
     def __init__(
         self, settings: Settings, store: Store, *, transport: httpx.AsyncBaseTransport | None = None

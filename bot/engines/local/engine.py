@@ -48,6 +48,7 @@ class LocalEngine:
     name = "local"
     needs_credits = False
     poll_seconds = 0.5  # a local render takes seconds: its progress is read from memory, so ask often
+    max_photos = model.MAX_PHOTOS
 
     def __init__(self, settings: Settings, store: Store, *, previews: bool = True) -> None:
         self._settings = settings
@@ -56,6 +57,8 @@ class LocalEngine:
         self._jobs: dict[str, _Job] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._preview_files: dict[int, Path] = {}
+        # Work folders and previews left by a process that was killed: nothing in them can be resumed.
+        shutil.rmtree(Path(settings.media_dir) / "local-renders", ignore_errors=True)
 
     # ------------------------------------------------------------ helpers
 
@@ -135,7 +138,7 @@ class LocalEngine:
             except plan.PlanError as exc:
                 raise base.BadInstruction(exc.detail) from None
             await self._store.put_local_draft(chat_id, result.draft)
-        yield base.Text(result.sentence)
+        yield base.Text(result.sentence, editor_talk=False)
         if self._previews and model.photos(result.draft):
             preview = await self._preview(chat_id, result.draft)
             if preview is not None:
