@@ -264,7 +264,7 @@ class NemoEngine:
                 f"the file is larger than {models.UPLOAD_LIMIT_MB} MB", limit_mb=models.UPLOAD_LIMIT_MB
             )
         try:
-            return await self._upload_file(chat_id, media, media.path, media.filename)
+            return await self._upload_file(chat_id, media, media.path, _wire_name(media.filename))
         except UnsupportedFile:
             if media.path.suffix.lower() not in _HEIC_SUFFIXES and not media.filename.lower().endswith(
                 _HEIC_SUFFIXES
@@ -491,6 +491,15 @@ class NemoEngine:
 
 
 # ==================================================================== helpers
+
+
+def _wire_name(filename: str) -> str:
+    """The name a file is uploaded under: the service knows its formats by these extensions
+    (nemo-api.md lists "jpg"), so "IMG_1.JPEG" goes as "IMG_1.jpg"."""
+    stem, dot, suffix = filename.rpartition(".")
+    if dot and suffix.lower() in ("jpeg", "jpe"):
+        return f"{stem}.jpg"
+    return filename
 
 
 def _heic_to_jpeg(source: Path, dest: Path) -> None:

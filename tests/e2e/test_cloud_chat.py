@@ -225,9 +225,13 @@ async def test_group_shares_one_session_and_export_with_the_bot_name_works(
     hana, ivan = tg.user("Hana"), tg.user("Ivan")
     team = tg.group("Trip")
 
+    # Privacy mode on (a new bot's default): the group's commands still reach the bot.
+    assert tg.group_privacy
     mark = tg.mark()
     await tg.send_command(team, ivan, "/export@reelbot_test_bot")
     await tg.wait_for_text(team.id, "no timeline yet", start=mark)
+
+    tg.group_privacy = False  # the team followed the README: /setprivacy → Disable, to send photos and text
 
     for who, color in ((hana, (200, 30, 30)), (ivan, (30, 200, 30))):
         mark = tg.mark()

@@ -424,6 +424,13 @@ async def test_credits(engine: NemoEngine, fake: NemoFake) -> None:
     assert credits is not None and (credits.available, credits.frozen, credits.total) == (50, 0, 50)
 
 
+async def test_a_jpeg_named_file_is_uploaded_as_jpg(engine: NemoEngine, fake: NemoFake, tmp_path: Path) -> None:
+    """The service knows "jpg" (nemo-api.md) and refuses other extensions with 4001."""
+    uploaded = await engine.upload(CHAT, photo(tmp_path, "IMG_0042.JPEG"))
+    assert uploaded.filename == "IMG_0042.jpg"
+    assert fake.session().files[-1]["filename"] == "IMG_0042.jpg"
+
+
 async def test_render_body_and_unique_ids(engine: NemoEngine, fake: NemoFake) -> None:
     await collect(engine)
     draft = await engine.draft(CHAT)

@@ -640,7 +640,6 @@ class NemoFake:
 
     def _check_type(self, filename: str) -> None:
         ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-        ext = "jpg" if ext == "jpeg" else ext
         if ext not in ACCEPTED and not (self.accept_heic and ext in ("heic", "heif")):
             raise _envelope(4001, "unsupported file type")
 

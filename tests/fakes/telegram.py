@@ -899,15 +899,15 @@ class TelegramFake:
         *,
         bot_username: str = "reelbot_test_bot",
         bot_first_name: str = "ReelBot",
-        group_privacy: bool = False,
+        group_privacy: bool = True,
         fetch_urls: bool = True,
         first_update_id: int = 100_000,
         host: str = "127.0.0.1",
     ) -> None:
         """Create the fake (not started).
 
-        ``group_privacy``: simulate BotFather's privacy mode (groups deliver only commands, replies to the bot
-        and mentions). ``fetch_urls``: files sent to the bot by URL are fetched (from loopback fakes) like
+        ``group_privacy``: BotFather's privacy mode, on by default as for a new bot (groups deliver only
+        commands, replies to the bot and mentions). ``fetch_urls``: files sent to the bot by URL are fetched (from loopback fakes) like
         Telegram does; off, the URL is only recorded.
         """
         match = _TOKEN_RE.match(token)
