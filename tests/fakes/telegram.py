@@ -907,8 +907,8 @@ class TelegramFake:
         """Create the fake (not started).
 
         ``group_privacy``: BotFather's privacy mode, on by default as for a new bot (groups deliver only
-        commands, replies to the bot and mentions). ``fetch_urls``: files sent to the bot by URL are fetched (from loopback fakes) like
-        Telegram does; off, the URL is only recorded.
+        commands, replies to the bot and mentions). ``fetch_urls``: files sent to the bot by URL are fetched
+        (from loopback fakes) like Telegram does; off, the URL is only recorded.
         """
         match = _TOKEN_RE.match(token)
         if not match:
