@@ -206,7 +206,8 @@ class NemoEngine:
         return response
 
     def _headers(self, req: Req, creds: Creds) -> dict[str, str]:
-        headers = dict(req.headers)
+        # The client id goes with every call, so an endpoint that wants it (HTTP 400 otherwise) has it.
+        headers = {"X-Client-Id": creds.client_id, **req.headers}
         if req.auth and creds.token:
             headers["Authorization"] = f"Bearer {creds.token}"
         return headers

@@ -228,7 +228,7 @@ class LocalEngine:
         dest.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(shutil.move, job.output, dest)
         shutil.rmtree(job.workdir, ignore_errors=True)
-        job.output = None
+        del self._jobs[job_id]  # delivered: nothing is left to ask about
         return dest
 
     async def cancel_render(self, chat_id: int, job_id: str) -> None:
