@@ -231,6 +231,17 @@ class Conversation:
 
         await self._guarded(origin, work)
 
+    async def web_link(self, origin: Origin) -> None:
+        """/web: a link that opens this chat's project in the engine's web editor, where it has one."""
+
+        async def work() -> None:
+            engine = await self._engine(origin.chat_id)
+            await self._connect(origin, engine)
+            link = await engine.claim_link(origin.chat_id)
+            await self._say(origin, wording.WEB_LINK.format(url=link) if link else wording.NO_WEB_EDITOR)
+
+        await self._guarded(origin, work)
+
     async def use_engine(self, origin: Origin, name: str) -> None:
         """/local and /cloud: move the chat to another engine, taking everything it sent along."""
 

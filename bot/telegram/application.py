@@ -31,6 +31,7 @@ COMMANDS = (
     BotCommand("credits", "Show your credit balance"),
     BotCommand("export", "Render and send the MP4"),
     BotCommand("local", "Make the video on this machine (free)"),
+    BotCommand("web", "Open the project in the NemoVideo web editor"),
 )
 
 
@@ -57,6 +58,7 @@ def register(app: Application, handlers: Handlers) -> None:
     app.add_handler(CommandHandler("export", handlers.export))
     app.add_handler(CommandHandler("local", handlers.use_local))
     app.add_handler(CommandHandler("cloud", handlers.use_cloud))
+    app.add_handler(CommandHandler("web", handlers.web))
     media = filters.PHOTO | filters.VIDEO | filters.AUDIO | filters.Document.ALL
     app.add_handler(MessageHandler(media, handlers.media))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text))

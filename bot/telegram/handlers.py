@@ -153,6 +153,9 @@ class Handlers:
     async def use_cloud(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         await self.conversation.use_engine(self._origin(update), "nemo")
 
+    async def web(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.conversation.web_link(self._origin(update))
+
     # ------------------------------------------------------------ text and media
 
     async def text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:

@@ -49,9 +49,18 @@ async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
     status = await tg.wait_for_text(chat.id, "Timeline (3 tracks): 1. Video:", start=mark)
     assert '3. Title: "My TikTok"' in (status.text or "")
 
+    account = next(iter(nemo.accounts.values()))
+    account.frozen = 25  # credits held by a job in progress
     mark = tg.mark()
     await tg.send_command(chat, alice, "/credits")
-    await tg.wait_for_text(chat.id, "available", start=mark)
+    credits = await tg.wait_for_text(chat.id, "Credits:", start=mark)
+    assert credits.text == (f"Credits: {account.available:.0f} available, {account.frozen:.0f} frozen, "
+                            f"{account.available + account.frozen:.0f} total.")
+
+    mark = tg.mark()
+    await tg.send_command(chat, alice, "/web")
+    link = await tg.wait_for_text(chat.id, "web editor", start=mark)
+    assert "https://nemovideo.com/workspace/claim?ct=clm_" in (link.text or "")
 
     # Export: a render taking several polls, one progress message edited, then the MP4 as a video.
     nemo.render_polls = 4
