@@ -15,6 +15,7 @@ import pytest
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.telegram.application import run
+from tests.e2e.leaks import assert_nothing_leaked
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import mp4_bytes
 from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
@@ -36,6 +37,18 @@ async def nemo() -> AsyncIterator[NemoFake]:
     async with NemoFake() as fake:
         fake.set_video(mp4_bytes())
         yield fake
+
+
+@pytest.fixture(autouse=True)
+async def nothing_leaked(tg: TelegramFake, nemo: NemoFake) -> AsyncIterator[None]:
+    """After every end-to-end test: no secret and no raw backend output reached Telegram."""
+    yield
+    assert_nothing_leaked(tg, nemo)
+
+
+def said(tg: TelegramFake, chat_id: int, start: int = 0) -> list[str]:
+    """The texts the bot sent to `chat_id` (sendMessage) from position `start` on."""
+    return [c.text or "" for c in tg.sent()[start:] if c.chat_id == chat_id and c.method == "sendMessage"]
 
 
 @pytest.fixture

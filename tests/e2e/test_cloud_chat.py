@@ -4,14 +4,11 @@ answers, odd Telegram input, several chats at once, and groups sharing one sessi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-
-import pytest
+from collections.abc import Awaitable, Callable
 
 from bot import wording
 from bot.config import Settings
-from tests.e2e.conftest import Bot, running
-from tests.e2e.leaks import assert_nothing_leaked
+from tests.e2e.conftest import Bot, running, said
 from tests.fakes.nemo import Beat, CallTool, EditDraft, NemoFake, Say
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes, png_bytes
 from tests.fakes.telegram import Chat, TelegramFake, User
@@ -23,14 +20,6 @@ GUI_TEXT = (
 )
 
 
-@pytest.fixture(autouse=True)
-async def nothing_leaked(tg: TelegramFake, nemo: NemoFake) -> AsyncIterator[None]:
-    yield
-    assert_nothing_leaked(tg, nemo)
-
-
-def said(tg: TelegramFake, chat_id: int, start: int = 0) -> list[str]:
-    return [c.text or "" for c in tg.sent()[start:] if c.chat_id == chat_id and c.method == "sendMessage"]
 
 
 async def with_video_made(tg: TelegramFake, chat: Chat, user: User) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
 from bot import wording
 from bot.config import Settings
-from tests.e2e.conftest import Bot, running
-from tests.e2e.leaks import assert_nothing_leaked
+from tests.e2e.conftest import Bot, running, said
 from tests.fakes.nemo import CallTool, Cut, EditDraft, NemoFake, Say, edited_draft
 from tests.fakes.sample_media import fake_mp4_bytes, jpeg_bytes, mp4_bytes
 from tests.fakes.telegram import Chat, TelegramFake, User
@@ -24,18 +23,9 @@ INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and
 UNREACHABLE = "I can't reach the video service right now"
 
 
-@pytest.fixture(autouse=True)
-async def nothing_leaked(tg: TelegramFake, nemo: NemoFake) -> AsyncIterator[None]:
-    yield
-    assert_nothing_leaked(tg, nemo)
-
 
 # ---------------------------------------------------------------- helpers
 
-
-def said(tg: TelegramFake, chat_id: int, start: int = 0) -> list[str]:
-    """The texts the bot sent to `chat_id` (sendMessage) from position `start` on."""
-    return [c.text or "" for c in tg.sent()[start:] if c.chat_id == chat_id and c.method == "sendMessage"]
 
 
 def header(nemo: NemoFake, endpoint: str, name: str) -> list[str]:
