@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from httpx_sse import EventSource
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from httpx_sse import EventSource
 
 from bot.engines.base import Heartbeat, StreamBroken, StreamEvent, Text, ToolActivity
 from bot.engines.nemo_stream import interpret, read_events
