@@ -1,37 +1,54 @@
 """Instruction (English or Chinese) → edits on a chat's draft, plus one sentence saying what changed.
 
 Pure functions, no I/O: `apply_instruction(draft, text)` returns a new draft and the sentence, or raises
-`PlanError` whose message lists what the engine can do. Nothing is ever a silent no-op: a message that
-matches no rule is refused with that list, and a message that matches only "make a video" answers with what
-the video now is. Quoted text is taken out before keywords are read, so a title like "No music" stays a title.
+`PlanError` (the only error it raises) whose message lists what the engine can do. How a message is read:
+1. quoted strings are set aside and the title/caption text is taken out first (`plan_titles`), so the words of
+   a title ("Crop Top Summer") never drive another rule;
+2. the rest is normalised (lower case, "两秒" → "2秒", "60 percent" → "60%") and each rule in `_RULES` reads
+   it — negations ("no music", "关闭运镜") before positive words — and blanks what it used;
+3. what was asked but not done is reported ("I can't add stickers yet"); nothing is a silent no-op, and a
+   message nothing could use is refused with the list of what the engine can do.
+The draft passed in is never modified, so a refusal leaves the timeline exactly as it was.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bot.engines.local import model
+from bot.engines.local import model, plan_titles
+from bot.engines.local.plan_words import (
+    EN_ORDINAL,
+    PHOTO,
+    REF,
+    REF_LIST,
+    PlanError,
+    State,
+    Text,
+    join,
+    no_photos,
+    normalise,
+    photo_indexes,
+    photo_number,
+    seconds_phrase,
+    take_negations,
+    take_quotes,
+    widen,
+)
+
+__all__ = ["CAPABILITIES", "PlanError", "PlanResult", "apply_instruction"]
 
 CAPABILITIES = (
-    "I can: set the length (\"15 seconds\", \"30秒\") or seconds per photo (\"2 s per photo\", faster/slower); "
-    "change transitions (fade, dissolve, slide left/right/up/down, wipe, zoom, random, none); "
+    "I can: set the length (\"15 seconds\", \"30秒\") or seconds per photo (\"2 s per photo\", \"每张2秒\", "
+    "faster/slower); change transitions (fade, dissolve, slide or wipe left/right/up/down, zoom, random, none); "
     "set motion (Ken Burns, zoom in, zoom out, pan, none); add a title or captions "
     "(title \"Summer\", caption photo 2 \"Beach day\", 标题\"夏天\", at the top/center/bottom); "
     "music (upbeat, lo-fi, calm, epic, volume 50%, no music, or your own audio file); "
     "reorder photos (reverse, swap 1 and 3, move photo 3 to the start, remove photo 2); "
     "aspect 9:16, 1:1 or 16:9; fit with a blurred background or crop to fill."
 )
-
-
-class PlanError(ValueError):
-    """An instruction that cannot be applied; `detail` is one safe sentence for the user."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,508 +58,564 @@ class PlanResult:
     sentence: str
 
 
-@dataclass(slots=True)
-class _State:
-    """The working copy one instruction edits; `changes` are short phrases joined into the answer."""
+# ---------------------------------------------------------------- what the engine cannot do
 
-    photos: list[dict[str, Any]]
-    conf: dict[str, Any]
-    changes: list[str] = field(default_factory=list)
-    matched: bool = False
-
-    def note(self, phrase: str) -> None:
-        self.matched = True
-        if phrase and phrase not in self.changes:
-            self.changes.append(phrase)
-
-
-# ---------------------------------------------------------------- text helpers
-
-_QUOTES = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』|‘([^’]+)’|(?<!\w)\'([^\']+)\'(?!\w)')
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-             "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
-_PHOTO = r"(?:photos?|pics?|pictures?|images?|slides?|shots?)"
-_CN_PHOTO = r"(?:张|个|幅)(?:照片|图片|图)?"
-
-
-def _cn_number(text: str) -> int | None:
-    """一 … 九十九 → int (enough for photo numbers and seconds)."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN_DIGITS and ch != "十" for ch in text):
-        return None
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    return _CN_DIGITS.get(text)
+# Checked first, so "speed up the music" is not read as a faster pace nor "fade out" as fade transitions.
+_CANNOT: tuple[tuple[str, str], ...] = (
+    (r"\bstickers?\b|贴纸|表情包", "add stickers"),
+    (r"\bemojis?\b|表情符号", "add emoji"),
+    (r"\bgifs?\b|动图", "add GIFs"),
+    (r"\bfilters?\b|滤镜|\bblack\s*(?:and|&)\s*white\b|\bsepia\b|\bvintage\b|\bgr[ae]yscale\b|\bretro\b|黑白|复古",
+     "apply filters"),
+    (r"\b(?:brightness|brighter|darker|contrast|saturation|saturated|exposure|colou?r\s*grad\w*)\b"
+     r"|亮度|对比度|饱和度|调色|调亮|调暗", "adjust brightness or colour"),
+    (r"(?:\bspeed\s+up|\bslow\s+down|\bfaster|\bslower|\bquicker|\bchange\s+the\s+(?:speed|tempo)\s+of)\s+(?:the\s+)?"
+     r"(?:music|song|audio|bgm|track|soundtrack)\b|\b(?:music|song|audio|bgm|track)\s+(?:faster|slower|speed|tempo)\b"
+     r"|音乐(?:加速|减速|快一点|慢一点|变速|速度)|(?:加快|放慢)音乐", "change the music's speed"),
+    (r"\bfade[\s-]*(?:in|out)\b|淡入(?!淡出)|(?<!淡入)淡出", "fade the video or music in or out"),
+    (r"\bvoice[\s-]*overs?\b|\bnarrat\w*|\bvoice\b|配音|旁白|解说", "add a voice-over"),
+    (r"\bwatermarks?\b|\blogos?\b|水印", "add a watermark or logo"),
+    (r"\bslow[\s-]*mo(?:tion)?\b|慢动作|慢镜头", "make slow motion"),
+    (r"\bshuffle\w*|\brandom(?:ly)?\s+order\b|\brandomi[sz]e\s+(?:the\s+)?(?:order|photos)|打乱|随机顺序|随机排序",
+     "shuffle the photos (try reverse, swap or move)"),
+    (r"\b(?:post|upload|publish|share)\b(?:\s+(?:it|this|the\s+video))?\s+(?:to|on)\s+"
+     r"(?:tiktok|instagram|youtube|facebook|douyin)\b|发布到|发到抖音|上传到", "post videos to other apps"),
+    (r"\b(?:fonts?|bold|italic)\b|字体|加粗|\bcolou?rs?\b|颜色", "change fonts or colours"),
+    (r"\b(?:glitch|sparkles?|confetti|particles?|light\s+leaks?|snow|fireworks)\b|闪光|粒子|(?<!转场)特效",
+     "add effects"),
+    (r"\bbeauty\b|\bretouch\w*|\bsmooth\s+skin|美颜|瘦脸|磨皮", "retouch faces"),
+    (r"\b(?:trim|cut|shorten)\s+(?:the\s+)?(?:music|song|audio)\b|剪(?:辑|切)音乐", "cut the music"),
+    (r"\b(?:loop|boomerang)\b|循环", "loop the video"),
+    (r"\b(?:4\s*:\s*3|3\s*:\s*4|4\s*:\s*5|5\s*:\s*4|3\s*:\s*2|2\s*:\s*3|21\s*:\s*9|2\s*:\s*1)\b",
+     "make that aspect (9:16, 1:1 or 16:9 only)"),
+)
 
 
-def normalise(text: str) -> str:
-    """Lower case, ASCII digits and punctuation, Chinese numerals before 张/秒/位 as digits."""
-    text = text.translate(str.maketrans("０１２３４５６７８９：％，。！？（）", "0123456789:%,.!?()"))
-    text = re.sub(r"([零一二两三四五六七八九十]+)(?=\s*(?:张|秒|位|个|幅|分钟))",
-                  lambda m: str(_cn_number(m.group(1)) or m.group(1)), text)
-    return text.lower()
+def _cannot(state: State, text: Text) -> None:
+    for pattern, what in _CANNOT:
+        found = list(re.finditer(pattern, text.value))
+        for match in found:
+            text.consume(match.start(), match.end())
+        if found:
+            state.refuse(what)
 
 
-def _quoted(text: str) -> tuple[list[str], str]:
-    """The quoted strings (original case) and the text with them replaced by a placeholder."""
-    found: list[str] = []
+# ---------------------------------------------------------------- photo order
 
-    def keep(match: re.Match[str]) -> str:
-        found.append(next(g for g in match.groups() if g is not None).strip())
-        return " «q» "
-
-    return found, _QUOTES.sub(keep, text)
-
-
-def _photo_ref(token: str, count: int) -> int:
-    """"2", "second", "last" → a 0-based index, or PlanError naming the range."""
-    token = token.strip().lower()
-    number = _ORDINALS.get(token)
-    if number is None:
-        digits = re.sub(r"(st|nd|rd|th)$", "", token)
-        number = _cn_number(digits) if digits else None
-    if number == -1:
-        number = count
-    if number is None:
-        raise PlanError(f"I could not tell which photo \"{token}\" is: use its number, e.g. photo 2.")
-    if count == 0:
-        raise PlanError("There are no photos on the timeline yet: send some photos first.")
-    if not 1 <= number <= count:
-        noun = "photo" if count == 1 else "photos"
-        raise PlanError(f"There is no photo {number}: the timeline has {count} {noun} (1-{count}).")
-    return number - 1
-
-
-_REF = r"(\d+|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d+(?:st|nd|rd|th))"
-_EN_PHOTO_N = rf"(?:{_PHOTO}\s*(?:no\.?|number|#)?\s*{_REF}|(?:the\s+)?{_REF}\s+{_PHOTO})"
-_CN_PHOTO_N = rf"第\s*(\d+)\s*{_CN_PHOTO}?"
+_REMOVE = (
+    re.compile(rf"\b(?:remove|delete|drop|take\s+out|get\s+rid\s+of|cut|exclude|lose)\s+(?:the\s+)?(?P<refs>{REF_LIST})"),
+    re.compile(rf"(?:删除|删掉|去掉|移除|不要|拿掉|去除)\s*(?P<refs>{REF_LIST})"),
+    re.compile(rf"(?:把|将)\s*(?P<refs>{REF_LIST})\s*(?:删除|删掉|去掉|移除|拿掉|去除)"),
+)
+_SWAP = (
+    re.compile(rf"\b(?:swap|switch|exchange|trade)\s+(?:the\s+)?(?:(?:positions?|places)\s+of\s+)?(?:the\s+)?"
+               rf"(?:{PHOTO}\s+)?(?P<refs>{REF_LIST})"),
+    re.compile(rf"(?:交换|对调|互换|调换)\s*(?:一下\s*)?(?P<refs>{REF_LIST})"),
+    re.compile(rf"(?:(?:把|将)\s*)?(?P<refs>{REF_LIST})\s*(?:的位置\s*)?(?:交换|对调|互换|调换)"),
+)
+_EN_TARGET = (rf"(?P<target>start|beginning|front|top|end|back|bottom|(?:{EN_ORDINAL}|\d+(?:st|nd|rd|th))"
+              rf"(?:\s+(?:one|{PHOTO}|position|place|slot|spot))?|(?:position|slot|place|spot|number|no\.?|#)\s*(?:#\s*)?\d+"
+              rf"|\d+|(?P<side>before|after|behind)\s+(?P<other>{REF}|(?:the\s+)?(?:{EN_ORDINAL}|\d+)))\b")
+_CN_TARGET = (rf"(?P<target>最前面?|最前边|开头|最开始|最后面?|最后边|末尾|结尾|第\s*\d+\s*(?:位|张|个)?"
+              rf"|(?P<other>{REF})\s*(?:的\s*)?(?P<side>前面|后面|之前|之后|前|后))")
+_MOVE = (
+    re.compile(rf"\b(?:move|put|place|shift|bring)\s+(?P<refs>{REF})\s+(?:to\s+|at\s+|in\s+|into\s+)?(?:the\s+)?"
+               rf"(?:very\s+)?{_EN_TARGET}"),
+    re.compile(rf"\bmake\s+(?P<refs>{REF})\s+(?:the\s+)?(?:very\s+)?{_EN_TARGET}"),
+    re.compile(rf"(?:(?:把|将)\s*)?(?P<refs>{REF})\s*(?:移到|放到|挪到|放在|移至|调到|换到|作为|当作?|做|变成|设为|放)\s*"
+               rf"{_CN_TARGET}"),
+)
+_START = re.compile(r"(?:start|beginning|front|top|first\b.*|最前|开头|最开始)")
+_END = re.compile(r"(?:end|back|bottom|last\b.*|最后|末尾|结尾)")
 
 
-def _ref_of(match: re.Match[str], *groups: int) -> str:
-    return next(match.group(g) for g in groups if match.group(g))
+def _has_photo_word(span: str) -> bool:
+    return bool(re.search(rf"{PHOTO}|\bone\b|第|张|幅|页|最后", span))
 
 
-def _seconds_phrase(ms: int) -> str:
-    value = ms / 1000
-    return f"{value:.0f} s" if abs(value - round(value)) < 0.05 else f"{value:.1f} s"
+def _remove(state: State, text: Text) -> None:
+    for pattern in _REMOVE:
+        for match in list(pattern.finditer(text.value)):
+            if not _has_photo_word(match.group("refs")):
+                continue
+            indexes = sorted(set(photo_indexes(match.group("refs"), len(state.photos))), reverse=True)
+            names = [str(state.photos[i].get("m", {}).get("name", "photo")) for i in sorted(indexes)]
+            for index in indexes:
+                state.photos.pop(index)
+            numbers = join([str(i + 1) for i in sorted(indexes)])
+            noun = "photo" if len(indexes) == 1 else "photos"
+            state.note(f"removed {noun} {numbers} ({', '.join(names)})")
+            text.consume(match.start(), match.end())
 
 
-# ---------------------------------------------------------------- order rules
+def _swap(state: State, text: Text) -> None:
+    for pattern in _SWAP:
+        for match in list(pattern.finditer(text.value)):
+            indexes = photo_indexes(match.group("refs"), len(state.photos))
+            text.consume(match.start(), match.end())
+            if len(indexes) != 2:
+                state.refuse("Tell me two photos to swap, e.g. swap 1 and 3.")
+                continue
+            a, b = indexes
+            state.photos[a], state.photos[b] = state.photos[b], state.photos[a]
+            state.note(f"swapped photos {a + 1} and {b + 1}")
 
 
-def _order(state: _State, text: str) -> str:
-    """Remove / swap / move / reverse photos; returns the text with the consumed parts blanked."""
-    count = len(state.photos)
-    remove = re.compile(rf"(?:remove|delete|drop|take out|get rid of|cut)\s+(?:the\s+)?{_EN_PHOTO_N}"
-                        rf"|(?:删除|删掉|去掉|移除|不要)\s*{_CN_PHOTO_N}")
-    for match in list(remove.finditer(text)):
-        index = _photo_ref(_ref_of(match, 1, 2, 3), count)
-        removed = state.photos.pop(index)
-        count -= 1
-        state.note(f"removed photo {index + 1} ({removed.get('m', {}).get('name', 'photo')})")
-        text = text.replace(match.group(0), " ")
-    swap = re.compile(rf"(?:swap|switch|exchange)\s+(?:{_PHOTO}\s*)?{_REF}\s*(?:and|with|&|,)\s*"
-                      rf"(?:{_PHOTO}\s*)?{_REF}"
-                      rf"|(?:交换|对调|互换)\s*第?\s*(\d+)\s*{_CN_PHOTO}?\s*(?:和|与|跟)\s*第?\s*(\d+)\s*{_CN_PHOTO}?"
-                      rf"|第\s*(\d+)\s*{_CN_PHOTO}?\s*(?:和|与|跟)\s*第\s*(\d+)\s*{_CN_PHOTO}?\s*(?:交换|对调|互换)")
-    for match in list(swap.finditer(text)):
-        a = _photo_ref(_ref_of(match, 1, 3, 5), count)
-        b = _photo_ref(_ref_of(match, 2, 4, 6), count)
-        state.photos[a], state.photos[b] = state.photos[b], state.photos[a]
-        state.note(f"swapped photos {a + 1} and {b + 1}")
-        text = text.replace(match.group(0), " ")
-    move = re.compile(
-        rf"(?:move|put|place)\s+(?:the\s+)?{_EN_PHOTO_N}\s*(?:to\s+)?(?:the\s+)?"
-        rf"(start|beginning|front|first|end|last|back|position\s*\d+|(?:slot|place)\s*\d+|\d+)"
-        rf"|(?:把)?{_CN_PHOTO_N}\s*(?:移到|放到|挪到|放在|移至)\s*(最前面?|开头|最后面?|末尾|结尾|第\s*\d+\s*(?:位|张|个)?)")
-    for match in list(move.finditer(text)):
-        source = _photo_ref(_ref_of(match, 1, 2, 4), count)
-        where = (match.group(3) or match.group(5) or "").strip()
-        if where in ("start", "beginning", "front", "first") or where.startswith(("最前", "开头")):
-            target = 0
-        elif where in ("end", "last", "back") or where.startswith(("最后", "末尾", "结尾")):
-            target = count - 1
-        else:
-            target = _photo_ref(re.sub(r"\D", "", where), count)
-        state.photos.insert(target, state.photos.pop(source))
-        state.note(f"moved photo {source + 1} to position {target + 1}")
-        text = text.replace(match.group(0), " ")
-    if re.search(r"\breverse\b|\breversed\b|倒序|反转|顺序反|倒过来|逆序", text):
-        if count == 0:
-            raise PlanError("There are no photos on the timeline yet: send some photos first.")
+def _move_target(match: re.Match[str], source: int, count: int) -> int:
+    """Where the moved photo lands (0-based, counted after it was taken out)."""
+    target = re.sub(r"\s+", " ", match.group("target").strip())
+    if match.group("side"):
+        other = photo_indexes(match.group("other"), count)[0]
+        if other == source:
+            return source
+        other -= other > source
+        return other + (match.group("side") in ("after", "behind", "后面", "之后", "后"))
+    if re.match(r"\d|position|slot|place|spot|number|no|#|第", target) and re.search(r"\d", target):
+        return photo_number(re.sub(r"\D", "", target), count)
+    ordinal = re.match(rf"(?:{EN_ORDINAL})\b|\d+(?:st|nd|rd|th)", target)
+    if ordinal and ordinal.group(0) not in ("first", "last"):
+        return photo_number(ordinal.group(0), count)
+    if _END.match(target):
+        return count - 1
+    return 0 if _START.match(target) else source
+
+
+def _move(state: State, text: Text) -> None:
+    for pattern in _MOVE:
+        for match in list(pattern.finditer(text.value)):
+            count = len(state.photos)
+            source = photo_indexes(match.group("refs"), count)[0]
+            target = _move_target(match, source, count)
+            state.photos.insert(target, state.photos.pop(source))
+            state.note(f"moved photo {source + 1} to position {target + 1}")
+            text.consume(match.start(), match.end())
+
+
+def _reverse(state: State, text: Text) -> None:
+    if text.grab(r"\brevers(?:e|ed|ing)\b(?:\s+(?:the\s+)?(?:order|photos?))?|\bbackwards?\b|\bflip\s+the\s+order\b"
+                 r"|倒序|反转|顺序反|倒过来|逆序|颠倒"):
+        if not state.photos:
+            raise no_photos()
         state.photos.reverse()
         state.note("reversed the photo order")
-    return text
 
 
 # ---------------------------------------------------------------- length and pace
 
+_SECONDS = r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:-\s*)?(?:s|secs?|seconds?|秒钟?)(?![a-z])"
+# Seconds per photo need a per/each/every/a + photo noun (or 每张): "15 seconds and music" is a total length.
+_PER_PHOTO = re.compile(
+    rf"{_SECONDS}\s*(?:per|each|every|a|an|for\s+each|on\s+each|for\s+every|on\s+every)\s+{PHOTO}\b"
+    rf"|\b(?:per|each|every)\s+{PHOTO}\s*(?:(?:is|for|at|of|:|=|lasts?|stays?|gets?|shows?\s+for|on\s+screen\s+for"
+    rf"|should\s+(?:be|last|stay)(?:\s+for)?|to\s+(?:be|last|stay)(?:\s+for)?|for\s+about|about|around|roughly)\s*)?"
+    rf"{_SECONDS}"
+    rf"|{_SECONDS}\s+each\b"
+    rf"|\bpace\s*(?:(?::|=|of|at|to|is)\s*)?(?:about\s+)?{_SECONDS}|{_SECONDS}\s+pace\b"
+    rf"|每\s*(?:1\s*)?(?:张|个|幅|页)\s*(?:(?:照片|图片|相片|图)\s*)?(?:(?:都|停留|显示|展示|播放|放|持续|各|大概|约|为|是)\s*)*"
+    rf"{_SECONDS}"
+    rf"|{_SECONDS}\s*(?:1|一)\s*(?:张|个|幅)"
+    rf"|(?:节奏|每张时长|单张)\s*(?:(?:为|是|:)\s*)?{_SECONDS}")
+_TOTAL = re.compile(
+    r"(?<![\d.:])(?P<min>\d+(?:\.\d+)?)\s*(?:-\s*)?(?:mins?|minutes?|分钟|分(?=\s*\d+\s*秒))(?![a-z])"
+    r"(?:\s*(?:and\s+)?(?P<minsec>\d+(?:\.\d+)?)\s*(?:-\s*)?(?:s|secs?|seconds?|秒钟?)(?![a-z]))?"
+    r"|(?<![\d.:])(?P<sec>\d+(?:\.\d+)?)\s*(?:-\s*)?(?:s|secs?|seconds?|秒钟?)(?![a-z])"
+    r"|(?P<half>half\s+a\s+minute|半分钟)|(?P<one>\ba\s+minute\b)")
+_FASTER = (r"\bfaster\b|\bquicker\b|\bspeed\s+(?:it\s+)?up\b|\bmore\s+quickly\b|\bshorter\b"
+           r"|快一点|快些|加快|节奏快|快点|短一点|短一些")
+_SLOWER = (r"\bslower\b|\bslow\s+(?:it\s+)?down\b|\bmore\s+slowly\b|\blonger\b"
+           r"|慢一点|慢些|放慢|节奏慢|慢点|长一点|长一些")
 
-def _length(state: _State, text: str) -> str:
-    per = re.search(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|secs?|seconds?)\s*(?:per|each|for each|a|every|on each)\s*"
-                    rf"(?:{_PHOTO})?|(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\s+each"
-                    r"|每\s*(?:张|个|幅)\s*(?:照片|图片|图)?\s*(\d+(?:\.\d+)?)\s*秒", text)
+
+def _total_seconds(match: re.Match[str]) -> float:
+    if match.group("half"):
+        return 30.0
+    if match.group("one"):
+        return 60.0
+    if match.group("min"):
+        return float(match.group("min")) * 60 + float(match.group("minsec") or 0)
+    return float(match.group("sec"))
+
+
+def _length(state: State, text: Text) -> None:
+    """A total length, seconds per photo, or faster/slower. A total length wins over seconds per photo in the
+    same message ("30秒，每张3秒" is 30 s), and the answer says what each photo then gets."""
+    per = text.grab(_PER_PHOTO)
+    totals = list(_TOTAL.finditer(text.value))
+    for match in totals:
+        text.consume(match.start(), match.end())
+    per_ms = None
     if per:
         seconds = float(next(g for g in per.groups() if g))
         if not 0.5 <= seconds <= 20:
             raise PlanError("Each photo can stay on screen between 0.5 and 20 seconds.")
-        state.conf["per_photo_ms"] = round(seconds * 1000)
-        state.note(f"{_seconds_phrase(state.conf['per_photo_ms'])} per photo")
-        text = text.replace(per.group(0), " ")
-    total = re.search(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|secs?|seconds?)\b|(\d+(?:\.\d+)?)\s*秒"
-                      r"|(\d+(?:\.\d+)?)\s*-?\s*(?:min|mins|minutes?)\b|(\d+(?:\.\d+)?)\s*分钟"
-                      r"|(half a minute|半分钟)", text)
-    if total:
-        if total.group(5):
-            seconds = 30.0
-        elif total.group(3) or total.group(4):
-            seconds = float(total.group(3) or total.group(4)) * 60
-        else:
-            seconds = float(total.group(1) or total.group(2))
+        per_ms = round(seconds * 1000)
+    if totals:
+        seconds = _total_seconds(totals[-1])
         if not 2 <= seconds <= model.MAX_DURATION_MS / 1000:
             raise PlanError(f"The video can be 2 to {model.MAX_DURATION_MS // 1000} seconds long.")
-        state.conf["duration_ms"] = round(seconds * 1000)
-        state.conf["per_photo_ms"] = None
-        state.note(f"length {_seconds_phrase(state.conf['duration_ms'])}")
-        text = text.replace(total.group(0), " ")
-    faster = re.search(r"\bfaster\b|\bquicker\b|speed (?:it )?up|more quickly|快一点|快些|加快|节奏快", text)
-    slower = re.search(r"\bslower\b|slow (?:it )?down|more slowly|慢一点|慢些|放慢|节奏慢", text)
-    if (faster or slower) and not per and not total:
+        state.conf["duration_ms"], state.conf["per_photo_ms"] = round(seconds * 1000), None
+        phrase = f"length {seconds_phrase(state.conf['duration_ms'])}"
+        if per_ms is not None:
+            count = len(state.photos)
+            each = (f"{seconds_phrase(model.total_ms(count, state.conf) // count)} per photo, "
+                    if count else "")
+            phrase += f" ({each}as the total length wins over {seconds_phrase(per_ms)} per photo)"
+        state.note(phrase)
+    elif per_ms is not None:
+        state.conf["per_photo_ms"] = per_ms
+        state.note(f"{seconds_phrase(per_ms)} per photo")
+    faster, slower = text.grab(_FASTER), text.grab(_SLOWER)
+    if (faster or slower) and not per and not totals:
         count = max(len(state.photos), 1)
         current = model.total_ms(count, state.conf) / count
-        factor = 0.7 if faster else 1.4
-        new = min(max(round(current * factor / 100) * 100, model.MIN_SLOT_MS), 20_000)
+        new = min(max(round(current * (0.7 if faster else 1.4) / 100) * 100, model.MIN_SLOT_MS), 20_000)
         state.conf["per_photo_ms"] = new
-        state.note(f"{'faster' if faster else 'slower'} pace, {_seconds_phrase(new)} per photo")
-    return text
+        state.note(f"{'faster' if faster else 'slower'} pace, {seconds_phrase(new)} per photo")
 
 
-# ---------------------------------------------------------------- transitions and motion
+# ---------------------------------------------------------------- transitions
 
-_TRANSITION_WORDS = r"(?:transitions?|转场|过渡|切换效果)"
+_TRANSITION_WORD = r"\btransitions?\b|转场|过渡|切换效果"
+_SLIDE = r"\bslid(?:e|es|ing)\b(?!\s*(?:(?:#|no\.?)\s*)?\d)"  # not "slide 2", a photo
+_STYLE_WORD = rf"\bcross-?\s?fades?\b|\bfades?\b|\bdissolves?\b|\bwipes?\b|{_SLIDE}|淡入淡出|渐变|溶解|滑动|擦除"
+_DIRECTION = (r"(?:\s+(?:in\s+|out\s+)?(?:(?P<from>from)\s+(?:the\s+)?|(?:to|towards?)\s+(?:the\s+)?)?"
+              r"(?P<dir>left|right|up|down|top|bottom)\b)?")
+_CN_DIRECTION = r"(?:(?:(?P<cnfrom>从)|向|往)\s*)?(?:(?P<cndir>左|右|上|下)\s*)?(?:(?:边|方|侧)\s*)?"
+_STYLES: tuple[tuple[str, str], ...] = (
+    ("zoomin", r"\bzoom\w*(?:\s+in)?\s+(?:transitions?|between)\b|\btransitions?\s*(?:(?::|=|with|as|to|using|of)\s*)?"
+               r"(?:a\s+)?zoom\w*|缩放转场|放大转场|(?:转场|过渡)\s*(?:效果\s*)?(?:(?:用|改成|改为|换成|为|是|:|使用)\s*)?"
+               r"(?:缩放|放大)"),
+    ("slide", rf"{_SLIDE}{_DIRECTION}|{_CN_DIRECTION}滑(?:动|入|出)?"),
+    ("wipe", rf"\bwipes?\b{_DIRECTION}|{_CN_DIRECTION}擦除"),
+    ("dissolve", r"\bdissolves?\b|溶解"),
+    ("random", r"\brandom(?:ly|i[sz]ed)?\b|\bmixed\b|\bvariety\b|\bdifferent\s+transitions\b|\bmix\s+of\s+transitions"
+               r"|随机|混合|各种|多种"),
+    ("fade", r"\bcross-?\s?fades?\b|\bfades?\b|淡入淡出|渐变|淡化"),
+    ("none", r"\bhard\s+cuts?\b|\bstraight\s+cuts?\b|\bjump\s+cuts?\b|硬切|直接切"),
+)
+_NEGATED_TRANSITION = rf"(?:(?:zoom\w*|fade|slide|wipe|dissolve|random)\s+)?(?:{_TRANSITION_WORD})|{_STYLE_WORD}"
+_OPPOSITE = {"left": "right", "right": "left", "up": "down", "down": "up"}
+_SIDE = {"top": "up", "bottom": "down", "左": "left", "右": "right", "上": "up", "下": "down"}
 
 
-def _transitions(state: _State, text: str) -> str:
+def _style(kind: str, match: re.Match[str]) -> str:
+    """The xfade name: slide/wipe take a direction ("slide in from the left" moves right), default left."""
+    if kind not in ("slide", "wipe"):
+        return kind
+    groups = match.groupdict()
+    word = groups.get("dir") or groups.get("cndir") or "left"
+    side = _SIDE.get(word, word)
+    if groups.get("from") or groups.get("cnfrom"):
+        side = _OPPOSITE[side]
+    return f"{kind}{side}"
+
+
+def _transitions(state: State, text: Text) -> None:
+    """Negations first ("no fade"), then the last style named wins ("use dissolve instead of fade")."""
     conf = state.conf
-    if re.search(r"\bno\s+transitions?|without\s+(?:any\s+)?transitions?|remove\s+(?:the\s+|all\s+)?transitions?"
-                 r"|transitions?\s+off|turn off (?:the )?transitions?|hard cuts?|straight cuts?|jump cuts?"
-                 r"|不要转场|去掉转场|无转场|取消转场|关闭转场|硬切|直接切", text):
+    negated = take_negations(text, _NEGATED_TRANSITION)
+    found: list[tuple[int, str]] = []
+    for kind, pattern in _STYLES:
+        for match in list(re.finditer(pattern, text.value)):
+            if match.group(0).strip():
+                found.append((match.start(), _style(kind, match)))
+                text.consume(match.start(), match.end())
+    words = list(re.finditer(_TRANSITION_WORD, text.value))
+    for match in words:
+        text.consume(match.start(), match.end())
+    if found:
+        conf["transition"] = max(found)[1]
+    elif negated:
         conf["transition"] = "none"
-        state.note("no transitions (straight cuts)")
-        return text
-    style = None
-    slide = re.search(r"slid(?:e|ing)\s*(?:in\s*)?(?:from\s+the\s+|to\s+the\s+)?(left|right|up|down)?"
-                      r"|(?:向|从)?(左|右|上|下)?\s*滑(?:动|入)", text)
-    wipe = re.search(r"wipes?\s*(?:to\s+the\s+)?(left|right)?|擦除", text)
-    if slide:
-        side = slide.group(1) or {"左": "left", "右": "right", "上": "up", "下": "down"}.get(slide.group(2) or "")
-        style = f"slide{side or 'left'}"
-    elif wipe:
-        style = f"wipe{wipe.group(1) or 'left'}"
-    elif re.search(r"\bdissolves?\b|溶解", text):
-        style = "dissolve"
-    elif re.search(r"zoom\w*\s+" + _TRANSITION_WORDS + r"|" + _TRANSITION_WORDS + r"\s+(?:with\s+)?zoom"
-                   r"|zoom between|缩放转场|放大转场", text):
-        style = "zoomin"
-    elif re.search(r"\brandom\b|\bmixed\b|\bvariety\b|different transitions|随机|混合|各种", text):
-        style = "random"
-    elif re.search(r"cross-?\s?fades?|\bfades?\b(?!\s*(?:in|out))|淡入淡出|渐变|淡化", text):
-        style = "fade"
-    if style:
-        conf["transition"] = style
-        label = {"zoomin": "zoom", "random": "random"}.get(style, style.replace("slide", "slide ")
-                                                                   .replace("wipe", "wipe "))
-        state.note(f"{label} transitions")
-    elif re.search(_TRANSITION_WORDS, text):
-        if conf.get("transition") in (None, "none"):
-            conf["transition"] = "fade"
-        current = conf["transition"]
-        state.note(f"{'random' if current == 'random' else current} transitions")
-    return text
+    elif words and conf.get("transition") in (None, "none"):
+        conf["transition"] = "fade"  # "with transitions" asks for some
+    if found or negated or words:
+        state.note(_transition_phrase(str(conf["transition"])))
 
 
-def _motion(state: _State, text: str) -> str:
+def _transition_phrase(style: str) -> str:
+    if style == "none":
+        return "no transitions (straight cuts)"
+    label = {"zoomin": "zoom"}.get(style, re.sub(r"^(slide|wipe)", r"\1 ", style))
+    return f"{label} transitions"
+
+
+# ---------------------------------------------------------------- motion
+
+_MOTION_WORD = (r"ken\s*burns|\bmotion\b|\bmovements?\b|\banimations?\b|\banimated\b|\bzoom\w*(?:\s+(?:in|out))?\b"
+                r"|\bpan(?:s|ning)?\b|运镜|动效|镜头运动|缩放|动画|镜头移动|平移|推拉")
+_MOTIONS: tuple[tuple[str, str], ...] = (
+    ("none", r"\bstatic\b|\bstill\s+(?:photos|images|pictures)\b|静止|静态|不要动"),
+    ("zoomin", r"\bzoom(?:s|ing)?[\s-]*in(?:wards?)?\b|\bpush(?:es|ing)?[\s-]*in\b|放大|推近|推进"),
+    ("zoomout", r"\bzoom(?:s|ing)?[\s-]*out\b|\bpull(?:s|ing)?[\s-]*(?:out|back)\b|缩小|拉远"),
+    ("pan", r"\bpan(?:s|ning|ned)?\b(?P<way>(?:\s+(?:across|around|over|slowly|gently|from|to|the|left|right)\b)*)"
+            r"|(?:(?:向|往)?(?P<cnway>左|右)\s*)?平移|左右移动"),
+    ("kenburns", r"ken\s*burns|\bmotion\b|\banimat\w*|\bmovements?\b|动效|运镜|动起来|镜头运动|缩放"),
+    ("zoomin", r"\bzoom(?:s|ing)?\b"),
+)
+_MOTION_PHRASE = {"zoomin": "slow zoom-in motion", "zoomout": "slow zoom-out motion", "pan": "panning motion",
+                  "panback": "panning motion to the left", "kenburns": "Ken Burns motion",
+                  "none": "no motion (still photos)"}
+
+
+def _motion(state: State, text: Text) -> None:
+    """Negations first ("disable ken burns"), then the last motion named wins."""
     conf = state.conf
-    if re.search(r"\bno\s+(?:ken\s*burns|motion|movement|animation|zoom(?:ing)?)|without\s+(?:ken\s*burns|motion|"
-                 r"movement|zoom)|\bstatic\b|still photos|ken\s*burns\s+off|turn off (?:the )?(?:ken\s*burns|motion)"
-                 r"|不要动效|去掉动效|静止|不要缩放|不要运镜|关闭动效", text):
-        conf["motion"] = "none"
-        state.note("no motion (still photos)")
-        return text
-    motion = None
-    if re.search(r"zoom(?:ing)?[\s-]*in\b(?!\s*" + _TRANSITION_WORDS + r")|push(?:ing)?[\s-]*in|放大|推近", text):
-        motion = "zoomin"
-    elif re.search(r"zoom(?:ing)?[\s-]*out|pull(?:ing)?[\s-]*(?:out|back)|缩小|拉远", text):
-        motion = "zoomout"
-    elif re.search(r"\bpan(?:s|ning)?\b|平移|左右移动", text):
-        motion = "pan"
-    elif re.search(r"ken\s*burns|\bmotion\b|\banimat\w*|\bmovement\b|动效|运镜|动起来", text):
-        motion = "kenburns"
-    if motion:
-        conf["motion"] = motion
-        state.note({"zoomin": "slow zoom-in motion", "zoomout": "slow zoom-out motion", "pan": "panning motion",
-                    "kenburns": "Ken Burns motion"}[motion])
-    return text
+    negated = take_negations(text, _MOTION_WORD)
+    found: list[tuple[int, str, re.Match[str]]] = []
+    for kind, pattern in _MOTIONS:
+        for match in list(re.finditer(pattern, text.value)):
+            if match.group(0).strip():
+                found.append((match.start(), kind, match))
+                text.consume(match.start(), match.end())
+    if not found:
+        if negated:
+            conf["motion"] = "none"
+            state.note(_MOTION_PHRASE["none"])
+        return
+    _, motion, match = max(found, key=lambda item: item[0])
+    if motion == "pan":
+        groups = match.groupdict()
+        ways = re.findall(r"left|right|左|右", (groups.get("way") or "") + (groups.get("cnway") or ""))
+        if ways and ways[-1] in ("left", "左"):
+            motion = "panback"  # the renderer's leftward pan, on every photo
+        elif ways:
+            state.refuse("Photos pan right and left in turn; I can't keep every pan to the right yet.")
+    conf["motion"] = motion
+    single = _one_photo_motion(state, text, match)
+    state.note(_MOTION_PHRASE[motion] + (" on every photo" if single else ""))
 
 
-# ---------------------------------------------------------------- title and captions
-
-_POSITION = re.compile(r"(?:at|to|on|in)\s+(?:the\s+)?(top|bottom|middle|center|centre)\b"
-                       r"|(顶部|上方|顶端|最上面|底部|下方|底端|最下面|中间|居中|中央)")
+_ONE_PHOTO_REFUSAL = "set motion for a single photo"
 
 
-def _position(match: re.Match[str]) -> str:
-    word = match.group(1) or match.group(2)
-    if word in ("top", "顶部", "上方", "顶端", "最上面"):
-        return "top"
-    if word in ("bottom", "底部", "下方", "底端", "最下面"):
-        return "bottom"
-    return "center"
-
-
-def _clean(value: str) -> str:
-    value = re.sub(r"\s+", " ", value).strip(" \t:：,，.。!！")
-    return value[:120]
-
-
-def _captions(state: _State, text: str, original: str, quoted: list[str]) -> str:
-    count = len(state.photos)
-    if re.search(r"(?:remove|delete|drop|no|without|clear)\s+(?:the\s+|all\s+)?captions?|去掉字幕|删除字幕|不要字幕",
-                 text):
-        target = re.search(rf"captions?\s+(?:from|on|of)\s+{_EN_PHOTO_N}", text)
-        chosen = [_photo_ref(_ref_of(target, 1, 2), count)] if target else range(count)
-        for i in chosen:
-            state.photos[i].setdefault("m", {}).pop("caption", None)
-        state.note(f"removed the caption of photo {chosen[0] + 1}" if target else "removed the captions")
-        return text
-    pattern = re.compile(
-        rf"caption\s*(?:for|on|of|to)?\s*(?:the\s+)?{_EN_PHOTO_N}\s*(?:with|as|saying|that says|:)?\s*(.*)"
-        rf"|{_EN_PHOTO_N}\s*(?:'s)?\s*caption\s*(?:is|:|saying|as)?\s*(.*)"
-        rf"|(?:给)?{_CN_PHOTO_N}\s*(?:加上?|添加|的|配上?)?\s*(?:字幕|文字|说明|文案)\s*(?:为|是|:|写)?\s*(.*)")
-    match = pattern.search(text)
-    if match:
-        index = _photo_ref(_ref_of(match, 1, 2, 4, 5, 7), count)
-        raw = match.group(3) or match.group(6) or match.group(8) or ""
-        caption = quoted[0] if "«q»" in raw and quoted else _clean(_from_original(original, raw))
-        if not caption:
-            raise PlanError('Tell me the caption text too, e.g. caption photo 2 "Beach day".')
-        state.photos[index].setdefault("m", {})["caption"] = caption
-        state.note(f'caption "{caption}" on photo {index + 1}')
-        return text[: match.start()]
-    position = _POSITION.search(text)
-    if re.search(r"captions?|字幕", text):
-        if position:
-            state.conf["caption_position"] = _position(position)
-            state.note(f"captions at the {state.conf['caption_position']}")
-            return text.replace(position.group(0), " ")
-        raise PlanError('Tell me the caption text and the photo, e.g. caption photo 2 "Beach day".')
-    return text
-
-
-def _from_original(original: str, lowered: str) -> str:
-    """Recover the user's capitalisation of a fragment found in the lower-cased text."""
-    lowered = lowered.strip()
-    if not lowered:
-        return ""
-    at = original.lower().rfind(lowered)
-    return original[at: at + len(lowered)] if at >= 0 else lowered
-
-
-def _title(state: _State, text: str, original: str, quoted: list[str]) -> str:
-    conf = state.conf
-    if re.search(r"(?:remove|delete|drop|no|without|clear)\s+(?:the\s+)?title"
-                 r"|去掉标题|删除标题|不要标题|取消标题", text):
-        conf["title"] = None
-        state.note("removed the title")
-        return text
-    position = _POSITION.search(text)
-    if position:
-        text = text.replace(position.group(0), " ")
-    match = re.search(r"(?:add|put|set|make|use|with)?\s*(?:a\s+|the\s+)?title\s*(?:card)?\s*"
-                      r"(?:saying|that says|called|reading|of|to|as|is|:|=)?\s*(.*)"
-                      r"|(?:加上?|添加)?\s*标题\s*(?:为|是|:|写|叫)?\s*(.*)", text)
-    if match:
-        rest = match.group(1) if match.group(1) is not None else (match.group(2) or "")
-        if quoted and ("«q»" in rest or "«q»" in text):
-            new = quoted[0]
-        else:
-            new = _clean(_from_original(original, rest.replace("«q»", " ")))
-            if new in ("", "to", "at", "on"):
-                new = ""
-        if position:
-            conf["title_position"] = _position(position)
-        where = f" at the {conf['title_position']}" if position else ""
-        if new:
-            conf["title"] = new
-            state.note(f'title "{new}"{where}')
-        elif position:
-            state.note(f"title{where}")
-        if not new and not position:
-            if not conf.get("title"):
-                raise PlanError('Tell me the title text, e.g. title "Summer in Lisbon".')
-            state.note(f'title "{conf["title"]}"')
-        return text[: match.start()]
-    if quoted and not state.matched:
-        conf["title"] = quoted[0]
-        state.note(f'title "{quoted[0]}"')
-        if position:
-            conf["title_position"] = _position(position)
-    return text
+def _one_photo_motion(state: State, text: Text, match: re.Match[str]) -> bool:
+    """Motion is one setting for the whole video: "zoom in on photo 2" checks photo 2 exists, then says so."""
+    after = re.compile(rf"\s*(?:on|for|to|in)\s+(?:the\s+)?(?P<refs>{REF_LIST})").match(text.value, match.end())
+    before = re.compile(rf"(?:(?:给|对|让|把)\s*)?(?P<refs>{REF})\s*(?:的\s*)?(?:(?:用|加)\s*)?$").search(
+        text.value, max(0, match.start() - 16), match.start())
+    for found in (after, before):
+        if found is not None:
+            photo_indexes(found.group("refs"), len(state.photos))  # photo 9 of 3 is still an error
+            text.consume(found.start(), found.end())
+            state.refuse(_ONE_PHOTO_REFUSAL)
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- music
 
+_MUSIC_WORD = (r"\bbackground\s+music\b|\bmusic\b|\bbgm\b|\bsoundtrack\b|\bsongs?\b|\btunes?\b|\baudio\b|\bsound\b"
+               r"|背景音乐|音乐|配乐|背景乐|歌曲?|声音")
+_MUSIC_ON = r"\bmusic\b|\bbgm\b|\bsoundtrack\b|\bsongs?\b|\btunes?\b|\bbeat\b|\bunmute\b|音乐|配乐|背景乐|歌"
+_OWN_AUDIO = (r"\bmy\s+(?:own\s+)?(?:uploaded\s+)?(?:audio|song|music|track|file|mp3|recording)\b"
+              r"|\b(?:uploaded|sent)\s+(?:audio|song|music|track)\b"
+              r"|\bthe\s+(?:audio|song|track|music|file)\s+(?:that\s+)?i\s+(?:sent|uploaded)\b"
+              r"|我的(?:音乐|歌曲|歌|音频)|我(?:上传|发)的(?:音乐|歌曲|歌|音频)?")
 _MOODS = {
     "upbeat": r"\bupbeat\b|\benergetic\b|\bhappy\b|\bdance\b|\bcheerful\b|\blively\b|欢快|动感|活力|快乐|欢乐",
     "lofi": r"lo-?\s?fi|\bchill\w*|\bjazzy\b|低保真|慵懒",
     "calm": r"\bcalm\b|\brelax\w*|\bgentle\b|\bpeaceful\b|\bambient\b|\bpiano\b|\bsoothing\b|安静|舒缓|平静|轻柔|温柔",
     "epic": r"\bepic\b|\bcinematic\b|\bdramatic\b|\borchestral\b|史诗|大气|震撼|电影感",
 }
+# "no epic music" / "不要欢快的音乐": the mood word sits between the negation and the music word.
+_NEGATED_MUSIC = rf"(?:(?:{'|'.join(_MOODS.values())})\s*(?:的\s*)?)?(?:{_MUSIC_WORD})"
+_VOLUME = (r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*%"
+           r"|(?:\bvolume\b|音量)\s*(?:(?:to|at|of|:|=|为|调到|调成|设为|设置为|改成|改为|调至)\s*)?"
+           r"(?P<num>\d{1,3})(?![\d.]|\s*(?:s|secs?|seconds?|秒)(?![a-z]))")
+_LOUDER = (r"\blouder\b|\bturn\s+(?:it\s+|the\s+(?:music|volume)\s+)?up\b|\bvolume\s+up\b|\bmore\s+volume\b|大声"
+           r"|调高音量|音量大|音量调高|音量高一点")
+_QUIETER = (r"\bquieter\b|\bsofter\b|\bturn\s+(?:it\s+|the\s+(?:music|volume)\s+)?down\b|\bvolume\s+down\b"
+            r"|\blower\s+(?:the\s+)?(?:music|volume)\b|小声|调低音量|音量小|音量调低|轻一点|音量低一点")
 
 
-def _music(state: _State, text: str) -> str:
+def _music(state: State, text: Text) -> None:
     conf = state.conf
-    if re.search(r"\bno\s+(?:background\s+)?(?:music|bgm|sound|audio)|without\s+(?:any\s+)?(?:music|bgm|sound)"
-                 r"|(?:remove|drop|delete|stop)\s+(?:the\s+)?(?:background\s+)?(?:music|bgm|song)|\bmute\b"
-                 r"|\bsilent\b|music\s+off|turn off (?:the )?music|不要音乐|去掉音乐|关闭音乐|静音|无音乐|不要配乐"
-                 r"|去掉配乐", text):
+    negated = take_negations(text, _NEGATED_MUSIC)
+    muted = text.grab(r"\bmute[sd]?\b|\bsilent(?:ly)?\b|\bsilence\b|静音|无声")
+    if negated or muted:
         conf["music"] = False
         state.note("no music")
-        return text
     changed: list[str] = []
-    if re.search(r"\bmy\s+(?:own\s+)?(?:audio|song|music|track|file)|uploaded\s+(?:audio|song|music|track)"
-                 r"|我的(?:音乐|歌|音频)|我上传的", text):
+    if text.grab(_OWN_AUDIO):
         if not conf.get("audio_path"):
             raise PlanError("Send an audio file first, then ask me to use it as the music.")
         conf["music"], conf["music_source"] = True, "file"
         changed.append(f"your audio \"{conf.get('audio_name') or 'file'}\" as the music")
-    for mood, pattern in _MOODS.items():
-        if re.search(pattern, text):
-            conf["music"], conf["music_source"], conf["music_mood"] = True, "generated", mood
-            changed.append(f"{model.MOOD_LABEL[mood]} music")
-            break
-    volume = re.search(r"(?:volume|music|bgm|音量)\D{0,16}?(\d{1,3})\s*%|(\d{1,3})\s*%\s*(?:volume|音量)"
-                       r"|音量\s*(\d{1,3})", text)
-    if volume:
-        percent = int(next(g for g in volume.groups() if g))
-        if not 0 < percent <= 100:
-            raise PlanError("The music volume can be 1% to 100%.")
-        conf["music_volume"] = round(percent / 100, 2)
-        conf["music"] = True
-        changed.append(f"music volume {percent}%")
-    elif re.search(r"\blouder\b|turn (?:it |the music )?up|more volume|大声|调高音量|音量大", text):
-        conf["music_volume"] = min(1.0, round(float(conf["music_volume"]) * 1.3, 2))
-        conf["music"] = True
-        changed.append(f"music louder ({conf['music_volume'] * 100:.0f}%)")
-    elif re.search(r"\bquieter\b|\bsofter\b|turn (?:it |the music )?down|lower (?:the )?(?:music|volume)"
-                   r"|小声|调低音量|音量小|轻一点", text):
-        conf["music_volume"] = max(0.05, round(float(conf["music_volume"]) * 0.7, 2))
-        conf["music"] = True
-        changed.append(f"music quieter ({conf['music_volume'] * 100:.0f}%)")
-    if not changed and re.search(r"\bmusic\b|\bbgm\b|\bsoundtrack\b|\bsong\b|\bbeat\b|音乐|配乐|背景乐|歌", text):
+    moods = [(m.start(), mood) for mood, pattern in _MOODS.items() for m in re.finditer(pattern, text.value)]
+    for pattern in _MOODS.values():
+        while text.grab(pattern):
+            pass
+    if moods:
+        mood = max(moods)[1]
+        conf["music"], conf["music_source"], conf["music_mood"] = True, "generated", mood
+        changed.append(f"{model.MOOD_LABEL[mood]} music")
+    changed += _volume(state, text)
+    if re.search(_MUSIC_ON, text.value) and not changed and "no music" not in state.changes:
         conf["music"] = True
         label = (f"your audio \"{conf.get('audio_name')}\"" if conf["music_source"] == "file"
-                 else f"{model.MOOD_LABEL[conf['music_mood']]} music")
+                 else f"{model.MOOD_LABEL.get(conf['music_mood'], 'upbeat')} music")
         changed.append(f"{label} at {float(conf['music_volume']) * 100:.0f}%")
+    for match in list(re.finditer(_MUSIC_ON, text.value)):
+        text.consume(match.start(), match.end())
+    if changed and "no music" in state.changes:  # "no epic music, calm music instead": the later word wins
+        state.changes.remove("no music")
     for phrase in changed:
         state.note(phrase)
-    return text
 
 
-# ---------------------------------------------------------------- frame
-
-
-def _frame(state: _State, text: str) -> str:
+def _volume(state: State, text: Text) -> list[str]:
     conf = state.conf
-    aspect = None
-    if re.search(r"\b1\s*[:x]\s*1\b|\bsquare\b|正方形|方形|1比1", text):
-        aspect = "1:1"
-    elif re.search(r"\b16\s*[:x]\s*9\b|\blandscape\b|\bhorizontal\b|\bwidescreen\b|\byoutube\b|横屏|横版|16比9",
-                   text):
-        aspect = "16:9"
-    elif re.search(r"\b9\s*[:x]\s*16\b|\bvertical\b|\bportrait\b|竖屏|竖版|9比16", text):
-        aspect = "9:16"
-    if aspect:
+    volume = text.grab(_VOLUME)
+    if volume:
+        percent = float(volume.group("pct") or volume.group("num"))
+        if not 0 < percent <= 100:
+            raise PlanError("The music volume can be 1% to 100%.")
+        conf["music_volume"], conf["music"] = round(percent / 100, 2), True
+        return [f"music volume {percent:g}%"]
+    if text.grab(_LOUDER):
+        conf["music_volume"], conf["music"] = min(1.0, round(float(conf["music_volume"]) * 1.3, 2)), True
+        return [f"music louder ({conf['music_volume'] * 100:.0f}%)"]
+    if text.grab(_QUIETER):
+        conf["music_volume"], conf["music"] = max(0.05, round(float(conf["music_volume"]) * 0.7, 2)), True
+        return [f"music quieter ({conf['music_volume'] * 100:.0f}%)"]
+    return []
+
+
+# ---------------------------------------------------------------- aspect and fit
+
+_ASPECTS = (
+    ("1:1", r"\b1\s*[:x]\s*1\b|\bsquare\b|正方形|方形|1比1"),
+    ("16:9", r"\b16\s*[:x]\s*9\b|\blandscape\b|\bhorizontal\b|\bwidescreen\b|\byoutube\b|横屏|横版|16比9"),
+    ("9:16", r"\b9\s*[:x]\s*16\b|\bvertical\b|\bportrait\b|竖屏|竖版|9比16"),
+)
+_CROP_WORD = r"\bcrop\w*|裁剪|裁切"
+_BLUR_WORD = r"\bblur\w*(?:\s+(?:background|bg|edges|fill))?|\bborders?\b|\bbars\b|\bletterbox\w*|模糊(?:背景)?|黑边"
+_CROP = r"\bcrop\w*|\bfill\s+(?:the\s+)?(?:screen|frame)\b|\bfull\s?screen\b|裁剪|裁切|铺满|填满|全屏"
+_BLUR = (rf"{_BLUR_WORD}|\bfit\s+(?:the\s+)?whole\b|\bshow\s+(?:the\s+)?(?:whole|entire|full)\b|\bfit\b"
+         r"|完整显示|显示完整")
+
+
+def _frame(state: State, text: Text) -> None:
+    conf = state.conf
+    aspects = [(m.start(), aspect) for aspect, pattern in _ASPECTS for m in re.finditer(pattern, text.value)]
+    for _, pattern in _ASPECTS:
+        while text.grab(pattern):
+            pass
+    if aspects:
+        aspect = max(aspects)[1]
         conf["aspect"] = aspect
         width, height = model.ASPECTS[aspect]
         state.note(f"aspect {aspect} ({width}x{height})")
-    if re.search(r"blur(?:red|ry)?\s+(?:background|bg|edges|fill)|fit (?:the )?whole|show (?:the )?(?:whole|entire|"
-                 r"full)|(?:no|don'?t|do not|without)\s+crop|模糊背景|完整显示|不要裁剪|不裁剪", text):
-        conf["fit"] = "blur"
-        state.note("whole photos on a blurred background")
-    elif re.search(r"\bcrop\w*|fill the (?:screen|frame)|full\s?screen|no (?:blur|borders|bars)|裁剪|铺满|填满|全屏",
-                   text):
-        conf["fit"] = "crop"
-        state.note("photos cropped to fill the frame")
-    return text
+    fit = None
+    if take_negations(text, _CROP_WORD):
+        fit = "blur"
+    elif take_negations(text, _BLUR_WORD):
+        fit = "crop"
+    elif text.grab(_CROP):
+        fit = "crop"
+    elif text.grab(_BLUR):
+        fit = "blur"
+    if fit:
+        conf["fit"] = fit
+        state.note("whole photos on a blurred background" if fit == "blur" else "photos cropped to fill the frame")
+
+
+# ---------------------------------------------------------------- what was left
+
+# Words that carry no instruction of their own; any other word left after the rules is reported.
+_FILLER = frozenset("""
+a about above across add added adding again all also am an and another any anything appear appears apply
+approximately are around as at awesome back bam be beautiful been best better between bit both but by can change
+cheers clip clips could create creating cut display do does done each effect effects entire every everything
+feel first for from full get give go good great have hello hey hi how i i'd i'll i'm image images in instead
+into is it it's its just keep kind last least length let let's lets like little long look looks lovely make
+makes making max maximum me mine minimum montage more most move movie much my need new nice no now number of off
+ok okay on one ones only onto or our out over overall photo photos pic pics picture pictures please pls plz
+pretty put quick quickly really reel reels same sec second seconds secs set short shorts shot shots should show
+slide slides slideshow slow slowly smooth smoother smoothly so some something style sure than thank thanks that
+the their them then there these they thing things this those through tiktok to too total try turn up us use
+using version very vibe video videos want we what which whole will with would yeah yes you your
+""".split())
+
+
+def _leftover(text: Text) -> list[str]:
+    words = [w for w in re.findall(r"[a-z]+(?:'[a-z]+)?", text.value) if len(w) > 1 and w not in _FILLER]
+    return list(dict.fromkeys(words))[:4]
+
+
+def _unclaimed_quotes(state: State, text: Text) -> None:
+    """A quote no keyword took becomes the title (a bare "Summer 2026" is a title); further ones are reported."""
+    for index, quote in enumerate(state.quotes):
+        if index in state.claimed:
+            continue
+        if not state.title_set:
+            state.conf["title"], state.title_set = quote, True
+            where = plan_titles.take_position(text)
+            if where:
+                state.conf["title_position"] = where
+            state.note(f'title "{quote}"' + (f" at the {where}" if where else ""))
+        else:
+            state.refuse(f'I did not know what to do with "{quote}".')
 
 
 # "Make a video" needs the video in it: a bare "make it look better" is too vague to act on, and is
-# answered with what the engine can do rather than a no-op.
-_MAKE = re.compile(r"\bvideo\b|\btiktok\b|\breels?\b|\bslideshow\b|\bshorts?\b|\bmovie\b|\bmontage\b|\bclip\b"
-                   r"|视频|短片|做成|抖音|剪辑")
+# answered with what the engine can do rather than a no-op. It turns nothing on by itself (music comes only
+# from a music word), so "square video" is just the aspect.
+_MAKE = re.compile(r"\bvideos?\b|\btiktoks?\b|\breels?\b|\bslideshows?\b|\bshorts?\b|\bmovie\b|\bmontage\b|\bclips?\b"
+                   r"|视频|短片|做成|抖音|剪辑|影片")
+
+_RULES: tuple[Callable[[State, Text], None], ...] = (
+    _cannot, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music, _frame)
 
 
 # ---------------------------------------------------------------- entry point
 
 
 def apply_instruction(draft: dict[str, Any] | None, text: str) -> PlanResult:
-    """Apply one instruction to `draft` (not modified); PlanError when nothing in it can be mapped."""
-    quoted, stripped = _quoted(text.strip())
-    lowered = normalise(stripped)
-    original = stripped
-    state = _State(photos=model.photos(draft), conf=model.settings(draft))
-    before_count = len(state.photos)
-    rules: list[Callable[[_State, str], str]] = [_order, _length, _transitions, _motion, _music, _frame]
-    rest = lowered
-    for rule in rules[:2]:
-        rest = rule(state, rest)
-    rest = _captions(state, rest, original, quoted)
-    for rule in rules[2:]:
-        rest = rule(state, rest)
-    _title(state, rest, original, quoted)
-    if not state.matched and not _MAKE.search(lowered):
-        raise PlanError("I could not turn that into an edit. " + CAPABILITIES)
-    if _MAKE.search(lowered):
-        _make_defaults(state)
+    """Apply one instruction to `draft` (not modified); PlanError when nothing in it can be used."""
+    quotes, marked = take_quotes(widen(text.strip()))
+    state = State(photos=model.photos(draft), conf=model.settings(draft), quotes=quotes)
+    titled = Text(marked)
+    plan_titles.extract(state, titled)
+    work = Text(normalise(titled.value))
+    making = bool(_MAKE.search(work.value))
+    for rule in _RULES:
+        rule(state, work)
+    _unclaimed_quotes(state, work)
+    unknown = _leftover(work)
+    if not state.changes and not making:
+        refusals = _refusals(state, [])
+        raise PlanError((refusals or "I could not turn that into an edit.") + " " + CAPABILITIES)
     new = model.layout(state.photos, state.conf)
-    return PlanResult(new, tuple(state.changes), _sentence(state, new, before_count))
+    sentence = _sentence(state, new)
+    refusals = _refusals(state, unknown)
+    return PlanResult(new, tuple(state.changes), f"{sentence} {refusals}" if refusals else sentence)
 
 
-def _make_defaults(state: _State) -> None:
-    """The first "make a video" gets music unless this message says otherwise, so a TikTok has sound.
-
-    `made` remembers it was done: a later "make it a 20 s video" must not bring back music the user removed.
-    """
-    if not state.conf.get("made") and not state.conf.get("music") and "no music" not in state.changes:
-        state.conf["music"] = True
-        state.note(f"{model.MOOD_LABEL[state.conf['music_mood']]} music")
-    state.conf["made"] = True
-    state.matched = True
+def _refusals(state: State, unknown: list[str]) -> str:
+    """What the message asked for but did not get: "I can't add stickers or apply filters yet." and hints."""
+    verbs = [item for item in state.cannot if item[:1].islower()]
+    parts = [f"I can't {join(verbs, 'or')} yet."] if verbs else []
+    parts += [item for item in state.cannot if not item[:1].islower()]
+    if unknown:
+        parts.append("I didn't understand " + join([f"“{w}”" for w in unknown]) + ".")
+    return " ".join(parts)
 
 
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _sentence(state: _State, draft: dict[str, Any], before_count: int) -> str:
+def _sentence(state: State, draft: dict[str, Any]) -> str:
     """One sentence: what changed, then what the video now is (length, photos)."""
     count = len(state.photos)
-    seconds = _seconds_phrase(int(draft.get("d") or 0))
     if count == 0:
         shape = "send photos and I will build the video with these settings"
     else:
         noun = "photo" if count == 1 else "photos"
-        shape = f"the video is now {seconds} long with {count} {noun}"
+        shape = f"the video is now {seconds_phrase(int(draft.get('d') or 0))} long with {count} {noun}"
         conf = state.conf
         wanted = (conf.get("per_photo_ms") and conf["per_photo_ms"] * count) or conf.get("duration_ms")
         if wanted and abs(int(wanted) - int(draft.get("d") or 0)) > 50:
-            shape += f" (adjusted from {_seconds_phrase(int(wanted))} to fit {count} {noun})"
+            shape += f" (adjusted from {seconds_phrase(int(wanted))} to fit {count} {noun})"
     if state.changes:
-        return f"Done: {_join(state.changes)}; {shape}."
+        return f"Done: {join(state.changes)}; {shape}."
     return f"Your video is set: {shape}."
+

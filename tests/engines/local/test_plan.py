@@ -166,8 +166,11 @@ def test_unmappable_instruction_lists_capabilities(text: str) -> None:
     assert "I can:" in caught.value.detail and "transitions" in caught.value.detail
 
 
-@pytest.mark.parametrize("text", ["remove photo 9", "swap 1 and 9", 'caption photo 9 "x"', "move photo 9 to the start",
-                                  "删除第九张"])
+@pytest.mark.parametrize("text", [
+    "remove photo 9", "swap 1 and 9", 'caption photo 9 "x"', "move photo 9 to the start", "删除第九张",
+    "zoom in on photo 9", "remove photos 2 and 9", 'add caption "x" to photo 9', "make photo 9 the first one",
+    "swap the first and 9th photo", "15s and remove photo 9",
+])
 def test_photo_out_of_range(text: str) -> None:
     before = draft_with(3)
     with pytest.raises(PlanError, match="There is no photo 9: the timeline has 3 photos"):
@@ -183,8 +186,14 @@ def test_every_turn_answers_with_a_sentence() -> None:
         draft = result.draft
 
 
-def test_make_video_does_not_bring_back_removed_music() -> None:
-    draft = apply_instruction(draft_with(3), "make a video").draft
+def test_make_video_turns_nothing_on_by_itself() -> None:
+    """(k) Only a music word turns music on: "square video" is just the aspect, and "make a video" answers."""
+    for text in ("make a video", "square video", "make a 20 second video"):
+        result = apply_instruction(draft_with(3), text)
+        assert result.draft["m"]["music"] is False, text
+    assert apply_instruction(draft_with(3), "square video").draft["m"]["aspect"] == "1:1"
+    assert apply_instruction(draft_with(3), "make a video").sentence.startswith("Your video is set:")
+    draft = apply_instruction(draft_with(3), "make a video with music").draft
     assert draft["m"]["music"] is True
     draft = apply_instruction(draft, "no music").draft
     assert apply_instruction(draft, "make it a 20 second video").draft["m"]["music"] is False
@@ -204,3 +213,204 @@ def test_timing_covers_the_whole_length_with_overlaps() -> None:
         assert plan.frames == 450
         for (start, length), (next_start, _) in zip(plan.clips, plan.clips[1:], strict=False):
             assert start + length - next_start == plan.fade  # each xfade overlaps exactly `fade` frames
+
+
+# ---------------------------------------------------------------- audit regressions (items a-k)
+#
+# Each row: instruction → the draft fields it must produce (a subset), and a fragment its reply must contain
+# (or None). `d` is the video length, `captions` the caption of each photo, `order` the photo numbers.
+
+Row = tuple[str, dict[str, Any], str | None]
+
+
+def fields(draft: dict[str, Any]) -> dict[str, Any]:
+    photos = model.photos(draft)
+    return {**draft["m"], "d": draft["d"], "captions": [p["m"].get("caption") for p in photos],
+            "order": [int(p["id"][1:]) for p in photos]}
+
+
+def check(base: dict[str, Any], text: str, expected: dict[str, Any], reply: str | None) -> None:
+    result = apply_instruction(base, text)
+    got = fields(result.draft)
+    assert {key: got[key] for key in expected} == expected, (text, result.sentence)
+    if reply is not None:
+        assert reply in result.sentence, (text, result.sentence)
+    assert result.sentence.endswith(".")
+
+
+LENGTH_ROWS: list[Row] = [  # (a) per photo needs per/each/every/a + photo; (f) per-photo wording; (j) total wins
+    ("15 seconds and music", {"d": 15000, "per_photo_ms": None, "music": True}, "length 15 s"),
+    ("make it 15s and add music", {"d": 15000, "per_photo_ms": None, "music": True}, None),
+    ("20 seconds and slide left", {"d": 20000, "per_photo_ms": None, "transition": "slideleft"}, None),
+    ("15s at most", {"d": 15000, "per_photo_ms": None}, "length 15 s;"),
+    ("make it 15 seconds and add a title", {"d": 15000, "per_photo_ms": None}, "Tell me the title text"),
+    ("4 seconds a photo", {"per_photo_ms": 4000, "d": 12000}, "4 s per photo"),
+    ("each photo 2 seconds", {"per_photo_ms": 2000, "d": 6000}, "2 s per photo"),
+    ("每张照片停留两秒", {"per_photo_ms": 2000, "d": 6000}, "2 s per photo"),
+    ("pace: 2s", {"per_photo_ms": 2000, "d": 6000}, "2 s per photo"),
+    ("show each photo for 1.5 seconds", {"per_photo_ms": 1500, "d": 4500}, "1.5 s per photo"),
+    ("3秒一张", {"per_photo_ms": 3000, "d": 9000}, None),
+    ("two seconds per photo", {"per_photo_ms": 2000}, None),
+    ("十五秒", {"d": 15000}, None),
+    ("1分30秒", {"d": 90000}, None),
+    ("30秒，每张3秒", {"d": 30000, "duration_ms": 30000, "per_photo_ms": None}, "length 30 s (10 s per photo"),
+    ("make it 30s, 3s per photo", {"d": 30000, "per_photo_ms": None}, "10 s per photo"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "reply"), LENGTH_ROWS)
+def test_length_and_pace_regressions(text: str, expected: dict[str, Any], reply: str | None) -> None:
+    check(draft_with(3), text, expected, reply)
+
+
+MUSIC_OFF = ["不要背景音乐", "关掉音乐", "music: none", "no music", "turn the music off", "把音乐关掉", "without music",
+             "no epic music", "不要欢快的音乐", "mute", "音乐：无", "stop the music", "remove the background music"]
+MOTION_OFF = ["disable ken burns", "remove the motion", "关闭运镜", "no zoom", "stop the panning", "ken burns: off"]
+TRANSITIONS_OFF = ["no fade", "不要转场", "transitions: off", "don't use transitions", "without any transitions"]
+
+
+@pytest.mark.parametrize("text", MUSIC_OFF)
+@pytest.mark.parametrize("music", [True, False])
+def test_negations_turn_music_off(text: str, music: bool) -> None:
+    """(b) A negated feature word is checked before the positive rules and never turns the feature on."""
+    check(draft_with(3, music=music), text, {"music": False}, "no music")
+
+
+@pytest.mark.parametrize("text", MOTION_OFF)
+@pytest.mark.parametrize("motion", ["kenburns", "none"])
+def test_negations_turn_motion_off(text: str, motion: str) -> None:
+    check(draft_with(3, motion=motion), text, {"motion": "none"}, "no motion")
+
+
+@pytest.mark.parametrize("text", TRANSITIONS_OFF)
+def test_negations_turn_transitions_off(text: str) -> None:
+    check(draft_with(3), text, {"transition": "none"}, "no transitions")
+
+
+NEGATION_ROWS: list[Row] = [
+    ("no fade, use slide up", {"transition": "slideup"}, "slide up transitions;"),
+    ("use dissolve instead of fade", {"transition": "dissolve"}, None),
+    ("no ken burns, zoom out instead", {"motion": "zoomout"}, None),
+    ("don't crop", {"fit": "blur"}, None),
+    ("不要裁剪", {"fit": "blur"}, None),
+    ("no blur", {"fit": "crop"}, None),
+    ("换成别的音乐", {"music": True}, None),  # 别的 is "other", not "don't"
+    ("特别欢快的音乐", {"music": True, "music_mood": "upbeat"}, None),
+    ("无缝转场", {"transition": "fade"}, None),  # 无缝 is "seamless"
+    ("no title", {"title": None}, "removed the title"),
+    ("title: none", {"title": None}, "removed the title"),
+    ("去掉标题", {"title": None}, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "reply"), NEGATION_ROWS)
+def test_negation_regressions(text: str, expected: dict[str, Any], reply: str | None) -> None:
+    check(draft_with(3, title="Old", fit="blur" if expected.get("fit") == "crop" else "crop"), text, expected, reply)
+
+
+TITLE_ROWS: list[Row] = [  # (c) title text only after an explicit marker; positions bind to the nearest keyword
+    ("标题放在底部", {"title": "Old", "title_position": "bottom"}, "title at the bottom"),
+    ("把标题移到顶部", {"title": "Old", "title_position": "top"}, None),
+    ("title at the top and captions at the bottom",
+     {"title": "Old", "title_position": "top", "caption_position": "bottom"}, None),
+    ("captions at the top and the title at the bottom",
+     {"title": "Old", "title_position": "bottom", "caption_position": "top"}, None),
+    ("标题放顶部字幕放底部", {"title": "Old", "title_position": "top", "caption_position": "bottom"}, None),
+    ("move the title and captions to the top", {"title_position": "top", "caption_position": "top"}, None),
+    ("set the title to the top", {"title": "Old", "title_position": "top"}, None),
+    ('subtitle photo 2 "x"', {"title": "Old", "captions": [None, "x", None]}, 'caption "x" on photo 2'),
+    ("add title Summer at the top", {"title": "Summer", "title_position": "top"}, 'title "Summer" at the top'),
+    ("change the title to Winter", {"title": "Winter"}, None),
+    ("title: Lisbon Days", {"title": "Lisbon Days"}, None),
+    ("a video titled Lisbon Days", {"title": "Lisbon Days"}, None),
+    ("call it Summer Vibes", {"title": "Summer Vibes"}, None),
+    ("标题是夏天的回忆", {"title": "夏天的回忆"}, None),
+    ("加标题夏天", {"title": "夏天"}, None),
+    ('"Summer" as the title', {"title": "Summer"}, None),
+    ('"Summer" at the top', {"title": "Summer", "title_position": "top"}, None),
+    # (d) title words are taken out before the other rules run
+    ("title: Crop Top Summer", {"title": "Crop Top Summer", "fit": "blur"}, None),
+    ("title: the music of the night", {"title": "the music of the night", "music": False}, None),
+    ("title: Slide Left and add music", {"title": "Slide Left", "transition": "fade", "music": True}, None),
+    ("title: Rock and Roll", {"title": "Rock and Roll"}, None),
+    # (g) each keyword takes the quote nearest after it
+    ('title "Trip" and caption photo 1 "Day one"', {"title": "Trip", "captions": ["Day one", None, None]}, None),
+    ('caption photo 1 "Day one" and title "Trip"', {"title": "Trip", "captions": ["Day one", None, None]}, None),
+    ('"Trip" as the title, caption photo 2 "Beach"', {"title": "Trip", "captions": [None, "Beach", None]}, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "reply"), TITLE_ROWS)
+def test_title_and_caption_regressions(text: str, expected: dict[str, Any], reply: str | None) -> None:
+    check(draft_with(3, title="Old"), text, expected, reply)
+
+
+def test_title_style_is_reported_not_taken_as_text() -> None:
+    before = draft_with(3, title="Old")
+    with pytest.raises(PlanError, match="I can't change the size, font or colour of text yet"):
+        apply_instruction(before, "make the title bigger")
+    assert before == draft_with(3, title="Old")
+    check(before, "make the title bigger and 15s", {"title": "Old", "d": 15000}, "I can't change the size")
+
+
+OTHER_ROWS: list[Row] = [
+    # (e) "slideshow" is not a slide transition
+    ("make a slideshow of my photos", {"transition": "fade"}, "Your video is set"),
+    ("slideshow with slide transitions", {"transition": "slideleft"}, None),
+    ("remove slide 2", {"transition": "fade", "order": [1, 3]}, None),
+    # (h) nothing is dropped
+    ("remove photos 2 and 3", {"order": [1]}, "removed photos 2 and 3"),
+    ("remove photo 2 and photo 3", {"order": [1]}, None),
+    ("删除第2张和第3张", {"order": [1]}, None),
+    ("删除第2、3张", {"order": [1]}, None),
+    ("remove photos 1-2", {"order": [3]}, None),
+    ('caption photo 1 "x" and title "y"', {"title": "y", "captions": ["x", None, None]}, 'title "y"'),
+    ("make it 15s and add stickers", {"d": 15000}, "I can't add stickers yet."),
+    ("make it 15s and add unicorns", {"d": 15000}, "I didn't understand “unicorns”."),
+    ("wipe up", {"transition": "wipeup"}, "wipe up transitions"),
+    ("wipe down", {"transition": "wipedown"}, None),
+    ("wipe right", {"transition": "wiperight"}, None),
+    ("slide in from the left", {"transition": "slideright"}, None),
+    ("转场用缩放", {"transition": "zoomin", "motion": "kenburns"}, "zoom transitions"),
+    ("音量百分之五十", {"music_volume": 0.5, "music": True}, "50%"),
+    ("60 percent", {"music_volume": 0.6}, "60%"),
+    ("volume 30", {"music_volume": 0.3}, None),
+    ("zoom in on photo 2", {"motion": "zoomin"}, "on every photo"),
+    ("zoom in on photo 2", {"motion": "zoomin"}, "I can't set motion for a single photo yet"),
+    ("pan left", {"motion": "panback"}, "panning motion to the left"),
+    ("向左平移", {"motion": "panback"}, None),
+    ("pan right", {"motion": "pan"}, "I can't keep every pan to the right yet"),
+    ("make it faster and add fireworks", {"per_photo_ms": 2100}, "I can't add effects yet."),
+    # (i) phrasings that used to be refused
+    ('add caption "Sunset" to photo 3', {"captions": [None, None, "Sunset"]}, None),
+    ('加字幕"你好"到第2张', {"captions": [None, "你好", None]}, None),
+    ('put "Hello" on photo 2', {"captions": [None, "Hello", None], "title": None}, None),
+    ("第三张字幕：海边", {"captions": [None, None, "海边"]}, None),
+    ("swap the first and last photo", {"order": [3, 2, 1]}, "swapped photos 1 and 3"),
+    ("把第一张和最后一张交换", {"order": [3, 2, 1]}, None),
+    ("make photo 3 the first one", {"order": [3, 1, 2]}, "moved photo 3 to position 1"),
+    ("move photo 2 after photo 3", {"order": [1, 3, 2]}, None),
+    ("把第1张放到第2张后面", {"order": [2, 1, 3]}, None),
+    # (k) a video word alone turns nothing on
+    ("square video", {"aspect": "1:1", "music": False}, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "reply"), OTHER_ROWS)
+def test_other_regressions(text: str, expected: dict[str, Any], reply: str | None) -> None:
+    check(draft_with(3), text, expected, reply)
+
+
+@pytest.mark.parametrize(("text", "detail"), [
+    ("speed up the music", "I can't change the music's speed yet."),
+    ("add a filter", "I can't apply filters yet."),
+    ("add stickers and a filter", "I can't add stickers or apply filters yet."),
+    ("add a title", 'Tell me the title text, e.g. title "Summer in Lisbon".'),
+])
+def test_only_unsupported_is_refused_with_capabilities(text: str, detail: str) -> None:
+    """(h) Nothing done: the refusal says what it could not do and lists what it can; the draft is unchanged."""
+    before = draft_with(3)
+    with pytest.raises(PlanError) as caught:
+        apply_instruction(before, text)
+    assert caught.value.detail.startswith(detail) and "I can:" in caught.value.detail
+    assert before == draft_with(3)
