@@ -100,7 +100,7 @@ def case_moviepy(folder: Path, seconds: float) -> float:
     """The same job in MoviePy 2: zooming ImageClips, crossfades, a TextClip title and numpy music."""
     from moviepy import AudioArrayClip, CompositeVideoClip, ImageClip, TextClip, vfx
 
-    from bot.engines.local import music, render
+    from bot.engines.local import music, render, text
 
     paths = sorted(folder.glob("photo*.jpg"))
     started = time.perf_counter()
@@ -113,16 +113,18 @@ def case_moviepy(folder: Path, seconds: float) -> float:
         if i:
             clip = clip.with_effects([vfx.CrossFadeIn(fade)])
         clips.append(clip)
-    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    font = text.font_chain()[0]  # the engine's own bundled font (Noto Sans SC), not a host path
     title = (TextClip(font=font, text="Summer in Lisbon", font_size=77, color="white", stroke_color="black",
                       stroke_width=5).with_duration(min(3, seconds)).with_position("center"))
     samples = music.synthesise("upbeat", seconds, volume=0.7)
     video = CompositeVideoClip([*clips, title], size=(1080, 1920)).with_duration(seconds)
     video = video.with_audio(AudioArrayClip(samples, fps=48000))
     enc = render.FULL
+    # temp_audiofile: MoviePy would otherwise write its audio track into the current working directory
     video.write_videofile(str(folder / "moviepy.mp4"), fps=30, codec="libx264", audio_codec="aac",
-                          preset=enc.preset, ffmpeg_params=["-crf", str(enc.crf), "-pix_fmt", "yuv420p"],
-                          logger=None)
+                          audio_fps=48000, audio_bitrate=enc.audio_bitrate, preset=enc.preset,
+                          ffmpeg_params=["-crf", str(enc.crf), "-pix_fmt", "yuv420p"],
+                          temp_audiofile=str(folder / "moviepy-audio.m4a"), logger=None)
     return time.perf_counter() - started
 
 

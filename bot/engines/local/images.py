@@ -1,8 +1,8 @@
 """Photos in: validation at upload time, and one Pillow pass per photo per render.
 
-Every photo is decoded, turned upright (EXIF), scaled and composed exactly once, into a frame slightly
-larger than the output (`OVERSIZE`) so ffmpeg only has to scale that frame down a little and crop it per
-frame for the Ken Burns motion; it never decodes or resamples a camera-sized image again. JPEGs are decoded
+Every photo is decoded, turned upright (EXIF), scaled, composed and converted to BT.709 yuv420p exactly once,
+into a frame slightly larger than the output (`OVERSIZE`) so ffmpeg only has to scale that frame down a little
+and crop it for the Ken Burns motion; it never decodes, converts or resamples a camera-sized image. JPEGs are decoded
 with Pillow's draft mode (DCT scaling) at the smallest size that (within 3 %) still covers the frame, which
 keeps a 12 MP photo's memory and time small.
 """
@@ -126,11 +126,11 @@ def _open_upright(path: Path, need: tuple[int, int], cover: bool) -> Image.Image
             img.close()
 
 
-def prepare(path: Path, out: Path, size: tuple[int, int], *, fit: str) -> None:
-    """Write the photo as an RGB frame of exactly `size`: cropped to fill, or whole on a blurred copy of itself.
+def prepare(path: Path, size: tuple[int, int], *, fit: str) -> Image.Image:
+    """The photo as an RGB frame of exactly `size`: cropped to fill, or whole on a blurred copy of itself.
 
-    The blurred background is made from a small copy (blur radius scales with it), so it costs a few ms.
-    PPM is written because ffmpeg reads it without decompressing.
+    The blurred background is made from a small copy (blur radius scales with it), so it costs a few ms; the
+    decoded photo is let go as soon as the parts made from it exist, so at most two full-size images live.
     """
     width, height = size
     cover = fit == "crop"
@@ -138,14 +138,51 @@ def prepare(path: Path, out: Path, size: tuple[int, int], *, fit: str) -> None:
     ratio = (img.width / img.height) / (width / height)
     if cover or 0.92 <= ratio <= 1.08:  # nearly the frame's shape: filling loses almost nothing
         frame = ImageOps.fit(img, size, method=Image.Resampling.BICUBIC)
-    else:
-        fit_in = min(max(width // 5, 16) / img.width, max(height // 5, 16) / img.height)
-        thumb = img.resize((max(1, round(img.width * fit_in)), max(1, round(img.height * fit_in))),
-                           Image.Resampling.BILINEAR, reducing_gap=2.0)
-        small = ImageOps.fit(thumb, (max(width // 10, 8), max(height // 10, 8)), method=Image.Resampling.BILINEAR)
-        small = small.filter(ImageFilter.GaussianBlur(radius=max(width // 10, 8) / 18))
-        frame = ImageEnhance.Brightness(small).enhance(0.6).resize(size, Image.Resampling.BILINEAR)
-        fg = ImageOps.contain(img, size, method=Image.Resampling.BICUBIC)
-        frame.paste(fg, ((width - fg.width) // 2, (height - fg.height) // 2))
+        img.close()
+        return frame
+    fit_in = min(max(width // 5, 16) / img.width, max(height // 5, 16) / img.height)
+    thumb = img.resize((max(1, round(img.width * fit_in)), max(1, round(img.height * fit_in))),
+                       Image.Resampling.BILINEAR, reducing_gap=2.0)
+    fg = ImageOps.contain(img, size, method=Image.Resampling.BICUBIC)
     img.close()
-    frame.save(out, format="PPM")
+    small = ImageOps.fit(thumb, (max(width // 10, 8), max(height // 10, 8)), method=Image.Resampling.BILINEAR)
+    small = small.filter(ImageFilter.GaussianBlur(radius=max(width // 10, 8) / 18))
+    frame = ImageEnhance.Brightness(small).enhance(0.6).resize(size, Image.Resampling.BILINEAR)
+    frame.paste(fg, ((width - fg.width) // 2, (height - fg.height) // 2))
+    fg.close()
+    return frame
+
+
+# RGB -> BT.709 TV-range Y'CbCr as one affine matrix (Pillow applies it in C, rounding to nearest):
+# Y = 16 + 219 (Kr R + Kg G + Kb B) / 255, Cb/Cr = 128 + 224 / 255 * (B or R - luma) / (2 (1 - Kb or Kr)).
+_KR, _KB = 0.2126, 0.0722
+_KG = 1 - _KR - _KB
+_Y, _C = 219 / 255, 224 / 255
+BT709_TV = (
+    _Y * _KR, _Y * _KG, _Y * _KB, 16.0,
+    -_C * _KR / (2 - 2 * _KB), -_C * _KG / (2 - 2 * _KB), _C / 2, 128.0,
+    _C / 2, -_C * _KG / (2 - 2 * _KR), -_C * _KB / (2 - 2 * _KR), 128.0,
+)
+
+
+def to_yuv420p(frame: Image.Image) -> bytes:
+    """An even-sized RGB frame as raw yuv420p bytes (BT.709, TV range): exactly what the encoder takes.
+
+    Converting here, once per photo, means ffmpeg never decodes an image nor converts a colour space; chroma
+    is the 2x2 average (centre-sited), as JPEG does it.
+    """
+    ycc = frame.convert("RGB", BT709_TV)
+    planes = ycc.split()
+    ycc.close()
+    y, cb, cr = planes[0], planes[1].reduce(2), planes[2].reduce(2)
+    del planes
+    return b"".join((y.tobytes(), cb.tobytes(), cr.tobytes()))
+
+
+def prepare_yuv(path: Path, size: tuple[int, int], *, fit: str) -> bytes:
+    """`prepare` then `to_yuv420p`: the one Pillow pass a photo gets per render."""
+    frame = prepare(path, size, fit=fit)
+    try:
+        return to_yuv420p(frame)
+    finally:
+        frame.close()

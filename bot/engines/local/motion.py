@@ -7,6 +7,10 @@ derived from that same width, so the picture stays centred and every point moves
 (or inwards) — never backwards. Pans move by a constant whole number of pixels per frame whenever the margin
 allows it, so there is no uneven 0/1/0/1 stepping either. The width steps are 2 px on the scaled frame
 (about 0.2 % of zoom), below what the eye resolves at this speed.
+
+A zoom changes the picture only on the frames where its width steps (about half of them), so only those
+frames are scaled: `sample_frames` lists them, ffmpeg makes one picture per entry (`setpts` puts each at its
+frame) and `fps` repeats each until the next, which costs nothing (the repeat is the same buffer).
 """
 
 from __future__ import annotations
@@ -66,33 +70,70 @@ class Motion:
             return scaled, self._height_for(scaled), (k * num) // den, self._height_for(scaled) // 2 - height // 2
         return width, self._height_for(width), 0, self._height_for(width) // 2 - height // 2
 
+    @property
+    def zooms(self) -> bool:
+        return self.kind in ("zoomin", "zoomout") and self._zoom_steps > 0
+
+    def sample_frames(self) -> list[int]:
+        """The frames whose picture ffmpeg makes: where the position changes, plus the first and the last."""
+        span = max(self.frames - 1, 1)
+        steps = self._zoom_steps
+        if not self.zooms or steps >= span:
+            return list(range(self.frames))
+        if self.kind == "zoomin":  # the first frame of step k
+            return [-(-k * span // steps) for k in range(steps + 1)]
+        # zoom out: step `steps` at frame 0, then step j from its first frame, and the last frame again
+        return [0, *(span - -(-(steps - m + 1) * span // steps) + 1 for m in range(1, steps + 1)), span]
+
     # ------------------------------------------------------------ ffmpeg
 
+    def sample_count(self) -> int:
+        return len(self.sample_frames())
+
+    def sample_pts(self) -> str:
+        """`sample_frames()[N]` as an ffmpeg expression of N (integer arithmetic, exact in doubles).
+
+        Past the last sample it keeps growing: setpts also maps the end of the stream (N = the count), and `fps`
+        repeats the last picture only up to that point.
+        """
+        span = max(self.frames - 1, 1)
+        steps = self._zoom_steps
+        if not self.zooms or steps >= span:
+            return "N"
+        if self.kind == "zoomin":
+            return f"floor((N*{span}+{steps - 1})/{steps})"
+        first = f"{span}-floor((({steps}-N+1)*{span}+{steps - 1})/{steps})+1"
+        # N past the last sample is where setpts puts the end of the stream: after the last frame, so that
+        # `fps` repeats that frame up to it
+        return f"if(eq(N,0),0,if(gt(N,{steps}),{span - steps - 1}+N,{first}))"
+
     def before_loop(self) -> str:
-        """Filters applied once to the single decoded frame (a static scale costs nothing per frame)."""
-        if self.kind in ("zoomin", "zoomout"):
+        """Filters applied once to the single prepared frame (a static scale or crop costs nothing per frame)."""
+        if self.zooms:
             return ""
-        scaled, scaled_h, _, _ = self.position(0)
-        return f"scale={scaled}:{scaled_h}:flags=bicubic,"
+        scaled, scaled_h, _, y0 = self.position(0)
+        static = f"scale={scaled}:{scaled_h}:flags=bicubic," if (scaled, scaled_h) != self.src else ""
+        if self.kind in ("pan", "panback"):
+            return static
+        return f"{static}crop={self.out[0]}:{self.out[1]}:x=0:y={y0}:exact=1,"
 
     def per_frame(self) -> str:
-        """The per-frame scale/crop chain (after the single frame has been looped into a clip)."""
+        """The per-frame scale/crop chain, run on each of the `sample_frames` (after `setpts=sample_pts()`)."""
         width, height = self.out
         span = max(self.frames - 1, 1)
         ratio = f"{self.src[1]}/{self.src[0]}"
-        # The frame index comes from the timestamp (setpts=N upstream, 1/30 time base), not from `n`: the
-        # scale filter counts its first frame as n=1 and crop as n=0, which would put the crop one frame
-        # behind the scale and make the picture jump back and forth by a pixel.
+        # The frame index comes from the timestamp (set by `sample_pts`, 1/30 time base), not from `n`: the
+        # scale filter counts its first frame as n=1 and crop as n=0, and only the sampled frames reach them.
         n = f"round(t*{FPS})"
-        if self.kind in ("zoomin", "zoomout"):
+        if self.zooms:
             k = n if self.kind == "zoomin" else f"({span}-{n})"
             step = f"floor({k}*{self._zoom_steps}/{span})"
             scaled_h = f"2*ceil(({width}+2*{step})*{ratio}/2)"
             return (f"scale=w='{width}+2*{step}':h='{scaled_h}':eval=frame:flags=bilinear,"
                     f"crop={width}:{height}:x='{step}':y='floor(({scaled_h})/2)-{height // 2}':exact=1")
-        _scaled, scaled_h, _x0, y0 = self.position(0)
         if self.kind in ("pan", "panback"):
+            _scaled, _scaled_h, _x0, y0 = self.position(0)
             num, den = self._pan_speed
             k = n if self.kind == "pan" else f"({span}-{n})"
             return f"crop={width}:{height}:x='floor({k}*{num}/{den})':y={y0}:exact=1"
-        return f"crop={width}:{height}:x=0:y={y0}:exact=1"
+        return ""

@@ -8,6 +8,7 @@ vectorised per note; 15 s of 48 kHz stereo takes a few tens of milliseconds.
 
 from __future__ import annotations
 
+import functools
 import wave
 from pathlib import Path
 
@@ -41,30 +42,42 @@ def _add(track: np.ndarray, start: float, sound: np.ndarray) -> None:
 
 
 def _tone(freq: float, length: float, *, decay: float, shape: str = "sine", attack: float = 0.005) -> np.ndarray:
-    t = np.arange(int(length * RATE)) / RATE
-    phase = 2 * np.pi * freq * t
+    return _tone_cached(round(freq, 6), length, decay, shape, attack)
+
+
+@functools.lru_cache(maxsize=64)
+def _tone_cached(freq: float, length: float, decay: float, shape: str, attack: float) -> np.ndarray:
+    """A note (float32, read-only): the same few notes recur every bar, so each is computed once."""
+    t = np.arange(int(length * RATE), dtype=np.float32) / np.float32(RATE)
+    phase = np.float32(2 * np.pi * freq) * t
     if shape == "saw":  # a few harmonics: bright but not harsh
-        wave_ = sum(np.sin(phase * k) / k for k in range(1, 6))
+        wave_ = np.sin(phase)
+        for k in range(2, 6):
+            wave_ += np.sin(phase * np.float32(k)) / np.float32(k)
     elif shape == "tri":
-        wave_ = np.sin(phase) + np.sin(phase * 3) / 9
+        wave_ = np.sin(phase) + np.sin(phase * np.float32(3)) / np.float32(9)
     else:
         wave_ = np.sin(phase)
-    env = np.minimum(1.0, t / attack) * np.exp(-t / decay)
-    return wave_ * env
+    wave_ *= np.minimum(np.float32(1), t / np.float32(attack)) * np.exp(-t / np.float32(decay))
+    wave_.flags.writeable = False
+    return wave_
 
 
+@functools.lru_cache(maxsize=4)
 def _kick(length: float = 0.35) -> np.ndarray:
-    t = np.arange(int(length * RATE)) / RATE
-    freq = 50 + 90 * np.exp(-t / 0.04)
-    return np.sin(2 * np.pi * np.cumsum(freq) / RATE) * np.exp(-t / 0.12)
+    t = np.arange(int(length * RATE), dtype=np.float32) / np.float32(RATE)
+    freq = 50 + 90 * np.exp(-t / np.float32(0.04))
+    kick = (np.sin(np.float32(2 * np.pi) * np.cumsum(freq) / np.float32(RATE)) * np.exp(-t / np.float32(0.12)))
+    kick.flags.writeable = False
+    return kick
 
 
 def _noise(length: float, decay: float, rng: np.random.Generator, *, bright: bool) -> np.ndarray:
     n = int(length * RATE)
-    noise = rng.standard_normal(n)
+    noise = rng.standard_normal(n).astype(np.float32)
     if bright:
-        noise = np.diff(noise, prepend=0.0)  # crude high-pass: hats
-    return noise * np.exp(-np.arange(n) / RATE / decay)
+        noise = np.diff(noise, prepend=np.float32(0))  # crude high-pass: hats
+    return noise * np.exp(-np.arange(n, dtype=np.float32) / np.float32(RATE * decay))
 
 
 def synthesise(mood: str, seconds: float, *, volume: float = 0.7, seed: int = 7) -> np.ndarray:
@@ -74,7 +87,7 @@ def synthesise(mood: str, seconds: float, *, volume: float = 0.7, seed: int = 7)
     beat = 60 / bpm
     total = max(int(seconds * RATE), 1)
     rng = np.random.default_rng(seed)
-    drums, bass, keys = (np.zeros(total) for _ in range(3))
+    drums, bass, keys = (np.zeros(total, dtype=np.float32) for _ in range(3))
     progression = _PROGRESSIONS[mood]
     beats = int(np.ceil(seconds / beat)) + 1
     for b in range(beats):
@@ -119,11 +132,9 @@ def synthesise(mood: str, seconds: float, *, volume: float = 0.7, seed: int = 7)
                 for note in _CHORDS[quality]:
                     _add(keys, at, 0.3 * _tone(_hz(root + note), beat * 4.2, decay=4.0, shape="saw", attack=0.3))
     if mood == "lofi":
-        crackle = np.zeros(total)
         pops = rng.integers(0, total, size=max(1, int(seconds * 12)))
-        crackle[pops] = rng.uniform(-0.3, 0.3, size=len(pops))
-        keys += crackle
-        kernel = np.ones(6) / 6  # a soft low-pass: the "lo-fi" dullness
+        np.add.at(keys, pops, rng.uniform(-0.3, 0.3, size=len(pops)).astype(np.float32))
+        kernel = np.ones(6, dtype=np.float32) / 6  # a soft low-pass: the "lo-fi" dullness
         keys = np.convolve(keys, kernel, mode="same")
     common = drums  # mixed in place: a render's peak memory counts every temporary array here
     common *= 0.9
@@ -131,9 +142,12 @@ def synthesise(mood: str, seconds: float, *, volume: float = 0.7, seed: int = 7)
     common += bass
     del bass
     mix = np.empty((total, 2), dtype=np.float32)
-    mix[:, 0] = common + 0.55 * keys
-    mix[:, 1] = common + 0.45 * keys
+    keys *= 0.45
+    np.add(common, keys, out=mix[:, 1])
+    keys *= 0.55 / 0.45
+    np.add(common, keys, out=mix[:, 0])
     del common, keys
+    _tone_cached.cache_clear()  # the notes are only shared within one piece
     peak = float(np.max(np.abs(mix))) or 1.0
     mix *= 0.89 / peak * volume
     fade_in, fade_out = min(int(0.4 * RATE), total // 4), min(int(1.5 * RATE), total // 3)
@@ -144,11 +158,12 @@ def synthesise(mood: str, seconds: float, *, volume: float = 0.7, seed: int = 7)
 
 
 def write_wav(samples: np.ndarray, path: Path) -> None:
-    """16-bit PCM stereo at 48 kHz: ffmpeg reads it with no decoder cost."""
-    pcm = np.clip(samples, -1, 1) * 32767
-    pcm = pcm.astype("<i2")
+    """16-bit PCM stereo at 48 kHz: ffmpeg reads it with no decoder cost. Written a second at a time, so no
+    full-length temporary is made."""
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)
         out.setframerate(RATE)
-        out.writeframes(pcm.tobytes())
+        for start in range(0, len(samples), RATE):
+            chunk = np.clip(samples[start:start + RATE], -1, 1) * 32767
+            out.writeframes(np.round(chunk).astype("<i2").tobytes())
