@@ -652,8 +652,8 @@ class Conversation:
             sent = False
             if size <= limit:
                 await self.replies.working(origin.chat_id, "upload_video")
-                sent = await self.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
-                                                reply_to=origin.message_id)
+                caption = " ".join((wording.RENDER_DONE, *status.notes))
+                sent = await self.replies.video(origin.chat_id, path, caption=caption, reply_to=origin.message_id)
             if not sent:
                 url = status.url
                 await self._say(origin, wording.RENDER_LINK.format(url=url) if url else wording.RENDER_UNDELIVERABLE)

@@ -110,6 +110,7 @@ class RenderStatus:
     progress: int = 0  # percent, 0-100
     url: str | None = None  # where the finished MP4 can be fetched (cloud)
     error: str | None = None  # safe-to-show reason when failed
+    notes: tuple[str, ...] = ()  # sentences for the user about the finished video (text that couldn't be shown)
 
 
 # ---------------------------------------------------------------- errors

@@ -39,6 +39,7 @@ class _Job:
     progress: int = 0
     error: str | None = None
     output: Path | None = None
+    notes: tuple[str, ...] = ()
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -140,12 +141,14 @@ class LocalEngine:
             await self._store.put_local_draft(chat_id, result.draft)
         yield base.Text(result.sentence, editor_talk=False)
         if self._previews and model.photos(result.draft):
-            preview = await self._preview(chat_id, result.draft)
-            if preview is not None:
-                yield base.Preview(preview, caption="Quick preview (540x960); send /export for full quality.")
+            made = await self._preview(chat_id, result.draft)
+            if made is not None:
+                preview, notes = made
+                caption = " ".join(("Quick preview (540x960); send /export for full quality.", *notes))
+                yield base.Preview(preview, caption=caption)
 
-    async def _preview(self, chat_id: int, draft: dict[str, Any]) -> Path | None:
-        """A fast low-resolution render; a failure only loses the preview, never the edit."""
+    async def _preview(self, chat_id: int, draft: dict[str, Any]) -> tuple[Path, tuple[str, ...]] | None:
+        """A fast low-resolution render and its notes; a failure only loses the preview, never the edit."""
         workdir = Path(tempfile.mkdtemp(prefix="preview-", dir=self._work_root()))
         try:
             spec = await asyncio.to_thread(render.build, draft, workdir, preview=True)
@@ -164,7 +167,7 @@ class LocalEngine:
         if old is not None:
             old.unlink(missing_ok=True)
         self._preview_files[chat_id] = final
-        return final
+        return final, spec.notes
 
     # ------------------------------------------------------------ renders
 
@@ -193,7 +196,7 @@ class LocalEngine:
             job.status = "processing"
             spec = await asyncio.to_thread(render.build, draft, job.workdir, preview=preview)
             await render.run(spec, progress)
-            job.output, job.status, job.progress = spec.output, "completed", 100
+            job.output, job.status, job.progress, job.notes = spec.output, "completed", 100, spec.notes
         except render.RenderError as exc:
             job.status, job.error = "failed", exc.detail
         except asyncio.CancelledError:
@@ -218,7 +221,7 @@ class LocalEngine:
         job = self._job(chat_id, job_id)
         if job is None:
             return base.RenderStatus("failed", error="This render was lost (the bot restarted); send /export again.")
-        return base.RenderStatus(job.status, progress=job.progress, error=job.error)
+        return base.RenderStatus(job.status, progress=job.progress, error=job.error, notes=job.notes)
 
     async def download(self, chat_id: int, job_id: str, status: base.RenderStatus, dest: Path) -> Path:
         job = self._job(chat_id, job_id)

@@ -76,6 +76,24 @@ async def test_send_yields_a_preview_when_enabled(settings: Settings, store: Sto
     assert work_files(settings) == []
 
 
+async def test_text_no_font_can_draw_is_named_in_the_preview_and_the_render(
+    settings: Settings, store: Store, make_photo: PhotoMaker, tmp_path: Path
+) -> None:
+    """An emoji in a title is left out rather than drawn as a box, and the user is told so."""
+    engine = LocalEngine(settings, store)
+    try:
+        await engine.upload(CHAT, media(make_photo("a.jpg", (720, 1280))))
+        events = [e async for e in engine.send(CHAT, 'make it 2 seconds, title "Party 🎉"')]
+        preview = events[-1]
+        assert isinstance(preview, base.Preview) and "🎉" in preview.caption
+        job = await engine.start_render(CHAT, await engine.draft(CHAT) or {}, preview=True)
+        status = await wait_done(engine, job)
+        assert status.status == "completed" and any("🎉" in note for note in status.notes)
+        await engine.download(CHAT, job, status, tmp_path / "v.mp4")
+    finally:
+        await engine.aclose()
+
+
 async def test_audio_upload_becomes_the_music(engine: LocalEngine, make_photo: PhotoMaker, tmp_path: Path) -> None:
     song = tmp_path / "in" / "song.wav"
     song.parent.mkdir(parents=True, exist_ok=True)
