@@ -107,8 +107,24 @@ async def test_audio_upload_becomes_the_music(engine: LocalEngine, make_photo: P
     assert uploaded.duration == pytest.approx(2, abs=0.1)
     draft = await engine.draft(CHAT)
     assert "BGM: song.wav" in summary(draft)
-    job = await engine.start_render(CHAT, {**draft, "m": {**draft["m"], "duration_ms": 3000}}, preview=True)
-    assert (await wait_done(engine, job)).status == "completed"
+    job = await engine.start_render(CHAT, {**draft, "m": {**draft["m"], "duration_ms": 1500}}, preview=True)
+    status = await wait_done(engine, job)
+    assert status.status == "completed"
+    out = await engine.download(CHAT, job, status, tmp_path / "v.mp4")
+    with av.open(str(out)) as container:
+        stream = container.streams.audio[0]
+        samples = np.concatenate([f.to_ndarray().mean(axis=0) for f in container.decode(stream)])
+        rate = stream.sample_rate
+    assert abs(len(samples) / rate - 1.5) < 0.1  # the 2 s song trimmed to the video's length
+    spectrum = np.abs(np.fft.rfft(samples[int(0.4 * rate):int(1.0 * rate)]))
+    peak_hz = np.argmax(spectrum) * rate / (2 * (len(spectrum) - 1))
+    assert abs(peak_hz - 48000 / 20 / (2 * np.pi)) < 15  # it is the user's tone (~382 Hz), not generated music
+
+    def loudness(a: float, b: float) -> float:
+        return float(np.sqrt(np.mean(samples[int(a * rate):int(b * rate)] ** 2)))
+
+    middle = loudness(0.6, 0.8)
+    assert loudness(0, 0.05) < middle / 3 and loudness(1.45, 1.5) < middle / 3  # faded in and out
 
 
 def _bad_files(tmp_path: Path, make_photo: PhotoMaker) -> dict[str, Path]:
