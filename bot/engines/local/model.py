@@ -27,9 +27,9 @@ TITLE_MS = 3000
 
 ASPECTS: dict[str, tuple[int, int]] = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080)}
 TRANSITIONS = ("fade", "dissolve", "slideleft", "slideright", "slideup", "slidedown", "wipeleft", "wiperight",
-               "zoomin", "random", "none")
+               "wipeup", "wipedown", "zoomin", "random", "none")
 RANDOM_POOL = ("fade", "dissolve", "slideleft", "slideup", "wipeleft", "zoomin", "slideright")
-MOTIONS = ("kenburns", "zoomin", "zoomout", "pan", "none")
+MOTIONS = ("kenburns", "zoomin", "zoomout", "pan", "panright", "panback", "none")  # pan: right and left in turn
 MOODS: dict[str, int] = {"upbeat": 120, "lofi": 84, "calm": 72, "epic": 96}  # mood -> beats per minute
 MOOD_LABEL = {"upbeat": "upbeat", "lofi": "lo-fi", "calm": "calm", "epic": "epic"}
 POSITIONS = ("top", "center", "bottom")

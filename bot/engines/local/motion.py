@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from bot.engines.local.images import MAX_ZOOM
 from bot.engines.local.model import FPS
 
+_RIGHTWARD = ("pan", "panright")
+_PANS = (*_RIGHTWARD, "panback")
 
 @dataclass(frozen=True, slots=True)
 class Motion:
-    """One clip's motion: `kind` zoomin | zoomout | pan | panback | none over `frames` frames."""
+    """One clip's motion: `kind` zoomin | zoomout | pan | panright | panback | none over `frames` frames
+    (pan and panright move the view right, panback left; the renderer turns every other "pan" into panback)."""
 
     kind: str
     frames: int
@@ -63,10 +66,10 @@ class Motion:
             step = (k * self._zoom_steps) // span
             scaled = width + 2 * step
             return scaled, self._height_for(scaled), step, self._height_for(scaled) // 2 - height // 2
-        if self.kind in ("pan", "panback"):
+        if self.kind in _PANS:
             scaled = self._pan_width
             num, den = self._pan_speed
-            k = n if self.kind == "pan" else span - n
+            k = n if self.kind in _RIGHTWARD else span - n
             return scaled, self._height_for(scaled), (k * num) // den, self._height_for(scaled) // 2 - height // 2
         return width, self._height_for(width), 0, self._height_for(width) // 2 - height // 2
 
@@ -113,7 +116,7 @@ class Motion:
             return ""
         scaled, scaled_h, _, y0 = self.position(0)
         static = f"scale={scaled}:{scaled_h}:flags=bicubic," if (scaled, scaled_h) != self.src else ""
-        if self.kind in ("pan", "panback"):
+        if self.kind in _PANS:
             return static
         return f"{static}crop={self.out[0]}:{self.out[1]}:x=0:y={y0}:exact=1,"
 
@@ -131,9 +134,9 @@ class Motion:
             scaled_h = f"2*ceil(({width}+2*{step})*{ratio}/2)"
             return (f"scale=w='{width}+2*{step}':h='{scaled_h}':eval=frame:flags=bilinear,"
                     f"crop={width}:{height}:x='{step}':y='floor(({scaled_h})/2)-{height // 2}':exact=1")
-        if self.kind in ("pan", "panback"):
+        if self.kind in _PANS:
             _scaled, _scaled_h, _x0, y0 = self.position(0)
             num, den = self._pan_speed
-            k = n if self.kind == "pan" else f"({span}-{n})"
+            k = n if self.kind in _RIGHTWARD else f"({span}-{n})"
             return f"crop={width}:{height}:x='floor({k}*{num}/{den})':y={y0}:exact=1"
         return ""

@@ -354,7 +354,8 @@ _MOTIONS: tuple[tuple[str, str], ...] = (
     ("zoomin", r"\bzoom(?:s|ing)?\b"),
 )
 _MOTION_PHRASE = {"zoomin": "slow zoom-in motion", "zoomout": "slow zoom-out motion", "pan": "panning motion",
-                  "panback": "panning motion to the left", "kenburns": "Ken Burns motion",
+                  "panback": "panning motion to the left", "panright": "panning motion to the right",
+                  "kenburns": "Ken Burns motion",
                   "none": "no motion (still photos)"}
 
 
@@ -380,7 +381,7 @@ def _motion(state: State, text: Text) -> None:
         if ways and ways[-1] in ("left", "左"):
             motion = "panback"  # the renderer's leftward pan, on every photo
         elif ways:
-            state.refuse("Photos pan right and left in turn; I can't keep every pan to the right yet.")
+            motion = "panright"  # every photo to the right (plain "pan" alternates right and left)
     conf["motion"] = motion
     single = _one_photo_motion(state, text, match)
     state.note(_MOTION_PHRASE[motion] + (" on every photo" if single else ""))

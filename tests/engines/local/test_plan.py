@@ -379,7 +379,7 @@ OTHER_ROWS: list[Row] = [
     ("zoom in on photo 2", {"motion": "zoomin"}, "I can't set motion for a single photo yet"),
     ("pan left", {"motion": "panback"}, "panning motion to the left"),
     ("向左平移", {"motion": "panback"}, None),
-    ("pan right", {"motion": "pan"}, "I can't keep every pan to the right yet"),
+    ("pan right", {"motion": "panright"}, "panning motion to the right"),
     ("make it faster and add fireworks", {"per_photo_ms": 2100}, "I can't add effects yet."),
     # (i) phrasings that used to be refused
     ('add caption "Sunset" to photo 3', {"captions": [None, None, "Sunset"]}, None),

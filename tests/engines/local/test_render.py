@@ -297,7 +297,7 @@ def test_hard_cut_without_transitions(make_photo: PhotoMaker, tmp_path: Path) ->
 # ---------------------------------------------------------------- Ken Burns
 
 
-@pytest.mark.parametrize("kind", ["zoomin", "zoomout", "pan", "panback"])
+@pytest.mark.parametrize("kind", ["zoomin", "zoomout", "pan", "panright", "panback"])
 def test_motion_positions_are_monotonic(kind: str) -> None:
     for out in ((540, 960), (1080, 1920), (1920, 1080)):
         motion = Motion(kind, 150, out, images.frame_size(*out))
@@ -306,7 +306,7 @@ def test_motion_positions_are_monotonic(kind: str) -> None:
         for scaled, scaled_h, x, y in positions:
             assert scaled >= out[0] and scaled_h >= out[1] and 0 <= x <= scaled - out[0]
             assert 0 <= y <= scaled_h - out[1] and scaled <= images.frame_size(*out)[0]
-        sign = 1 if kind in ("zoomin", "pan") else -1
+        sign = 1 if kind in ("zoomin", "pan", "panright") else -1
         assert all(sign * (b - a) >= 0 for a, b in itertools.pairwise(widths))
         assert all(sign * (b - a) >= 0 for a, b in itertools.pairwise(xs))
         assert xs[0] != xs[-1]
@@ -322,7 +322,7 @@ def _ffmpeg_expr(expr: str, n: int) -> int:
                              "eq": lambda a, b: a == b, "gt": lambda a, b: a > b}))
 
 
-@pytest.mark.parametrize("kind", ["zoomin", "zoomout", "pan", "none"])
+@pytest.mark.parametrize("kind", ["zoomin", "zoomout", "pan", "panright", "panback", "none"])
 def test_only_the_frames_where_the_picture_changes_are_made(kind: str) -> None:
     """ffmpeg scales one picture per `sample_frames` entry and repeats it until the next: every frame must
     still show exactly `position(n)`, and the expression must place each sample on its frame."""
