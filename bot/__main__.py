@@ -12,8 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.app import CannotStart
-from bot.config import Settings, bot_token_problem
+from bot.config import CannotStart, Settings, bot_token_problem
 from bot.logs import setup_logging
 
 

@@ -15,15 +15,6 @@ from bot.engines.nemo import NemoEngine
 from bot.store import Store
 
 
-class CannotStart(Exception):
-    """Start-up failed for a reason the operator can fix: `sentence` says which, `status` is the exit code."""
-
-    def __init__(self, sentence: str, status: int = 1) -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
-        self.status = status
-
-
 @dataclass
 class Core:
     settings: Settings

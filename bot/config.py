@@ -87,6 +87,16 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+class CannotStart(Exception):
+    """The outside world refused the configuration at start-up (a token Telegram does not know, a server
+    that cannot be reached): `sentence` says what to fix, `status` is the exit code."""
+
+    def __init__(self, sentence: str, status: int = 1) -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.status = status
+
+
 def bot_token_problem(settings: Settings) -> str | None:
     """One sentence about what is wrong with the bot token, or None when it looks usable.
 

@@ -38,7 +38,7 @@ from bot.engines.base import (
     UnsupportedFile,
 )
 from bot.intents import Intent, classify, is_blank
-from bot.store import RenderRow, Store
+from bot.store import RenderRow, Store, UploadRow
 
 log = logging.getLogger(__name__)
 
@@ -269,17 +269,35 @@ class Conversation:
         """Give a newly chosen engine the files the chat sent earlier (kept on disk for this)."""
         if timeline.parse_draft(await engine.draft(origin.chat_id)).t:
             return 0
-        moved = 0
-        for row in await self.store.uploads(origin.chat_id):
-            if not row.local_path:
-                continue
-            media = MediaFile(Path(row.local_path), row.filename, MediaKind(row.kind), row.size)
+        rows = [row for row in await self.store.uploads(origin.chat_id) if row.local_path]
+        return sum((await self._hand_over(origin, engine, rows)).values())
+
+    async def _hand_over(self, origin: Origin, engine: EnginePort, rows: list[UploadRow]) -> dict[MediaKind, int]:
+        """Upload the kept copies of files the chat sent earlier; returns how many of each kind went in.
+
+        A file the engine refuses is skipped; an engine that is out of reach stops the hand-over (the caller's
+        turn fails with that sentence). A file not yet on any engine is recorded as handed to this one, so it
+        is never handed over twice.
+        """
+        counts = dict.fromkeys(MediaKind, 0)
+        for row in rows:
+            media = MediaFile(Path(row.local_path or ""), row.filename, MediaKind(row.kind), row.size)
+            pending = row.status != "uploaded"
             try:
-                await engine.upload(origin.chat_id, media)
-                moved += 1
+                uploaded = await engine.upload(origin.chat_id, media)
+            except (EngineUnavailable, RateLimited):
+                raise
             except (EngineError, OSError) as exc:
-                log.info("chat %s: replay of upload %s refused: %s", origin.chat_id, row.id, type(exc).__name__)
-        return moved
+                log.info("chat %s: upload %s not handed over: %s", origin.chat_id, row.id, type(exc).__name__)
+                if pending:
+                    await self.store.update_upload(row.id, engine=engine.name, status="failed",
+                                                   error=type(exc).__name__)
+                continue
+            if pending:
+                await self.store.update_upload(row.id, engine=engine.name, engine_ref=uploaded.ref,
+                                               status="uploaded")
+            counts[media.kind] += 1
+        return counts
 
     # ------------------------------------------------------------ media
 
@@ -373,16 +391,7 @@ class Conversation:
         ]
         if not behind:
             return
-        counts = dict.fromkeys(MediaKind, 0)
-        for row in behind:
-            media = MediaFile(Path(row.local_path or ""), row.filename, MediaKind(row.kind), row.size)
-            try:
-                uploaded = await engine.upload(origin.chat_id, media)
-            except (FileTooLarge, UnsupportedFile, OSError) as exc:  # this file, not the engine: skip it
-                await self.store.update_upload(row.id, engine=engine.name, status="failed", error=type(exc).__name__)
-                continue
-            await self.store.update_upload(row.id, engine=engine.name, engine_ref=uploaded.ref, status="uploaded")
-            counts[media.kind] += 1
+        counts = await self._hand_over(origin, engine, behind)
         if any(counts.values()):
             got = wording.received(counts[MediaKind.PHOTO], counts[MediaKind.VIDEO], counts[MediaKind.AUDIO])
             await self._say(origin, f"{got} {wording.CAUGHT_UP}")
@@ -523,7 +532,8 @@ class Conversation:
         """Record a job id, then submit the render under it.
 
         The job id is the only handle on a render, so it is in the database before the request leaves: a
-        crash or a lost answer after the service accepted the job cannot orphan it.
+        crash while the request is out leaves a `submitting` row that a restart polls. An answer that never
+        came (a timeout) is taken as a refusal and the user asked to export again.
         """
         job_id = engine.new_job_id()
         await self.store.add_render(job_id, origin.chat_id, engine=engine.name, status="submitting",
@@ -652,12 +662,14 @@ class Conversation:
             sent = False
             if size <= limit:
                 await self.replies.working(origin.chat_id, "upload_video")
-                caption = " ".join((wording.RENDER_DONE, *status.notes))
-                sent = await self.replies.video(origin.chat_id, path, caption=caption, reply_to=origin.message_id)
+                sent = await self.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
+                                                reply_to=origin.message_id)
             if not sent:
                 url = status.url
                 await self._say(origin, wording.RENDER_LINK.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
         await self.store.update_render(row.id, delivered=True)
+        if status.notes:  # a message of their own: a caption has a length limit the video must not trip over
+            await self._say(origin, "\n".join(status.notes))
         if row.progress_message_id is not None:
             with contextlib.suppress(Exception):
                 await self.replies.edit(origin.chat_id, row.progress_message_id, wording.RENDER_DONE)

@@ -64,6 +64,10 @@ SWITCHED_CLOUD = "Switched this chat back to the cloud engine."
 ALREADY_ON = "This chat already uses the {engine} engine."
 NOT_ALLOWED = "Sorry, this bot is private to its team; ask the person who runs it to add you."
 WEB_LINK = "Open this project in the NemoVideo web editor (the link works once, for a while): {url}"
+WEB_ADMINS_ONLY = (
+    "The editor link hands the project to whoever opens it first, so in a group only the bot's admins can "
+    "ask for it (ADMIN_USER_IDS)."
+)
 NO_WEB_EDITOR = "This chat's engine runs here and has no web editor; tell me what to change instead."
 VOICE = "I can't listen to voice messages yet; please type what you want instead."
 UNSUPPORTED_KIND = (

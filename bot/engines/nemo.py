@@ -139,10 +139,7 @@ class NemoEngine:
         """Ask for an anonymous token with the chat's (kept) client id."""
 
         def build(creds: Creds) -> Req:
-            return Req(
-                "POST", "/api/auth/anonymous-token", auth=False, anonymous_token=True,
-                headers={"X-Client-Id": creds.client_id},
-            )
+            return Req("POST", "/api/auth/anonymous-token", auth=False, anonymous_token=True)
 
         body = await self._call(chat_id, build, ensure="none")
         data = models.parse(models.TokenData, body.get("data"), "sign-in")
@@ -205,11 +202,15 @@ class NemoEngine:
         log.debug("nemo: %s %s -> HTTP %s", req.method, req.path, response.status_code)
         return response
 
-    def _headers(self, req: Req, creds: Creds) -> dict[str, str]:
-        # The client id goes with every call, so an endpoint that wants it (HTTP 400 otherwise) has it.
-        headers = {"X-Client-Id": creds.client_id, **req.headers}
-        if req.auth and creds.token:
-            headers["Authorization"] = f"Bearer {creds.token}"
+    def _headers(self, req: Req, creds: Creds, *, own_host: bool = True) -> dict[str, str]:
+        """The chat's credentials for a request to the API: the client id with every call (an endpoint that
+        wants it answers 400 without it), the bearer token unless `req.auth` is off. Another host (a CDN)
+        gets neither: the client id can ask for the chat's token again, so it is as secret as the token."""
+        headers = dict(req.headers)
+        if own_host:
+            headers["X-Client-Id"] = creds.client_id
+            if req.auth and creds.token:
+                headers["Authorization"] = f"Bearer {creds.token}"
         return headers
 
     async def _recover(self, chat_id: int, kind: Recovery, done: set[Recovery]) -> None:
@@ -431,7 +432,7 @@ class NemoEngine:
     async def _fetch(self, url: str, dest: Path, creds: Creds) -> Path:
         """One download attempt. The bearer token goes only to the API's own host, never to a CDN."""
         own_host = httpx.URL(url).host == httpx.URL(self._base).host
-        headers = self._headers(Req("GET", url, auth=own_host), creds)
+        headers = self._headers(Req("GET", url), creds, own_host=own_host)
         part = dest.with_name(dest.name + ".part")
         safe_path = httpx.URL(url).path
         try:

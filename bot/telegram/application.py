@@ -17,8 +17,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import CannotStart, Core
-from bot.config import Settings
+from bot.app import Core
+from bot.config import CannotStart, Settings
 from bot.telegram.handlers import Handlers
 from bot.telegram.replies import TelegramReplies
 

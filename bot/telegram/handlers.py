@@ -154,6 +154,12 @@ class Handlers:
         await self.conversation.use_engine(self._origin(update), "nemo")
 
     async def web(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """The link hands the whole project over to whoever opens it first: in a group, admins only."""
+        chat, user = update.effective_chat, update.effective_user
+        in_group = chat is not None and chat.type != "private"
+        if in_group and (user is None or user.id not in self.settings.admin_user_ids):
+            await self.conversation.tell(self._origin(update), wording.WEB_ADMINS_ONLY)
+            return
         await self.conversation.web_link(self._origin(update))
 
     # ------------------------------------------------------------ text and media

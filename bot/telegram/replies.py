@@ -68,6 +68,7 @@ class TelegramReplies:
     async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
         """Send as a playable video; if Telegram refuses it, as a document; False if neither went through."""
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        caption = split_text(caption, MessageLimit.CAPTION_LENGTH)[0] if caption.strip() else ""
         for send in (self._send_video, self._send_document):
             try:
                 with path.open("rb") as stream:

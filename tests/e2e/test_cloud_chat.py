@@ -240,6 +240,12 @@ async def test_group_shares_one_session_and_export_with_the_bot_name_works(
     assert video.file_bytes == mp4_bytes()
     assert nemo.last("render").json["sessionId"] == nemo.session().session_id
 
+    # The editor link would hand the project to whoever clicks first: not for every member of a group.
+    mark = tg.mark()
+    await tg.send_command(team, hana, "/web@reelbot_test_bot")
+    await tg.wait_for_text(team.id, "only the bot's admins", start=mark)
+    assert nemo.count("claim") == 0
+
 
 # ---------------------------------------------------------------- access
 

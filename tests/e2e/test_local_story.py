@@ -100,3 +100,26 @@ async def test_out_of_credits_offers_the_local_engine(
             lambda c: c.method == "sendVideo" and "ready" in (c.caption or ""), start=mark, timeout=90
         )
         assert abs(probe(video.file_bytes or b"")[4] - 4.0) < 0.1
+
+
+async def test_photos_saved_while_the_cloud_was_down_move_to_the_local_engine_once(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    async with running(settings_for(), tg) as bot:
+        dan = tg.user("Dan")
+        chat = tg.private_chat(dan)
+        nemo.fail_next("upload", status=503)
+        mark = tg.mark()
+        for i in range(2):  # the first upload fails; the album's second is kept for later, never tried
+            await tg.send_photo(chat, dan, jpeg_bytes(720, 1280, (100 * i, 50, 50)), media_group_id="down")
+        await tg.wait_for_text(chat.id, "/local", start=mark)  # can't reach the cloud; the way out offered
+
+        mark = tg.mark()
+        await tg.send_command(chat, dan, "/local")
+        await tg.wait_for_text(chat.id, "2 of your files", start=mark, timeout=20)
+        mark = tg.mark()
+        await tg.send_text(chat, dan, "make it 2 seconds")
+        await tg.wait_for_text(chat.id, "2", start=mark, timeout=30)
+        assert not any("didn't go through earlier" in t for t in tg.texts(chat.id))  # not handed over twice
+        draft = await bot.core.engines["local"].draft(chat.id)
+        assert draft is not None and len(draft["t"][0]["sg"]) == 2

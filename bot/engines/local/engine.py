@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 import uuid
@@ -58,8 +59,7 @@ class LocalEngine:
         self._jobs: dict[str, _Job] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._preview_files: dict[int, Path] = {}
-        # Work folders and previews left by a process that was killed: nothing in them can be resumed.
-        shutil.rmtree(Path(settings.media_dir) / "local-renders", ignore_errors=True)
+        _remove_orphaned_work(Path(settings.media_dir) / "local-renders")
 
     # ------------------------------------------------------------ helpers
 
@@ -67,8 +67,9 @@ class LocalEngine:
         return self._locks.setdefault(chat_id, asyncio.Lock())
 
     def _work_root(self) -> Path:
-        """Renders and previews go under MEDIA_DIR/local-renders, so one `rm` cleans everything up."""
-        root = Path(self._settings.media_dir) / "local-renders"
+        """Renders and previews go under MEDIA_DIR/local-renders/<pid>: one folder per process, so the bot and
+        a terminal session on the same MEDIA_DIR never clear each other's work."""
+        root = Path(self._settings.media_dir) / "local-renders" / str(os.getpid())
         root.mkdir(parents=True, exist_ok=True)
         return root
 
@@ -144,8 +145,9 @@ class LocalEngine:
             made = await self._preview(chat_id, result.draft)
             if made is not None:
                 preview, notes = made
-                caption = " ".join(("Quick preview (540x960); send /export for full quality.", *notes))
-                yield base.Preview(preview, caption=caption)
+                yield base.Preview(preview, caption="Quick preview (540x960); send /export for full quality.")
+                if notes:
+                    yield base.Text("\n".join(notes), editor_talk=False)
 
     async def _preview(self, chat_id: int, draft: dict[str, Any]) -> tuple[Path, tuple[str, ...]] | None:
         """A fast low-resolution render and its notes; a failure only loses the preview, never the edit."""
@@ -252,6 +254,31 @@ class LocalEngine:
         for path in self._preview_files.values():
             path.unlink(missing_ok=True)
         self._preview_files.clear()
+        with contextlib.suppress(OSError):  # only when empty: another engine of this process may still work
+            (Path(self._settings.media_dir) / "local-renders" / str(os.getpid())).rmdir()
+
+
+def _remove_orphaned_work(root: Path) -> None:
+    """Remove the work folders of processes that are gone (killed mid-render): nothing in them can resume."""
+    if not root.is_dir():
+        return
+    for item in root.iterdir():
+        if item.name.isdigit() and int(item.name) != os.getpid() and _alive(int(item.name)):
+            continue
+        if item.is_dir():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def _probe_audio(path: Path, filename: str) -> float:

@@ -60,6 +60,6 @@ async def engine(settings: Settings, store: Store) -> AsyncIterator[LocalEngine]
 
 
 def work_files(settings: Settings) -> list[Path]:
-    """Everything the engine left under its work directory."""
+    """Every file the engine left under its work directory (its empty per-process folder does not count)."""
     root = Path(settings.media_dir) / "local-renders"
-    return sorted(root.rglob("*")) if root.exists() else []
+    return sorted(p for p in root.rglob("*") if not p.is_dir()) if root.exists() else []
