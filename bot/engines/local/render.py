@@ -368,11 +368,15 @@ async def run(plan: RenderPlan, on_progress: Callable[[int], None] | None = None
 
     async def read_progress() -> None:
         assert process.stdout is not None
+        shown = 0
         async for raw in process.stdout:
             key, _, value = raw.decode(errors="replace").strip().partition("=")
             if key == "out_time_us" and value.lstrip("-").isdigit() and on_progress:
                 done = int(value) / 1_000_000 / max(plan.seconds, 0.001)
-                on_progress(max(0, min(99, int(done * 100))))
+                percent = max(0, min(99, int(done * 100)))
+                if percent > shown:  # the muxer's time can step back (audio and video interleave): never show it
+                    shown = percent
+                    on_progress(percent)
 
     async def read_errors() -> None:
         assert process.stderr is not None

@@ -235,12 +235,9 @@ def _face(path: str | None, size: int) -> Face:
     return _bold(ImageFont.truetype(path, size))
 
 
-def font(size: int, cjk: bool = True) -> Face:
-    """The first font of the chain (the bundled Noto Sans SC) in Bold at `size` px. `cjk` is kept for callers
-    of the old one-font API: every font of the chain covers Chinese when the bundled fonts are installed."""
+def font(size: int) -> Face:
+    """The first font of the chain (the bundled Noto Sans SC) in Bold at `size` px."""
     chain = font_chain()
-    if not cjk and not _bundled_font_paths() and _latin_font_path():
-        return _face(_latin_font_path(), size)
     return _face(chain[0] if chain else None, size)
 
 

@@ -221,7 +221,7 @@ def test_text_that_cannot_be_shown_whole_is_reported(make_photo: PhotoMaker, tmp
 
 def test_chinese_title_has_real_glyphs_inside_the_safe_box(make_photo: PhotoMaker, tmp_path: Path) -> None:
     """"夏日回忆" is drawn with the bundled Noto Sans SC: real glyphs, not .notdef boxes, inside the safe box."""
-    face = text.font(80, True)
+    face = text.font(80)
     assert "NotoSansSC" in str(getattr(face, "path", "")), "justmytype-intl-cjk must provide the font"
     title = text.render_text("夏日回忆", tmp_path / "title.png", (1080, 1920), position="center", kind="title")
     assert title.dropped == "" and not title.truncated
