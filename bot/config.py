@@ -27,6 +27,8 @@ def _id_set(value: object) -> object:
 
 
 IdSet = Annotated[frozenset[int], NoDecode]
+# A local Bot API server (telegram-bot-api --local) lets bots download and upload files up to 2000 MB.
+LOCAL_SERVER_FILE_LIMIT_MB = 2000
 
 
 class Settings(BaseSettings):
@@ -59,12 +61,32 @@ class Settings(BaseSettings):
     telegram_poll_timeout_seconds: int = Field(30, ge=0, le=50)
     telegram_upload_limit_mb: int = Field(50, gt=0)
     telegram_download_limit_mb: int = Field(20, gt=0)
+    telegram_retry_seconds: float = Field(2, ge=0)  # first wait before sending a video again after a 5xx
 
     allowed_user_ids: IdSet = frozenset()
     allowed_chat_ids: IdSet = frozenset()
     admin_user_ids: IdSet = frozenset()
+    invite_valid_hours: float = Field(24, gt=0)  # how long an /invite code can be used (once)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @property
+    def download_limit_mb(self) -> int:
+        """The largest file the bot can fetch from Telegram: 20 MB on the public Bot API, 2000 MB through a
+        local Bot API server (TELEGRAM_LOCAL_MODE), unless TELEGRAM_DOWNLOAD_LIMIT_MB says otherwise."""
+        return self._telegram_limit_mb("telegram_download_limit_mb")
+
+    @property
+    def upload_limit_mb(self) -> int:
+        """The largest video the bot can send: 50 MB on the public Bot API, 2000 MB through a local server,
+        unless TELEGRAM_UPLOAD_LIMIT_MB says otherwise."""
+        return self._telegram_limit_mb("telegram_upload_limit_mb")
+
+    def _telegram_limit_mb(self, name: str) -> int:
+        if self.telegram_local_mode and name not in self.model_fields_set:
+            return LOCAL_SERVER_FILE_LIMIT_MB
+        value: int = getattr(self, name)
+        return value
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod

@@ -14,11 +14,11 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from bot import gui, timeline, wording
+from bot import gui, priority, timeline, wording
 from bot.arrivals import Arrival, Arrivals
 from bot.config import Settings
 from bot.engines.base import Engine as EnginePort
@@ -37,8 +37,8 @@ from bot.engines.base import (
     ToolActivity,
     UnsupportedFile,
 )
-from bot.intents import Intent, classify, is_blank
-from bot.store import RenderRow, Store, UploadRow
+from bot.intents import Intent, classify, is_blank, without_control_characters
+from bot.store import ChatUsage, RenderRow, Store, UploadRow
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ Activity = Literal["typing", "upload_video", "upload_photo"]
 # Upload failures that were the engine's, not the file's: such a file is handed over again later.
 _WORTH_RETRYING = frozenset({"EngineUnavailable", "RateLimited"})
 CHAT_ACTION_SECONDS = 4.0  # Telegram shows a chat action for 5 s; renew it a little before it lapses
+USAGE_BALANCES_AT_ONCE = 4  # /usage reads balances a few at a time: many chats must not flood the cloud
+USAGE_BALANCE_SECONDS = 20.0  # and waits no longer than this for any one of them
+MAX_TEXT_CHARACTERS = 4096  # a Telegram message's limit, held to on every transport
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,15 @@ class Origin:
     user_id: int | None = None
     message_id: int | None = None
     arrival: Arrival | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a received file came from: the message (and the transport's id of the file in it), so a file
+    is taken in once even when its message is handled again after a crash."""
+
+    message_id: int | None = None
+    file_unique_id: str | None = None
 
 
 class Replies(Protocol):
@@ -204,11 +216,16 @@ class Conversation:
         """Answer with a sentence the adapter chose (a refusal of something the engines never see)."""
         await self._say(origin, text)
 
+    # /start, /help, /credits and /status are answered while the user watches the chat: their replies go
+    # ahead of acknowledgements and progress when Telegram's flood limits make sends queue (bot.priority).
+
     async def start(self, origin: Origin) -> None:
-        await self._say(origin, wording.GREETING)
+        with priority.answering_now():
+            await self._say(origin, wording.GREETING)
 
     async def help(self, origin: Origin) -> None:
-        await self._say(origin, wording.HELP)
+        with priority.answering_now():
+            await self._say(origin, wording.HELP)
 
     async def credits(self, origin: Origin) -> None:
         async def work() -> None:
@@ -220,7 +237,8 @@ class Conversation:
             else:
                 await self._say(origin, wording.credits(balance.available, balance.frozen, balance.total))
 
-        await self._guarded(origin, work)
+        with priority.answering_now():
+            await self._guarded(origin, work)
 
     async def status(self, origin: Origin) -> None:
         async def work() -> None:
@@ -229,7 +247,8 @@ class Conversation:
             draft = await engine.draft(origin.chat_id)
             await self._say(origin, timeline.summary(draft))
 
-        await self._guarded(origin, work)
+        with priority.answering_now():
+            await self._guarded(origin, work)
 
     async def web_link(self, origin: Origin) -> None:
         """/web: a link that opens this chat's project in the engine's web editor, where it has one."""
@@ -241,6 +260,42 @@ class Conversation:
             await self._say(origin, wording.WEB_LINK.format(url=link) if link else wording.NO_WEB_EDITOR)
 
         await self._guarded(origin, work)
+
+    async def usage(self, origin: Origin) -> None:
+        """/usage, for an admin (the adapter checks who asks): every chat's activity, and each cloud chat's
+        live balance. Balances are read a few at a time, and one that can't be read shows "?" instead of
+        sinking the whole report."""
+
+        async def work() -> None:
+            chats = await self.store.usage()
+            gate = asyncio.Semaphore(USAGE_BALANCES_AT_ONCE)
+            balances = await asyncio.gather(*(self._usage_balance(chat, gate) for chat in chats))
+            resolved = [replace(chat, engine=self._engine_for(chat.engine).name) for chat in chats]
+            await self._say(origin, wording.usage_report(list(zip(resolved, balances, strict=True))))
+
+        await self._guarded(origin, work)
+
+    def _engine_for(self, choice: str | None) -> EnginePort:
+        return self.engines[choice if choice in self.engines else self.settings.video_engine]
+
+    async def _usage_balance(self, chat: ChatUsage, gate: asyncio.Semaphore) -> str | None:
+        """A chat's available credits for /usage; None for an engine without credits. A cloud chat that never
+        signed in shows "–": asking would make it an account it never wanted."""
+        engine = self._engine_for(chat.engine)
+        if not engine.needs_credits:
+            return None
+        if not chat.signed_in and self.settings.nemo_token is None:
+            return "–"
+        async with gate:
+            try:
+                async with asyncio.timeout(min(self.settings.http_timeout_seconds, USAGE_BALANCE_SECONDS)):
+                    balance = await engine.credits(chat.chat_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # EngineError, a timeout, anything: the report still goes out
+                log.info("chat %s: balance not read for /usage (%s)", chat.chat_id, type(exc).__name__)
+                return "?"
+        return "?" if balance is None else wording.available_credits(balance.available)
 
     async def use_engine(self, origin: Origin, name: str) -> None:
         """/local and /cloud: move the chat to another engine, taking everything it sent along."""
@@ -310,29 +365,37 @@ class Conversation:
 
     async def on_media(
         self, origin: Origin, files: list[MediaFile], *, caption: str | None = None,
-        file_ids: list[str | None] | None = None,
+        sources: list[Source] | None = None,
     ) -> None:
         """Photos, videos, audio (an album is one call): record, upload, acknowledge once."""
 
         async def work() -> None:
             async with self._turn(origin):
-                await self._upload_all(origin, files, file_ids or [None] * len(files))
+                await self._upload_all(origin, files, sources or [Source()] * len(files))
 
         await self._guarded(origin, work)
         if caption and not is_blank(caption):
             await self.on_text(origin, caption)
 
-    async def _upload_all(self, origin: Origin, files: list[MediaFile], file_ids: list[str | None]) -> None:
-        upload_ids = [
-            await self.store.add_upload(
+    async def _upload_all(self, origin: Origin, files: list[MediaFile], sources: list[Source]) -> None:
+        upload_ids: list[int] = []
+        done_before: set[int] = set()  # uploads a crash interrupted after they reached the engine
+        for media, source in zip(files, sources, strict=True):
+            known = await self._known_upload(origin.chat_id, media, source)
+            if known is not None:
+                upload_ids.append(known.id)
+                if known.status == "uploaded":
+                    done_before.add(known.id)
+                continue
+            upload_ids.append(await self.store.add_upload(
                 origin.chat_id, kind=media.kind.value, filename=media.filename, size=media.size,
-                local_path=str(media.path), file_unique_id=file_id, sender_id=origin.user_id,
-            )
-            for media, file_id in zip(files, file_ids, strict=True)
-        ]
+                local_path=str(media.path), file_unique_id=source.file_unique_id, sender_id=origin.user_id,
+                message_id=source.message_id,
+            ))
         engine = await self._engine(origin.chat_id)
         await self._connect(origin, engine)
-        photos = sum(media.kind is MediaKind.PHOTO for media in files)
+        photos = sum(media.kind is MediaKind.PHOTO for media, upload_id in zip(files, upload_ids, strict=True)
+                     if upload_id not in done_before)
         if engine.max_photos is not None and photos:
             have = timeline.clip_count(await engine.draft(origin.chat_id))
             if have + photos > engine.max_photos:  # all or nothing: half an album is not what was asked
@@ -345,6 +408,9 @@ class Conversation:
         landscape = False
         async with self._busy(origin.chat_id, "upload_photo"):
             for upload_id, media in zip(upload_ids, files, strict=True):
+                if upload_id in done_before:
+                    counts[media.kind] += 1
+                    continue
                 try:
                     uploaded = await engine.upload(origin.chat_id, media)
                 except EngineError as exc:
@@ -374,6 +440,19 @@ class Conversation:
             lines.append(wording.NEXT_STEP)
         await self._say(origin, "\n".join(line for line in lines if line))
 
+    async def _known_upload(self, chat_id: int, media: MediaFile, source: Source) -> UploadRow | None:
+        """The upload this very file of this very message made before a crash cut its handling short; the
+        copy just downloaded again is then not needed."""
+        if source.message_id is None:
+            return None
+        known = await self.store.upload_from_message(chat_id, source.message_id, source.file_unique_id)
+        if known is None or known.status == "failed" or not known.local_path:
+            return None
+        if Path(known.local_path) != media.path:
+            with contextlib.suppress(OSError):
+                media.path.unlink(missing_ok=True)
+        return known
+
     async def _discard(self, upload_id: int, media: MediaFile, reason: str) -> None:
         """A file that will never be used (unreadable, too large, over the photo limit): recorded as failed,
         and its saved copy removed so refused input leaves nothing behind."""
@@ -400,8 +479,12 @@ class Conversation:
 
     async def on_text(self, origin: Origin, text: str) -> None:
         """Route a message: export / credits / status / upload skip the engine's stream; the rest is a turn."""
+        text = without_control_characters(text)  # a terminal's escape sequences, a pasted NUL: never sent on
         if is_blank(text):  # whitespace, or only invisible characters: nothing to send on (or charge for)
             await self._say(origin, wording.EMPTY_TEXT)
+            return
+        if len(text) > MAX_TEXT_CHARACTERS:  # the terminal (or a local Bot API server) lets one through
+            await self._say(origin, wording.TEXT_TOO_LONG.format(length=len(text), limit=MAX_TEXT_CHARACTERS))
             return
         intent = classify(text)
         if intent is Intent.EXPORT:
@@ -418,11 +501,14 @@ class Conversation:
     async def _instruct(self, origin: Origin, text: str) -> None:
         async with self._turn(origin):
             engine = await self._engine(origin.chat_id)
+            if await self._taken_up_again(origin, engine):
+                return
             await self._connect(origin, engine)
             await self._catch_up(origin, engine)
             before = await engine.draft(origin.chat_id)
             turn_id = await self.store.start_turn(origin.chat_id, engine=engine.name, text=text,
-                                                  sender_id=origin.user_id)
+                                                  sender_id=origin.user_id, message_id=origin.message_id,
+                                                  draft_before=before)
             said: list[str] = []
             tools: list[str] = []
             outcome = "failed"
@@ -438,6 +524,23 @@ class Conversation:
                         await self._report_changes(origin, engine, before, broken=exc)
             finally:
                 await self.store.finish_turn(turn_id, outcome=outcome, replies=said, tools=tools)
+
+    async def _taken_up_again(self, origin: Origin, engine: EnginePort) -> bool:
+        """True when this message already started a turn (its update is handled again after a crash). A turn
+        that had finished was answered; one a crash cut short is reported from the state, never sent again:
+        the engine may have applied it, and sending it twice would charge twice."""
+        if origin.message_id is None:
+            return False
+        turn = await self.store.turn_for_message(origin.chat_id, origin.message_id)
+        if turn is None:
+            return False
+        if turn.outcome == "running":
+            log.info("chat %s: turn %s was cut short by a restart; reporting from the state", origin.chat_id,
+                     turn.id)
+            async with self._busy(origin.chat_id, "typing"):
+                await self._report_changes(origin, engine, turn.draft_before, broken=StreamBroken())
+            await self.store.finish_turn(turn.id, outcome="broken", replies=[], tools=[])
+        return True
 
     async def _stream(
         self, origin: Origin, engine: EnginePort, text: str, pulse: _Pulse, said: list[str], tools: list[str]
@@ -507,6 +610,10 @@ class Conversation:
     async def export(self, origin: Origin) -> None:
         async def work() -> None:
             async with self._turn(origin):
+                if origin.message_id is not None and await self.store.renders_for_message(
+                    origin.chat_id, origin.message_id
+                ):
+                    return  # asked for before a restart: `resume` follows that render to the end
                 engine = await self._engine(origin.chat_id)
                 await self._connect(origin, engine)
                 await self._catch_up(origin, engine)
@@ -538,7 +645,7 @@ class Conversation:
         job_id = engine.new_job_id()
         await self.store.add_render(job_id, origin.chat_id, engine=engine.name, status="submitting",
                                     attempt=attempt, reply_to_message_id=origin.message_id,
-                                    progress_message_id=progress_message_id)
+                                    progress_message_id=progress_message_id, requested_by=origin.user_id)
         try:
             confirmed = await engine.start_render(origin.chat_id, draft, job_id=job_id)
         except BaseException as exc:
@@ -549,7 +656,7 @@ class Conversation:
             await self.store.update_render(job_id, status="cancelled", error=f"renamed {confirmed}")
             await self.store.add_render(confirmed, origin.chat_id, engine=engine.name, attempt=attempt,
                                         reply_to_message_id=origin.message_id,
-                                        progress_message_id=progress_message_id)
+                                        progress_message_id=progress_message_id, requested_by=origin.user_id)
             job_id = confirmed
         else:
             await self.store.update_render(job_id, status="pending")
@@ -580,7 +687,7 @@ class Conversation:
         await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _follow_render(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
-        origin = Origin(row.chat_id, message_id=row.reply_to_message_id)
+        origin = Origin(row.chat_id, row.requested_by, message_id=row.reply_to_message_id)  # a retry keeps who
         engine = self.engines.get(row.engine)
         if engine is None:
             await self.store.update_render(row.id, status="failed", error="engine gone")
@@ -616,6 +723,15 @@ class Conversation:
                     await self.store.update_render(row.id, status="completed", progress=100, url=status.url)
                     await self._deliver(origin, engine, row, status)
                     return
+                if status.status == "lost":
+                    log.info("render %s was lost in a restart; starting it again", row.id)
+                    await self.store.update_render(row.id, status="failed", error="lost in a restart")
+                    again = await self._retry_render(origin, engine, row, draft, counts_as_attempt=False)
+                    if again is None:
+                        await self._say(origin, wording.RENDER_FAILED)
+                        return
+                    row = again
+                    continue
                 if status.status == "failed":
                     await self.store.update_render(row.id, status="failed", error=status.error)
                     retry = await self._retry_render(origin, engine, row, draft)
@@ -639,15 +755,18 @@ class Conversation:
                 await asyncio.sleep(interval)
 
     async def _retry_render(
-        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None
+        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None,
+        *, counts_as_attempt: bool = True,
     ) -> RenderRow | None:
-        """A failed render is tried once more under a new id (an id is never reused)."""
-        if row.attempt >= 2:
+        """A failed render is tried once more under a new id (an id is never reused); one lost in a restart
+        is started again without counting as a try."""
+        if counts_as_attempt and row.attempt >= 2:
             return None
         draft = draft if draft is not None else await engine.draft(origin.chat_id)
         if timeline.missing_for_export(draft) or draft is None:
             return None
-        return await self._submit_render(origin, engine, draft, attempt=row.attempt + 1,
+        attempt = row.attempt + 1 if counts_as_attempt else row.attempt
+        return await self._submit_render(origin, engine, draft, attempt=attempt,
                                          progress_message_id=row.progress_message_id)
 
     async def _deliver(self, origin: Origin, engine: EnginePort, row: RenderRow, status: RenderStatus) -> None:
@@ -655,18 +774,20 @@ class Conversation:
         fresh = await self.store.render(row.id)
         if fresh is not None and fresh.delivered:
             return
-        limit = self.settings.telegram_upload_limit_mb * 1024 * 1024
+        limit = self.settings.upload_limit_mb * 1024 * 1024
         with tempfile.TemporaryDirectory(prefix="reelbot-") as folder:
             path = await engine.download(origin.chat_id, row.id, status, Path(folder) / "reelbot.mp4")
             size = path.stat().st_size
             sent = False
             if size <= limit:
-                await self.replies.working(origin.chat_id, "upload_video")
+                with contextlib.suppress(Exception):  # only a sign of work: its failure must not stop the video
+                    await self.replies.working(origin.chat_id, "upload_video")
                 sent = await self.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
                                                 reply_to=origin.message_id)
             if not sent:
                 url = status.url
-                await self._say(origin, wording.RENDER_LINK.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
+                link = wording.RENDER_LINK if size > limit else wording.RENDER_LINK_UNSENT
+                await self._say(origin, link.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
         await self.store.update_render(row.id, delivered=True)
         if status.notes:  # a message of their own: a caption has a length limit the video must not trip over
             await self._say(origin, "\n".join(status.notes))

@@ -237,6 +237,19 @@ _COMPILED: tuple[_Compiled, ...] = tuple(_compile(rule) for rule in RULES)
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
+_KEPT_CONTROLS = frozenset("\n\t")
+# What a terminal leaves in a line when arrow or function keys are pressed: ESC [ … final, or ESC + one.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
+def without_control_characters(text: str) -> str:
+    """The text without control characters (NUL, a terminal's escape sequences whole, DEL, C1 codes) but
+    with its line breaks and tabs: nothing the user cannot see is sent to an engine. Format characters
+    (zero-width joiners) stay: emoji sequences are made of them."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return "".join(ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) != "Cc")
+
+
 def is_blank(text: str) -> bool:
     """True when a message shows nothing: whitespace, zero-width / format characters and blank letters only."""
     return all(

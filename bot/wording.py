@@ -5,6 +5,9 @@ Errors become one clear sentence each; nothing here ever includes a token or a r
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from bot.engines.base import (
     BadInstruction,
     EngineError,
@@ -16,7 +19,11 @@ from bot.engines.base import (
     RateLimited,
     StreamBroken,
     UnsupportedFile,
+    VideoGone,
 )
+
+if TYPE_CHECKING:
+    from bot.store import ChatUsage
 
 GREETING = (
     "Send me your static images and I'll handle the AI video creation. Or just describe what you're after.\n\n"
@@ -55,6 +62,17 @@ RENDER_FAILED = "The render failed twice, so I stopped; please send /export agai
 RENDER_TIMED_OUT = "The render took too long, so I cancelled it; please send /export again in a few minutes."
 RENDER_LINK = "Your video is larger than Telegram lets me upload, so here is the download link: {url}"
 RENDER_UNDELIVERABLE = "Your video is ready, but I couldn't send it here; please send /export again."
+RENDER_LINK_UNSENT = "Telegram wouldn't take the video just now, so here is the download link instead: {url}"
+RENDER_GONE = (
+    "Your video was rendered, but the video service no longer has the file; please send /export to render it again."
+)
+TEXT_TOO_LONG = (
+    "That message is {length} characters long, more than the {limit} a message can have; "
+    "please send a shorter instruction."
+)
+EDITED = "I only act on new messages; send the change as a new message."
+OLD_BUTTON = "That button no longer does anything; send me a message instead."
+NO_CHANNELS = "I make videos in private chats and groups, not in channels: message me directly or add me to a group."
 LOCAL_CREDITS = "The local engine renders on this machine and needs no credits."
 CREDITS = "Credits: {available} available, {frozen} frozen, {total} total."
 INTERNAL = "Sorry, something went wrong on my side; please try again."
@@ -62,7 +80,34 @@ LOCAL_OFFER = "You can also make the video on this machine for free: send /local
 SWITCHED_LOCAL = "Switched this chat to the local engine: {count} of your files are on its timeline. {next}"
 SWITCHED_CLOUD = "Switched this chat back to the cloud engine."
 ALREADY_ON = "This chat already uses the {engine} engine."
-NOT_ALLOWED = "Sorry, this bot is private to its team; ask the person who runs it to add you."
+NOT_ALLOWED = (
+    "Sorry, this bot is private to its team; ask the person who runs it for an invite code, "
+    "then send /join and the code here."
+)
+ADMINS_ONLY = "Only the bot's admins (ADMIN_USER_IDS) can use /{command}."
+INVITE_PRIVATE_ONLY = (
+    "I don't post invite codes where a whole group can read them: send /invite to me in a private chat."
+)
+INVITE_MADE = (
+    "Invite code (works once, for {valid}, until {until} UTC): {code}\n\n"
+    "Whoever sends me “/join {code}” in a private chat gets in; sent in a group, it lets that whole group in. "
+    "I keep only a fingerprint of the code, so this is the only time you'll see it."
+)
+INVITE_WHILE_OPEN = (
+    "Note: ALLOWED_USER_IDS and ALLOWED_CHAT_IDS are empty, so the bot is open to everyone for now; "
+    "people who join are remembered for when you close it."
+)
+JOIN_HOW = "Send /join followed by the invite code an admin gave you, e.g. “/join K7QM-2XPA-9RTF”."
+JOIN_REFUSED = (
+    "That invite code doesn't work: it may be mistyped, used already or expired; ask an admin for a new one."
+)
+JOIN_LOCKED = "Too many wrong codes: please wait {minutes} minutes before trying again."
+JOINED_USER = "You're in! Send me photos and tell me what video you want."
+JOINED_GROUP = "You're in! Everyone in this group can use me now, and the group shares one project."
+ALREADY_IN_USER = "You have access already; keep the code for someone else."
+ALREADY_IN_GROUP = "This group has access already; keep the code for someone else."
+USAGE_PRIVATE_ONLY = "/usage lists every chat, so it works only in a private chat with me."
+NO_USAGE = "No chat has used the bot yet."
 WEB_LINK = "Open this project in the NemoVideo web editor (the link works once, for a while): {url}"
 WEB_ADMINS_ONLY = (
     "The editor link hands the project to whoever opens it first, so in a group only the bot's admins can "
@@ -132,6 +177,8 @@ def error(exc: EngineError, *, filename: str | None = None) -> str:
             return f"{name} is too large (the limit is {exc.limit_mb} MB): compress or trim it and send it again."
         case RateLimited():
             return "The video service is busy right now; please try again in a minute."
+        case VideoGone():
+            return RENDER_GONE
         case EngineUnavailable():
             return (
                 "I can't reach the video service right now; everything you sent is saved, "
@@ -147,3 +194,46 @@ def error(exc: EngineError, *, filename: str | None = None) -> str:
 def offers_local(exc: EngineError) -> bool:
     """The failures the local engine is a way out of: no credits, export blocked, cloud out of reach."""
     return isinstance(exc, OutOfCredits | ExportBlocked | EngineUnavailable | RateLimited)
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def duration(hours: float) -> str:
+    """INVITE_VALID_HOURS as people say it: "24 hours", "90 minutes", "1 minute"."""
+    if hours >= 1 and float(hours).is_integer():
+        return _count(int(hours), "hour")
+    return _count(max(1, round(hours * 60)), "minute")
+
+
+def invite_made(code: str, valid_hours: float, expires_at: datetime, *, open_to_all: bool) -> str:
+    text = INVITE_MADE.format(code=code, valid=duration(valid_hours), until=expires_at.strftime("%Y-%m-%d %H:%M"))
+    return f"{text}\n\n{INVITE_WHILE_OPEN}" if open_to_all else text
+
+
+def join_locked(wait_seconds: float) -> str:
+    return JOIN_LOCKED.format(minutes=max(1, round(wait_seconds / 60)))
+
+
+def available_credits(available: float) -> str:
+    """A balance as /usage shows it."""
+    return _number(available)
+
+
+def usage_report(chats: list[tuple[ChatUsage, str | None]]) -> str:
+    """/usage: one line per chat with its balance (None: an engine without credits; "?": not readable now)."""
+    if not chats:
+        return NO_USAGE
+    lines = [f"Usage of {_count(len(chats), 'chat')}:"]
+    for chat, balance in chats:
+        name = chat.title or "(no title)"
+        kind = f"{chat.chat_type} " if chat.chat_type else ""
+        engine = {"nemo": "cloud", "local": "local"}.get(chat.engine or "", chat.engine or "default")
+        line = (
+            f"• {name} ({kind}{chat.chat_id}), {engine} engine: {_count(chat.photos, 'photo')}, "
+            f"{_count(chat.instructions, 'instruction')}, renders {chat.renders_delivered} delivered / "
+            f"{chat.renders_failed} failed, {_count(chat.senders, 'sender')}"
+        )
+        lines.append(line + (f", credits: {balance}" if balance is not None else ""))
+    return "\n".join(lines)

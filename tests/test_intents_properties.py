@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.intents import Intent, classify
+from bot.intents import Intent, classify, is_blank, without_control_characters
 
 ENGLISH = [
     ("export", Intent.EXPORT),
@@ -77,6 +77,21 @@ def test_no_text_makes_the_router_raise(text: str) -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "Zl", "Zp", "Lo", "Po", "Ll"])))
 def test_control_and_format_characters_do_not_break_it(text: str) -> None:
     assert classify(text) in set(Intent)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(codec="utf-8")))  # every code point, surrogates aside
+def test_cleaning_a_text_never_raises_and_leaves_no_control_character(text: str) -> None:
+    cleaned = without_control_characters(text)
+    assert all(ch in "\n\t" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F) for ch in cleaned)
+    assert without_control_characters(cleaned) == cleaned
+    is_blank(cleaned)
+    assert classify(cleaned) in set(Intent)
+
+
+@given(st.text(alphabet=st.characters(categories=["Cc"]), min_size=1))
+def test_a_text_of_control_characters_only_is_blank(text: str) -> None:
+    assert is_blank(without_control_characters(text))
 
 
 @pytest.mark.parametrize(

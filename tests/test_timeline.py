@@ -71,6 +71,25 @@ def test_no_draft_makes_the_parser_raise(a: object, b: object) -> None:
     timeline.summary(a)
     timeline.missing_for_export(a)
     timeline.diff(a, b)
+    timeline.parse_draft(a)  # what the conversation reads before a hand-over and a photo count
+    assert timeline.clip_count(a) >= 0
+
+
+any_json = st.recursive(
+    scalars | st.floats(allow_nan=True, allow_infinity=True) | st.integers(min_value=-(10**30), max_value=10**30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(any_json, any_json)
+def test_no_json_value_at_all_makes_the_parser_raise(a: object, b: object) -> None:
+    """Any keys, not only the draft's: the cloud's answer is not ours to trust."""
+    assert isinstance(timeline.summary(a), str)
+    timeline.missing_for_export(a)
+    timeline.diff(a, b)
+    timeline.parse_draft(a)
+    assert timeline.clip_count(a) >= 0
 
 
 def test_odd_values_from_the_cloud_do_not_hide_the_rest() -> None:

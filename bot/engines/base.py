@@ -101,7 +101,9 @@ class Connection:
     new: bool
 
 
-RenderStatusName = Literal["pending", "processing", "completed", "failed"]
+# "lost": the engine no longer knows the job because the process that ran it ended (a restart). Nothing was
+# finished or charged, so the render is simply started again; it does not count as a failed attempt.
+RenderStatusName = Literal["pending", "processing", "completed", "failed", "lost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,11 @@ class FileTooLarge(EngineError):
 
 class RateLimited(EngineError):
     """HTTP 429 that persisted after the one retry."""
+
+
+class VideoGone(EngineError):
+    """A finished render whose file the engine no longer has (every download place answered 404): the
+    service is fine, so the cure is rendering again, not waiting."""
 
 
 class StreamBroken(EngineError):

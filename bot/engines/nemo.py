@@ -18,13 +18,15 @@ fixed sentences. Raw response bodies are never logged nor put into an exception.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import mimetypes
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 from httpx_sse import aconnect_sse
@@ -45,6 +47,7 @@ from bot.engines.base import (
     StreamEvent,
     UnsupportedFile,
     Uploaded,
+    VideoGone,
 )
 from bot.engines.nemo_http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
 from bot.engines.nemo_stream import peek, read_events
@@ -57,6 +60,11 @@ APP_NAME = "nemo_agent"
 _HEIC_SUFFIXES = (".heic", ".heif")
 
 Ensure = Literal["none", "token", "session"]
+# A stream holds its connection for the whole turn (minutes), one per busy chat. httpx's default of 100
+# connections let the 101st chat's stream, and every /credits or upload behind it, wait for another chat's
+# turn to end (bench/load.py: 200 chats streaming). The cap only guards file descriptors now.
+CONNECTION_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+T = TypeVar("T")
 
 
 class NemoEngine:
@@ -85,6 +93,7 @@ class NemoEngine:
                 "X-Skill-Platform": settings.nemo_skill_platform,
             },
             follow_redirects=True,
+            limits=CONNECTION_LIMITS,
         )
         self._locks: dict[int, asyncio.Lock] = {}
         self._restoring: set[int] = set()
@@ -332,10 +341,10 @@ class NemoEngine:
             )
             retry: Recovery | None = None
             try:
-                async with aconnect_sse(
+                async with _started_within(self._settings.http_timeout_seconds, aconnect_sse(
                     self._client, "POST", req.path, json=req.json, headers=self._headers(req, creds),
                     timeout=httpx.Timeout(self._settings.http_timeout_seconds, read=None),
-                ) as source:
+                )) as source:
                     response = source.response
                     content_type = response.headers.get("content-type", "")
                     if response.status_code != 200 or "text/event-stream" not in content_type:
@@ -425,7 +434,7 @@ class NemoEngine:
         for url in urls[:-1]:
             try:
                 return await self._fetch(url, dest, creds)
-            except EngineUnavailable:
+            except (EngineUnavailable, VideoGone):
                 log.info("nemo: render %s: trying the download endpoint instead", job_id)
         return await self._fetch(urls[-1], dest, creds)
 
@@ -439,7 +448,7 @@ class NemoEngine:
             async with self._client.stream("GET", url, headers=headers) as response:
                 if response.status_code == 404:
                     log.warning("nemo: download %s -> HTTP 404", safe_path)
-                    raise EngineUnavailable("the rendered video is no longer available on the video service")
+                    raise VideoGone("the rendered video is no longer available on the video service")
                 if response.status_code == 402:
                     raise ExportBlocked(
                         "the free plan does not allow export; registering unlocks it",
@@ -493,6 +502,21 @@ class NemoEngine:
 
 
 # ==================================================================== helpers
+
+
+@contextlib.asynccontextmanager
+async def _started_within(seconds: float, connecting: AbstractAsyncContextManager[T]) -> AsyncIterator[T]:
+    """Open a streamed answer, but only wait `seconds` for it to start. The stream itself is read without
+    a timeout (it may be quiet for minutes between events; STREAM_TIMEOUT_SECONDS bounds the turn), so
+    without this a server that never sends its headers would hold the chat's turn forever."""
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            async with asyncio.timeout(seconds):
+                opened = await stack.enter_async_context(connecting)
+        except TimeoutError:
+            log.warning("nemo: POST /run_sse: no answer within %s s", seconds)
+            raise httpx.ReadTimeout("the stream did not start in time") from None
+        yield opened
 
 
 def _wire_name(filename: str) -> str:

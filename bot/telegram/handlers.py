@@ -10,14 +10,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import wording
+from bot.access import Access, JoinResult
 from bot.arrivals import Arrival
 from bot.config import Settings
-from bot.conversation import Conversation, Origin
+from bot.conversation import Conversation, Origin, Source
 from bot.engines.base import MediaFile, MediaKind
 from bot.store import Store
 from bot.telegram.albums import AlbumCollector
@@ -52,7 +53,7 @@ class Incoming:
 class AlbumPart:
     origin: Origin
     media: MediaFile
-    file_unique_id: str
+    source: Source
     caption: str | None
 
 
@@ -66,38 +67,60 @@ class Handlers:
         self.albums: AlbumCollector[AlbumPart] = AlbumCollector(settings.album_wait_seconds, self._album_ready)
         self._arrivals: dict[int, Arrival] = {}  # update id -> its place in its chat's line
         self._refused: set[int] = set()  # chats already told they are not on the access lists
+        self.access = Access(settings, store)
+        self._chat_names: dict[int, tuple[str | None, str]] = {}  # what /usage calls each chat, as last stored
+        self._told_channels: set[int] = set()  # channels already told the bot does not work there
 
     # ------------------------------------------------------------ bookkeeping
 
     async def claim(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Group -1, the first code an update meets: its place in the chat's line is taken before any await
         (updates are handled concurrently; the line keeps a chat's messages in order). An update Telegram
-        delivers again after a crash was seen before: skip it."""
+        delivers again after a crash was seen before: skip it. One whose handling a crash cut short is
+        handled again: the conversation acts on a message once (it checks what the message already did)."""
         chat_id = update.effective_chat.id if update.effective_chat else None
-        if not self._allowed(update):
-            await self._refuse(update)
-            raise ApplicationHandlerStop
         if chat_id is not None:
             self._arrivals[update.update_id] = self.conversation.arrive(chat_id)
-        if not await self.store.claim_update(update.update_id, chat_id):
+        if not await self._allowed(update):
+            if _is_join(update):
+                return  # the way in, for strangers too: `join` writes nothing unless the code is good
+            self._leave(update)
+            await self._refuse(update)
+            raise ApplicationHandlerStop
+        await self._see_chat(update)
+        before = await self.store.start_update(update.update_id, chat_id)
+        if before == "done":
             log.info("update %s was handled before; skipped", update.update_id)
             self._leave(update)
             raise ApplicationHandlerStop
+        if before == "started":
+            log.info("update %s was being handled when the bot stopped; taking it up again", update.update_id)
 
     async def finish(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Group 1, run after the handlers whatever they did: the update leaves its chat's line."""
         self._leave(update)
         await self.store.finish_update(update.update_id)
 
-    def _allowed(self, update: Update) -> bool:
-        """Open to all unless ALLOWED_USER_IDS / ALLOWED_CHAT_IDS are set; admins are always let in."""
-        s = self.settings
-        if not s.allowed_user_ids and not s.allowed_chat_ids:
-            return True
+    async def admits(self, update: Update) -> bool:
+        """Whether an update may be kept at all (see `bot.telegram.inbox`): a stranger's is not."""
+        return await self._allowed(update)
+
+    async def _allowed(self, update: Update) -> bool:
+        """Open to all unless ALLOWED_USER_IDS / ALLOWED_CHAT_IDS are set; admins are always let in, and so
+        are the people and groups an invite let in (`bot.access`; kept in the database, so a restart keeps them)."""
         user, chat = update.effective_user, update.effective_chat
-        if user is not None and (user.id in s.allowed_user_ids or user.id in s.admin_user_ids):
-            return True
-        return chat is not None and chat.id in s.allowed_chat_ids
+        return await self.access.lets_in(user.id if user else None, chat.id if chat else None)
+
+    async def _see_chat(self, update: Update) -> None:
+        """Keep the chat's title (a person's name in a private chat) and type for /usage, written only when
+        it changed: a group can be renamed."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        name = (chat.effective_name, chat.type)
+        if self._chat_names.get(chat.id) != name:
+            await self.store.see_chat(chat.id, title=name[0], chat_type=name[1])
+            self._chat_names[chat.id] = name
 
     async def _refuse(self, update: Update) -> None:
         """One polite refusal per chat (per run); nothing of a stranger's is stored or sent to an engine."""
@@ -162,6 +185,57 @@ class Handlers:
             return
         await self.conversation.web_link(self._origin(update))
 
+    # ------------------------------------------------------------ team access
+
+    async def invite(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """/invite: a one-time code, for admins, and never posted where a whole group could read it."""
+        chat, user = update.effective_chat, update.effective_user
+        origin = self._origin(update)
+        if user is None or not self.access.is_admin(user.id):
+            await self.conversation.tell(origin, wording.ADMINS_ONLY.format(command="invite"))
+            return
+        if chat is None or chat.type != "private":
+            await self.conversation.tell(origin, wording.INVITE_PRIVATE_ONLY)
+            return
+        made = await self.access.invite(user.id)
+        await self.conversation.tell(origin, wording.invite_made(
+            made.code, self.settings.invite_valid_hours, made.expires_at, open_to_all=self.access.open_to_all,
+        ))
+
+    async def join(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/join CODE: lets the sender in (private chat) or the whole group it was sent in. It is the way in,
+        so `claim` lets strangers reach it; a wrong code from a stranger leaves nothing in the database."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        origin = self._origin(update)
+        code = "".join(context.args or [])
+        if not code:
+            await self.conversation.tell(origin, wording.JOIN_HOW)
+            return
+        in_group = chat.type in ("group", "supergroup")
+        result = await self.access.join(code, user_id=user.id, chat_id=chat.id, in_group=in_group)
+        if result is JoinResult.ADMITTED:
+            self._refused.discard(chat.id)
+            await self._see_chat(update)
+        text = {
+            JoinResult.ADMITTED: wording.JOINED_GROUP if in_group else wording.JOINED_USER,
+            JoinResult.ALREADY_IN: wording.ALREADY_IN_GROUP if in_group else wording.ALREADY_IN_USER,
+            JoinResult.REFUSED: wording.JOIN_REFUSED,
+        }.get(result) or wording.join_locked(self.access.guard.wait_left(user.id))
+        await self.conversation.tell(origin, text)
+
+    async def usage(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """/usage: every chat's activity, for admins, and only in a private chat since it names every chat."""
+        chat, user = update.effective_chat, update.effective_user
+        origin = self._origin(update)
+        if user is None or not self.access.is_admin(user.id):
+            await self.conversation.tell(origin, wording.ADMINS_ONLY.format(command="usage"))
+        elif chat is None or chat.type != "private":
+            await self.conversation.tell(origin, wording.USAGE_PRIVATE_ONLY)
+        else:
+            await self.conversation.usage(origin)
+
     # ------------------------------------------------------------ text and media
 
     async def text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -179,17 +253,17 @@ class Handlers:
             name = message.document.file_name if message.document else None
             await self.conversation.tell(origin, wording.unusable_file(name))
             return
-        limit_mb = self.settings.telegram_download_limit_mb
+        limit_mb = self.settings.download_limit_mb
         if incoming.size is not None and incoming.size > limit_mb * 1024 * 1024:
             await self.conversation.tell(origin, wording.too_big_to_download(incoming.filename, limit_mb))
             return
         media = await self._download(message, incoming)
         if message.media_group_id:
-            part = AlbumPart(origin, media, incoming.file_unique_id, message.caption)
+            part = AlbumPart(origin, media, Source(message.message_id, incoming.file_unique_id), message.caption)
             await self.albums.add(message.media_group_id, message.message_id, part)
         else:
             await self.conversation.on_media(origin, [media], caption=message.caption,
-                                             file_ids=[incoming.file_unique_id])
+                                             sources=[Source(message.message_id, incoming.file_unique_id)])
 
     async def _download(self, message: Message, incoming: Incoming) -> MediaFile:
         path = self.conversation.media_path(message.chat_id, incoming.filename)
@@ -202,8 +276,33 @@ class Handlers:
         caption = next((p.caption for p in parts if p.caption), None)
         await self.conversation.on_media(
             parts[0].origin, [p.media for p in parts], caption=caption,
-            file_ids=[p.file_unique_id for p in parts],
+            sources=[p.source for p in parts],
         )
+
+    async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message: acting on it again could run (and charge) a turn twice, or take a file in twice,
+        so the user is asked to send the change as a new message."""
+        await self.conversation.tell(self._origin(update), wording.EDITED)
+
+    async def channel_post(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A post in a channel the bot is in: a post has no sender to make a video for and every answer is
+        published to the subscribers, so the channel is told once (per run) and nothing else happens."""
+        chat = update.effective_chat
+        if chat is None or chat.id in self._told_channels or update.edited_channel_post is not None:
+            return
+        self._told_channels.add(chat.id)
+        await self.conversation.tell(self._origin(update), wording.NO_CHANNELS)
+
+    async def old_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on an inline button (the bot sends none now; an older message may carry one): answered,
+        so the user's app stops its spinner, with a short note."""
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer(wording.OLD_BUTTON)
+        except TelegramError as exc:  # a query older than Telegram keeps them: nothing left to answer
+            log.info("callback query not answered: %s", type(exc).__name__)
 
     async def unsupported(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, locations, polls, contacts, voice…: one clear answer instead of silence."""
@@ -212,6 +311,17 @@ class Handlers:
             return
         text = wording.VOICE if message.voice or message.video_note else wording.UNSUPPORTED_KIND
         await self.conversation.tell(self._origin(update), text)
+
+
+def _is_join(update: Update) -> bool:
+    """A new message that starts with /join (or /join@botname): the one command a stranger may send."""
+    message = update.message
+    if message is None or not message.text or not message.entities:
+        return False
+    first = message.entities[0]
+    if first.type != MessageEntity.BOT_COMMAND or first.offset != 0:
+        return False
+    return message.text[1:first.length].partition("@")[0].lower() == "join"
 
 
 def _incoming(message: Message) -> Incoming | None:

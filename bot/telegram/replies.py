@@ -1,11 +1,12 @@
 """`Replies` over python-telegram-bot: texts split to Telegram's limit, progress edits, chat actions, video.
 
-Flood limits are AIORateLimiter's job (set up in `bot.telegram.application`); this module only shapes what
-is sent so that Telegram accepts it.
+Flood limits are the job of `bot.telegram.limits` (set up in `bot.telegram.application`); this module only
+shapes what is sent so that Telegram accepts it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -23,6 +24,7 @@ _ACTIONS: dict[str, str] = {
     "upload_photo": ChatAction.UPLOAD_PHOTO,
 }
 _UPLOAD_TIMEOUT = 300.0  # a 50 MB video over a slow uplink
+VIDEO_ATTEMPTS = 3  # tries of one way of sending a video when Telegram fails on its side
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
@@ -43,8 +45,11 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
 
 
 class TelegramReplies:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, retry_seconds: float = 2.0) -> None:
+        """`retry_seconds`: the first wait before a video upload that failed on Telegram's side (5xx, network)
+        is tried again; the wait doubles each time (TELEGRAM_RETRY_SECONDS)."""
         self._bot = bot
+        self._retry_seconds = retry_seconds
 
     async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
         message_id = None
@@ -66,18 +71,35 @@ class TelegramReplies:
         await self._bot.send_chat_action(chat_id, _ACTIONS[activity])
 
     async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
-        """Send as a playable video; if Telegram refuses it, as a document; False if neither went through."""
+        """Send as a playable video; if Telegram refuses it as one (BadRequest), as a document; False if
+        neither went through, so the caller sends the download link instead.
+
+        A failure on Telegram's side (5xx, a dropped connection, a timeout) is passing: the same upload is
+        tried again after a short wait (TELEGRAM_RETRY_SECONDS, then twice that), VIDEO_ATTEMPTS times in
+        all. If it persists, a document would meet the same trouble, so the link is the way out. 429s are
+        the flood limiter's (`bot.telegram.limits`): it waits `retry_after` and sends again before this code
+        sees anything.
+        """
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         caption = split_text(caption, MessageLimit.CAPTION_LENGTH)[0] if caption.strip() else ""
         for send in (self._send_video, self._send_document):
-            try:
-                with path.open("rb") as stream:
-                    await send(chat_id, stream, path.name, caption, reply)
-                return True
-            except (BadRequest, NetworkError) as exc:
-                log.warning("chat %s: %s of %s failed: %s", chat_id, send.__name__, path.name, type(exc).__name__)
-            except TelegramError as exc:
-                log.warning("chat %s: video upload refused: %s", chat_id, type(exc).__name__)
+            for attempt in range(1, VIDEO_ATTEMPTS + 1):
+                try:
+                    with path.open("rb") as stream:
+                        await send(chat_id, stream, path.name, caption, reply)
+                    return True
+                except BadRequest as exc:
+                    log.warning("chat %s: %s of %s refused: %s", chat_id, send.__name__, path.name, exc.message)
+                    break  # this way of sending will not work: try the next one
+                except NetworkError as exc:  # 5xx and transport failures (TimedOut is one)
+                    log.warning("chat %s: %s of %s failed (attempt %d): %s", chat_id, send.__name__, path.name,
+                                attempt, type(exc).__name__)
+                    if attempt == VIDEO_ATTEMPTS:
+                        return False
+                    await asyncio.sleep(self._retry_seconds * 2 ** (attempt - 1))
+                except TelegramError as exc:  # blocked by the user, flood limit past the retries…
+                    log.warning("chat %s: video upload refused: %s", chat_id, type(exc).__name__)
+                    return False
         return False
 
     async def _send_video(self, chat_id: int, stream: object, name: str, caption: str,

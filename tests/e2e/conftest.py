@@ -27,7 +27,7 @@ async def tg() -> AsyncIterator[TelegramFake]:
         yield fake
     assert fake.internal_errors == []
     # The limits Telegram enforces with 429s (30 messages/s overall, 20/min per group) are never crossed:
-    # AIORateLimiter paces them. Short bursts in a private chat are recorded by the fake but allowed, as
+    # bot.telegram.limits paces them. Short bursts in a private chat are recorded by the fake but allowed, as
     # Telegram allows them.
     assert [v for v in fake.flood_violations if v.rule != "private"] == []
 

@@ -28,6 +28,7 @@ from bot.engines.base import (
     Text,
     ToolActivity,
     UnsupportedFile,
+    VideoGone,
 )
 from bot.engines.nemo import NemoEngine
 from bot.store import Store
@@ -517,15 +518,16 @@ async def test_render_is_submitted_under_the_id_the_caller_recorded(engine: Nemo
     assert fake.last("render").json["id"] == job_id and job_id in fake.renders
 
 
-async def test_download_404_is_unavailable_with_a_safe_detail(
+async def test_download_404_is_video_gone_with_a_safe_detail(
     engine: NemoEngine, fake: NemoFake, tmp_path: Path
 ) -> None:
+    """Both places answer 404: the service is up but the file is gone, so the cure is another render."""
     fake.render_polls = 0
     await collect(engine)
     job = await engine.start_render(CHAT, await engine.draft(CHAT) or {})
     status = await engine.render_status(CHAT, job)
     fake.drop_video(job)
-    with pytest.raises(EngineUnavailable) as caught:
+    with pytest.raises(VideoGone) as caught:
         await engine.download(CHAT, job, status, tmp_path / "v.mp4")
     assert "no longer available" in caught.value.detail
     assert not (tmp_path / "v.mp4").exists() and not (tmp_path / "v.mp4.part").exists()

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.engines.base import Heartbeat, StreamBroken, StreamEvent, Text, ToolActivity
-from bot.engines.nemo_stream import interpret, read_events
+from bot.engines.nemo_stream import interpret, parse_data, read_events
 
 
 class _Cut(httpx.AsyncByteStream):
@@ -183,6 +183,17 @@ def test_no_json_event_makes_the_reader_raise_anything_but_stream_broken(objs: l
             assert isinstance(event.text, str) and event.text
         if isinstance(event, ToolActivity):
             assert isinstance(event.name, str) and event.phase in ("call", "result")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_no_data_line_text_makes_the_parser_raise_anything_but_stream_broken(text: str) -> None:
+    """Whatever a `data:` field holds (half a JSON object, several, none): events or StreamBroken."""
+    try:
+        events = parse_data(text)
+    except StreamBroken:
+        return
+    assert all(isinstance(e, Text | ToolActivity | Heartbeat) for e in events)
 
 
 @settings(max_examples=200, deadline=None)

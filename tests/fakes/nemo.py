@@ -79,6 +79,7 @@ class Fault:
     malformed: bool = False
     cut: bool = False
     message_key: str = "message"
+    hang: float = 0.0
 
 
 @dataclass
@@ -291,6 +292,7 @@ class NemoFake:
         self._client_users: dict[str, str] = {}
         self._dropped: set[str] = set()
         self._runner: web.AppRunner | None = None
+        self._detached: set[asyncio.Future[None]] = set()  # turns finishing after their client went away
 
     # ------------------------------------------------------------ lifecycle
 
@@ -321,6 +323,8 @@ class NemoFake:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        for rest in list(self._detached):
+            rest.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -336,16 +340,23 @@ class NemoFake:
         malformed: bool = False,
         cut: bool = False,
         message_key: str = "message",
+        hang: float = 0.0,
         times: int = 1,
     ) -> None:
         """Queue a failure for the next `times` calls to `endpoint` (a name in ENDPOINTS): an envelope
         `code` (1001 → HTTP 401, others HTTP 200 unless `status`), a bare HTTP `status` (400, 402, 429,
-        5xx), `malformed` JSON, or a `cut` connection. `message_key="msg"` uses the other envelope key."""
+        5xx), `malformed` JSON, or a `cut` connection. `message_key="msg"` uses the other envelope key.
+        `hang` (seconds): the server reads the request and says nothing at all, not even headers, then
+        drops the connection; nothing behind the endpoint runs (a /run_sse that hangs charges nothing)."""
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
+        if hang < 0:
+            raise ValueError("hang is a number of seconds, not negative")
         queue = self._faults.setdefault(endpoint, deque())
         for _ in range(times):
-            queue.append(Fault(code=code, status=status, malformed=malformed, cut=cut, message_key=message_key))
+            queue.append(
+                Fault(code=code, status=status, malformed=malformed, cut=cut, message_key=message_key, hang=hang)
+            )
 
     def expire_token(self, token: str | None = None) -> None:
         """Expire `token` now (every token when None): its next use answers 1001."""
@@ -475,6 +486,10 @@ class NemoFake:
         raise _envelope(4000, "attribution headers missing", status=400)
 
     async def _apply(self, fault: Fault, endpoint: str, request: web.Request) -> web.StreamResponse:
+        if fault.hang:
+            await asyncio.sleep(fault.hang)
+            await _drop(request)
+            raise _Answer(web.Response(status=504))
         if fault.cut:
             await _drop(request)
             raise _Answer(web.Response(status=500))
@@ -691,6 +706,7 @@ class NemoFake:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         writer = _StreamWriter(response, turn.shape or self.stream_shape)
+        done = 0
         try:
             for step in turn.steps:
                 if isinstance(step, Cut):
@@ -698,7 +714,12 @@ class NemoFake:
                     await _drop(request)
                     return response
                 await writer.step(step, session)
-        except (ConnectionError, RuntimeError):  # the client went away (e.g. its stream timeout)
+                done += 1
+        except (ConnectionError, RuntimeError):  # the client went away (its stream timeout, or it died)
+            # The agent runs on without a listener, as the real one does: its edits still land.
+            rest = asyncio.ensure_future(_finish_unheard(turn.steps[done:], session))
+            self._detached.add(rest)
+            rest.add_done_callback(self._detached.discard)
             return response
         await response.write_eof()
         return response
@@ -844,6 +865,19 @@ def _run_sse_problem(body: Any) -> str | None:
     return None
 
 
+async def _finish_unheard(steps: list[Step], session: FakeSession) -> None:
+    """The rest of a turn whose client went away: the time it takes passes, its draft edits are made."""
+    for step in steps:
+        if isinstance(step, Beat):
+            await asyncio.sleep(step.count * step.interval)
+        elif isinstance(step, Pause):
+            await asyncio.sleep(step.seconds)
+        elif isinstance(step, Cut):
+            return
+        elif isinstance(step, EditDraft):
+            _StreamWriter.apply_edit(step, session)
+
+
 class _StreamWriter:
     """Writes turn steps as SSE in the simple or the ADK shape."""
 
@@ -874,6 +908,15 @@ class _StreamWriter:
             event["partial"] = True
         return event
 
+    @staticmethod
+    def apply_edit(step: EditDraft, session: FakeSession) -> None:
+        if step.draft is None:
+            session.draft = default_draft(session)
+        elif callable(step.draft):
+            session.draft = step.draft(session)
+        else:
+            session.draft = step.draft
+
     async def step(self, step: Step, session: FakeSession) -> None:
         adk = self._shape == "adk"
         if isinstance(step, Say):
@@ -895,12 +938,7 @@ class _StreamWriter:
                 await self._data({"type": "tool_call", "name": step.name, "args": step.args})
                 await self._data({"type": "tool_result", "name": step.name, "result": step.result})
         elif isinstance(step, EditDraft):
-            if step.draft is None:
-                session.draft = default_draft(session)
-            elif callable(step.draft):
-                session.draft = step.draft(session)
-            else:
-                session.draft = step.draft
+            self.apply_edit(step, session)
         elif isinstance(step, Beat):
             for index in range(step.count):
                 if index or step.interval:

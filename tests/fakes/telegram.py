@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -57,6 +58,7 @@ __all__ = [
 DEFAULT_TOKEN = "123456:" + "A" * 35
 MiB = 1024 * 1024
 DOWNLOAD_LIMIT = 20 * MiB  # getFile refuses bigger files on the public Bot API
+LOCAL_FILE_LIMIT = 2000 * MiB  # a local Bot API server (--local) hands bots files up to this size
 UPLOAD_LIMIT = 50 * MiB  # multipart uploads bigger than this are refused with 413
 PHOTO_UPLOAD_LIMIT = 10 * MiB
 MAX_TEXT = 4096
@@ -933,6 +935,7 @@ class TelegramFake:
         self.dropped_updates: list[dict[str, Any]] = []  #: updates dropped (not allowed, negative offset)
         self.undelivered: list[dict[str, Any]] = []  #: group updates withheld by privacy mode
         self.webhook_url = ""
+        self.local_dir: Path | None = None  #: set by serve_locally: a local Bot API server's working folder
         # chats, messages, files
         self._chats: dict[int, Chat] = {}
         self._blocked: set[int] = set()
@@ -1920,11 +1923,13 @@ class TelegramFake:
         stored = self._files.get(file_id)
         if stored is None:
             raise _bad("invalid file_id")
-        if stored.size > DOWNLOAD_LIMIT:
+        if stored.size > (LOCAL_FILE_LIMIT if self.local_dir is not None else DOWNLOAD_LIMIT):
             raise _bad("file is too big")
         if stored.file_path is None:
             extension = _extension(stored)
             stored.file_path = f"{_FOLDERS.get(stored.kind, 'documents')}/file_{next(self._file_counter)}.{extension}"
+            if self.local_dir is not None:
+                stored.file_path = str(self._write_local(stored, stored.file_path))
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
@@ -1932,7 +1937,24 @@ class TelegramFake:
             "file_path": stored.file_path,
         }
 
+    def _write_local(self, stored: StoredFile, relative: str) -> Path:
+        """Put a file on "the server's disk" as `telegram-bot-api --local` does, at its reported size (the
+        bytes beyond ``data`` are a sparse tail of zeros), and return the absolute path getFile answers."""
+        assert self.local_dir is not None
+        path = (self.local_dir / self.token / relative).resolve()  # the server keeps a folder per bot token
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            out.write(stored.data)
+            out.truncate(max(stored.size, len(stored.data)))
+        return path
+
     # ============================================================================================== control side
+
+    def serve_locally(self, folder: Path) -> None:
+        """Act as a local Bot API server started with ``--local`` (the bot runs with local mode on):
+        getFile hands out files up to 2000 MB, answering with an absolute path in ``folder`` that the bot
+        reads from disk instead of downloading it."""
+        self.local_dir = folder
 
     def user(
         self,

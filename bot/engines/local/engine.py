@@ -57,6 +57,7 @@ class LocalEngine:
         self._store = store
         self._previews = previews
         self._jobs: dict[str, _Job] = {}
+        self._cancelled: set[str] = set()
         self._locks: dict[int, asyncio.Lock] = {}
         self._preview_files: dict[int, Path] = {}
         _remove_orphaned_work(Path(settings.media_dir) / "local-renders")
@@ -222,7 +223,9 @@ class LocalEngine:
     async def render_status(self, chat_id: int, job_id: str) -> base.RenderStatus:
         job = self._job(chat_id, job_id)
         if job is None:
-            return base.RenderStatus("failed", error="This render was lost (the bot restarted); send /export again.")
+            if job_id in self._cancelled:
+                return base.RenderStatus("failed", error="The render was cancelled.")
+            return base.RenderStatus("lost")  # it ran in a process that has ended
         return base.RenderStatus(job.status, progress=job.progress, error=job.error, notes=job.notes)
 
     async def download(self, chat_id: int, job_id: str, status: base.RenderStatus, dest: Path) -> Path:
@@ -246,6 +249,7 @@ class LocalEngine:
                 await job.task
         shutil.rmtree(job.workdir, ignore_errors=True)
         self._jobs.pop(job_id, None)
+        self._cancelled.add(job_id)  # asked about later, it is cancelled, not lost
 
     async def aclose(self) -> None:
         """Kill running renders and remove every file this engine made (undelivered MP4s and previews)."""
