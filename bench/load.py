@@ -53,6 +53,7 @@ class Run:
 
     chats: int
     stream_seconds: float
+    ramp_seconds: float
     credits_sent: dict[int, float] = field(default_factory=dict)  # message id -> when injected
     credits_answered: dict[int, float] = field(default_factory=dict)  # message id -> seconds to the answer
     missing_ack: int = 0  # chats with a photo that no acknowledgement counted
@@ -61,6 +62,7 @@ class Run:
     lost_chats: int = 0  # chats missing any of their replies
     peak_rss_mb: float = 0.0
     wall_seconds: float = 0.0
+    started: float = 0.0  # when the load began (monotonic)
     sends: int = 0
     chat_actions: int = 0
     violations: dict[str, int] = field(default_factory=dict)
@@ -106,17 +108,17 @@ def _bot_env(folder: Path, tg: TelegramFake, nemo: NemoFake) -> dict[str, str]:
     return env
 
 
-async def _wait(predicate: Any, timeout: float) -> bool:  # noqa: ASYNC109
+async def _wait(predicate: Any, timeout: float, every: float = 0.05) -> bool:  # noqa: ASYNC109
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(every)
     return bool(predicate())
 
 
-async def bench(chats: int, stream_seconds: float, credits_every: float, verbose: bool) -> Run:
-    run = Run(chats, stream_seconds)
+async def bench(chats: int, stream_seconds: float, ramp_seconds: float, credits_every: float, verbose: bool) -> Run:
+    run = Run(chats, stream_seconds, ramp_seconds)
     photo = jpeg_bytes(720, 1280, (90, 120, 160))
     with tempfile.TemporaryDirectory(prefix="reelbot-load-") as tmp:
         folder = Path(tmp)
@@ -188,13 +190,14 @@ async def _measure(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), credits_every)
 
-    started = time.monotonic()
+    started = run.started = time.monotonic()
     asker_task = asyncio.create_task(ask_credits())
     for index, (chat, user) in enumerate(users):
         for _ in range(3):
             await tg.send_photo(chat, user, photo, media_group_id=f"album{index}")
         await tg.send_text(chat, user, "turn my photos into a 15-second TikTok video with transitions and music")
-        await asyncio.sleep(0)  # let the fakes serve while the chats arrive
+        # People don't press send in the same millisecond: the chats arrive evenly over the ramp.
+        await asyncio.sleep(max(0.0, started + run.ramp_seconds * (index + 1) / run.chats - time.monotonic()))
 
     def texts(chat: Chat) -> list[str]:
         return [c.text or "" for c in tg.sent(chat.id, "sendMessage")]
@@ -203,7 +206,7 @@ async def _measure(
         return all(any(ANSWER in t for t in texts(chat)) for chat, _ in users)
 
     budget = run.stream_seconds + 60 + run.chats * 0.5
-    await _wait(all_answered, budget)
+    await _wait(all_answered, budget, every=0.5)  # checking costs the fakes' loop: not too often
     run.wall_seconds = time.monotonic() - started
     stop.set()
     await asker_task
@@ -223,6 +226,9 @@ async def _measure(
         replied = _replied_to(call)
         if replied in run.credits_sent and "Credits:" in (call.text or ""):
             run.credits_answered.setdefault(replied, call.at - run.credits_sent[replied])
+    slowest = sorted(run.credits_answered, key=lambda m: -run.credits_answered[m])[:5]
+    print("slowest /credits (asked at +s: took s): " + ", ".join(
+        f"+{run.credits_sent[m] - run.started:.1f}: {run.credits_answered[m]:.2f}" for m in slowest), file=sys.stderr)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -246,6 +252,7 @@ def report(run: Run) -> None:
     rows = [
         ("load chats (album of 3 photos + stream)", f"{run.chats}"),
         ("stream length", f"{run.stream_seconds:g} s"),
+        ("chats arrive over", f"{run.ramp_seconds:g} s"),
         ("wall time until every stream answered", f"{run.wall_seconds:.1f} s"),
         ("/credits asked / answered", f"{len(run.credits_sent)} / {len(run.credits_answered)}"),
         ("/credits answer p50", f"{p50:.0f} ms"),
@@ -275,10 +282,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chats", type=int, default=200, help="chats that send an album and start a stream")
     parser.add_argument("--stream-seconds", type=float, default=60.0, help="how long each cloud stream lasts")
+    parser.add_argument("--ramp-seconds", type=float, default=10.0,
+                        help="the chats arrive evenly over this long (0: all in one burst)")
     parser.add_argument("--credits-every", type=float, default=0.2, help="seconds between two /credits")
     parser.add_argument("--verbose", action="store_true", help="show the bot's warnings and errors")
     args = parser.parse_args()
-    run = asyncio.run(bench(args.chats, args.stream_seconds, args.credits_every, args.verbose))
+    run = asyncio.run(bench(args.chats, args.stream_seconds, args.ramp_seconds, args.credits_every, args.verbose))
     report(run)
 
 

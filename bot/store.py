@@ -153,7 +153,13 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch(mode=0o600, exist_ok=True)
             _keep_private(path)
-        db = await aiosqlite.connect(path, isolation_level=None)
+        connecting = aiosqlite.connect(path, isolation_level=None)
+        # A store left open (a crash, a failed test) must not keep the process from exiting: aiosqlite's
+        # worker thread is not a daemon, and Python waits for such threads at exit.
+        worker = getattr(connecting, "_thread", None)
+        if worker is not None:
+            worker.daemon = True
+        db = await connecting
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode=WAL")
         if str(path) != ":memory:":
@@ -403,14 +409,30 @@ class Store:
 
     # ------------------------------------------------------------ updates
 
-    async def receive_update(self, update_id: int, chat_id: int | None, payload: str) -> bool:
-        """Keep an update as it arrives, before Telegram is told it was received; False when it is known
-        already (Telegram delivers an unconfirmed update again after a crash)."""
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO handled_updates (update_id, chat_id, status, payload) VALUES (?, ?, 'received', ?)",
-            (update_id, chat_id, payload),
-        )
-        return cursor.rowcount == 1
+    async def receive_updates(self, updates: list[tuple[int, int | None, str]]) -> set[int]:
+        """Keep a batch of arriving updates (id, chat id, payload) in one transaction, before Telegram is told
+        they were received; returns the ids that are new (Telegram delivers an unconfirmed update again
+        after a crash, and one kept before is queued from here or was handled)."""
+        if not updates:
+            return set()
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [update_id for update_id, _, _ in updates]
+            async with self._db.execute(
+                f"SELECT update_id FROM handled_updates WHERE update_id IN ({', '.join('?' * len(ids))})", ids
+            ) as cursor:
+                known = {int(row[0]) for row in await cursor.fetchall()}
+            fresh = [update for update in updates if update[0] not in known]
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO handled_updates (update_id, chat_id, status, payload)"
+                " VALUES (?, ?, 'received', ?)",
+                fresh,
+            )
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return {update[0] for update in fresh}
 
     async def start_update(self, update_id: int, chat_id: int | None) -> str | None:
         """Mark an update as being handled; returns how far it had got before: None (never seen), 'received',

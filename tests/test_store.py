@@ -51,9 +51,9 @@ async def test_the_database_file_is_private(tmp_path: Path) -> None:
 
 async def test_an_update_is_kept_until_handled_and_a_redelivery_is_recognised(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "db.sqlite3")
-    assert await store.receive_update(100, 5, '{"update_id": 100}')
-    assert not await store.receive_update(100, 5, '{"update_id": 100}')  # Telegram sent it again
-    assert await store.receive_update(101, 5, '{"update_id": 101}')
+    assert await store.receive_updates([(100, 5, '{"update_id": 100}')]) == {100}
+    again = [(100, 5, '{"update_id": 100}'), (101, 5, '{"update_id": 101}')]  # Telegram sent 100 again
+    assert await store.receive_updates(again) == {101}
     assert await store.start_update(100, 5) == "received"
     await store.close()
 
@@ -123,6 +123,7 @@ async def test_an_invite_code_lets_one_user_in_once_and_only_its_hash_is_kept(tm
     now = datetime.now(UTC)
     code = "K7QM-2XPA-9RTF"
     await store.add_invite(code_hash(code), created_by=1, expires_at=now + timedelta(hours=1))
+    now += timedelta(seconds=1)  # redeemed a moment after it was made (the store stamps the invite itself)
 
     assert not await store.is_admitted(user_id=10, chat_id=10)
     assert await store.redeem_invite(code_hash("k7qm 2xpa 9rtf"), kind="user", subject_id=10, admitted_by=10,

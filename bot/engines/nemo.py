@@ -60,10 +60,12 @@ APP_NAME = "nemo_agent"
 _HEIC_SUFFIXES = (".heic", ".heif")
 
 Ensure = Literal["none", "token", "session"]
-# A stream holds its connection for the whole turn (minutes), one per busy chat. httpx's default of 100
-# connections let the 101st chat's stream, and every /credits or upload behind it, wait for another chat's
-# turn to end (bench/load.py: 200 chats streaming). The cap only guards file descriptors now.
-CONNECTION_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+# A stream holds its connection for the whole turn (minutes), one per busy chat, so streams get a pool of
+# their own: in one shared pool (httpx's default cap of 100) the 101st chat's stream, and every /credits
+# or upload behind it, waited for another chat's turn to end; with the cap raised, every quick call paid
+# for httpcore scanning all the open streams on each request (bench/load.py: 200 chats streaming).
+API_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+STREAM_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=0)  # the cap guards descriptors
 T = TypeVar("T")
 
 
@@ -83,18 +85,8 @@ class NemoEngine:
         self._base = settings.nemo_api_url.rstrip("/")
         self._web = settings.nemo_web_url.rstrip("/")
         self._fixed_token = settings.nemo_token.get_secret_value().strip() if settings.nemo_token else None
-        self._client = httpx.AsyncClient(
-            base_url=self._base,
-            transport=transport,
-            timeout=httpx.Timeout(settings.http_timeout_seconds),
-            headers={
-                "X-Skill-Source": SKILL_SOURCE,
-                "X-Skill-Version": settings.nemo_skill_version,
-                "X-Skill-Platform": settings.nemo_skill_platform,
-            },
-            follow_redirects=True,
-            limits=CONNECTION_LIMITS,
-        )
+        self._client = self._http_client(transport, API_LIMITS)
+        self._streams = self._http_client(transport, STREAM_LIMITS)
         self._locks: dict[int, asyncio.Lock] = {}
         self._restoring: set[int] = set()
         self._policy = AnswerPolicy(self._web, fixed_token=self._fixed_token is not None)
@@ -342,7 +334,7 @@ class NemoEngine:
             retry: Recovery | None = None
             try:
                 async with _started_within(self._settings.http_timeout_seconds, aconnect_sse(
-                    self._client, "POST", req.path, json=req.json, headers=self._headers(req, creds),
+                    self._streams, "POST", req.path, json=req.json, headers=self._headers(req, creds),
                     timeout=httpx.Timeout(self._settings.http_timeout_seconds, read=None),
                 )) as source:
                     response = source.response
@@ -497,8 +489,23 @@ class NemoEngine:
             return None
         return f"{self._web}/workspace/claim?ct={token}"
 
+    def _http_client(self, transport: httpx.AsyncBaseTransport | None, limits: httpx.Limits) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self._base,
+            transport=transport,
+            timeout=httpx.Timeout(self._settings.http_timeout_seconds),
+            headers={
+                "X-Skill-Source": SKILL_SOURCE,
+                "X-Skill-Version": self._settings.nemo_skill_version,
+                "X-Skill-Platform": self._settings.nemo_skill_platform,
+            },
+            follow_redirects=True,
+            limits=limits,
+        )
+
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self._streams.aclose()
 
 
 # ==================================================================== helpers

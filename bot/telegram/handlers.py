@@ -257,7 +257,14 @@ class Handlers:
         if incoming.size is not None and incoming.size > limit_mb * 1024 * 1024:
             await self.conversation.tell(origin, wording.too_big_to_download(incoming.filename, limit_mb))
             return
-        media = await self._download(message, incoming)
+        if message.media_group_id:
+            self.albums.expect(message.media_group_id)
+        try:
+            media = await self._download(message, incoming)
+        except BaseException:
+            if message.media_group_id:
+                self.albums.abandon(message.media_group_id)
+            raise
         if message.media_group_id:
             part = AlbumPart(origin, media, Source(message.message_id, incoming.file_unique_id), message.caption)
             await self.albums.add(message.media_group_id, message.message_id, part)

@@ -69,7 +69,7 @@ class BotProcess:
 
 
 @pytest.fixture
-def bot_process(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> Callable[..., BotProcess]:
+async def bot_process(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> AsyncIterator[Callable[..., BotProcess]]:
     made: list[BotProcess] = []
 
     def make(**settings: object) -> BotProcess:
@@ -96,8 +96,9 @@ def bot_process(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> Callable[..
         made.append(process)
         return process
 
-    yield make  # type: ignore[misc]
+    yield make
     for process in made:
+        await process.stop()  # a failed test must not leave a bot polling behind it
         log = process.log.read_text(errors="replace") if process.log.exists() else ""
         assert DEFAULT_TOKEN not in log and all(token not in log for token in nemo.tokens), "a token was logged"
         assert "Traceback" not in log, log

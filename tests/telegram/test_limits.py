@@ -1,5 +1,6 @@
-"""The flood limiter: windows that hold as the server counts, urgent replies first, chat actions that never
-wait, no starvation, no capacity lost to a cancelled sender, and `retry_after` obeyed."""
+"""The flood limiter (AIORateLimiter behind a priority door): an even pace, urgent replies first without
+starving the rest, chat actions that never wait, groups paced on their own, `retry_after` obeyed, and no
+turn lost to a sender that was cancelled."""
 
 from __future__ import annotations
 
@@ -10,15 +11,32 @@ from typing import Any
 from telegram.error import RetryAfter
 
 from bot import priority
-from bot.telegram.limits import BULK_EVERY, FloodLimiter, SlidingWindow
+from bot.telegram.limits import BULK_EVERY, FloodLimiter
 
 
-async def _hold(window: SlidingWindow, name: str, order: list[str], *, urgent: bool = False,
-                release: asyncio.Event | None = None) -> None:
-    async with window.slot(urgent=urgent):
-        order.append(name)
-        if release is not None:
-            await release.wait()
+class _Calls:
+    """A stand-in for the bot's HTTP call, recording what was sent and when."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.at: list[float] = []
+        self.failures: list[Exception] = []
+
+    async def __call__(self, name: str) -> bool:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(name)
+        self.at.append(asyncio.get_running_loop().time())
+        return True
+
+
+async def _request(limiter: FloodLimiter, calls: _Calls, name: str, endpoint: str = "sendMessage",
+                   chat_id: int | None = 1, *, urgent: bool = False) -> Any:
+    data: dict[str, Any] = {} if chat_id is None else {"chat_id": chat_id}
+    if urgent:
+        with priority.answering_now():
+            return await limiter.process_request(calls, (name,), {}, endpoint, data, None)
+    return await limiter.process_request(calls, (name,), {}, endpoint, data, None)
 
 
 async def _settle() -> None:
@@ -26,158 +44,91 @@ async def _settle() -> None:
         await asyncio.sleep(0)
 
 
-async def test_no_more_than_the_limit_in_any_window_counted_from_each_answer() -> None:
-    window = SlidingWindow(5, 0.2)
-    spans: list[tuple[float, float]] = []  # (granted, answered) of each send
-    loop = asyncio.get_running_loop()
-
-    async def send() -> None:
-        async with window.slot():
-            started = loop.time()
-            await asyncio.sleep(0.01)  # the request's round trip
-            spans.append((started, loop.time()))
-
-    await asyncio.gather(*(send() for _ in range(16)))
-    spans.sort()
-    assert len(spans) == 16
-    # the sixth send after any send starts only once that send's answer is a full window old
-    for earlier, later in zip(spans, spans[5:], strict=False):
-        assert later[0] >= earlier[1] + 0.2 - 0.005
+async def test_sends_are_evenly_paced_with_no_burst() -> None:
+    limiter = FloodLimiter(overall_per_second=50)
+    calls = _Calls()
+    await asyncio.gather(*(_request(limiter, calls, f"m{i}", chat_id=100 + i) for i in range(20)))
+    assert len(calls.sent) == 20
+    # In any 0.2 s: no more than the pace allows (10), plus the one the empty bucket lets through at once.
+    for i, start in enumerate(calls.at):
+        assert sum(start <= t < start + 0.2 for t in calls.at[i:]) <= 11
+    assert calls.at[-1] - calls.at[0] >= 19 / 50 - 0.02
 
 
 async def test_an_urgent_reply_overtakes_bulk_ones_already_waiting() -> None:
-    window = SlidingWindow(1, 0.0)
-    order: list[str] = []
-    release = asyncio.Event()
-    holder = asyncio.create_task(_hold(window, "holder", order, release=release))
-    await _settle()
-    bulk = [asyncio.create_task(_hold(window, f"bulk{i}", order)) for i in range(3)]
-    await _settle()
-    urgent = asyncio.create_task(_hold(window, "urgent", order, urgent=True))
-    await _settle()
-    release.set()
-    await asyncio.gather(holder, *bulk, urgent)
-    assert order == ["holder", "urgent", "bulk0", "bulk1", "bulk2"]
-
-
-async def test_bulk_replies_are_not_starved_by_a_stream_of_urgent_ones() -> None:
-    window = SlidingWindow(1, 0.0)
-    order: list[str] = []
-    release = asyncio.Event()
-    holder = asyncio.create_task(_hold(window, "holder", order, release=release))
-    await _settle()
-    bulk = asyncio.create_task(_hold(window, "bulk", order))
-    await _settle()
-    urgent = [asyncio.create_task(_hold(window, f"urgent{i}", order, urgent=True)) for i in range(10)]
-    await _settle()
-    release.set()
-    await asyncio.gather(holder, bulk, *urgent)
-    assert order.index("bulk") <= BULK_EVERY  # after at most BULK_EVERY - 1 urgent ones
-    assert order[1] == "urgent0"  # but urgent still came first
-
-
-async def test_a_sender_cancelled_while_waiting_leaves_no_slot_taken() -> None:
-    window = SlidingWindow(1, 0.0)
-    order: list[str] = []
-    release = asyncio.Event()
-    holder = asyncio.create_task(_hold(window, "holder", order, release=release))
-    await _settle()
-    gone = asyncio.create_task(_hold(window, "gone", order))
-    later = asyncio.create_task(_hold(window, "later", order))
-    await _settle()
-    gone.cancel()
-    await _settle()
-    assert window.waiting() == 1
-    release.set()
-    await asyncio.gather(holder, later)
-    assert order == ["holder", "later"]
-    assert window.used() == 0 and window.waiting() == 0
-
-
-async def test_a_sender_cancelled_after_its_slot_was_granted_hands_the_slot_on() -> None:
-    window = SlidingWindow(1, 0.0)
-    order: list[str] = []
-    held = window.slot()
-    await held.__aenter__()
-    granted = asyncio.create_task(_hold(window, "granted", order))
-    later = asyncio.create_task(_hold(window, "later", order))
-    await _settle()
-    await held.__aexit__(None, None, None)  # grants the slot to `granted`, which has not run yet
-    granted.cancel()
-    await asyncio.wait_for(later, 1)
-    assert granted.cancelled()
-    assert order == ["later"]
-    assert window.used() == 0 and window.waiting() == 0
-
-
-class _Calls:
-    """A stand-in for the bot's HTTP call, recording what was sent."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.sent: list[str] = []
-        self.delay = delay
-        self.failures: list[Exception] = []
-
-    async def __call__(self, name: str) -> bool:
-        if self.failures:
-            raise self.failures.pop(0)
-        await asyncio.sleep(self.delay)
-        self.sent.append(name)
-        return True
-
-
-async def _request(limiter: FloodLimiter, calls: _Calls, name: str, endpoint: str = "sendMessage",
-                   chat_id: int | None = 1) -> Any:
-    data: dict[str, Any] = {} if chat_id is None else {"chat_id": chat_id}
-    return await limiter.process_request(calls, (name,), {}, endpoint, data, None)
-
-
-async def test_chat_actions_are_sent_when_there_is_room_and_skipped_under_pressure() -> None:
-    limiter = FloodLimiter(overall_max_rate=8, overall_period=0.3)
-    calls = _Calls()
-    assert await _request(limiter, calls, "action", "sendChatAction") is True
-    assert calls.sent == ["action"]
-    # messages fill the window up to the reserve kept for them: actions give way, and never wait
-    await asyncio.gather(*(_request(limiter, calls, f"m{i}") for i in range(3)))
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    assert await _request(limiter, calls, "skipped", "sendChatAction") is True
-    assert loop.time() - started < 0.05
-    assert "skipped" not in calls.sent
-    assert limiter.skipped_actions == 1
-    await asyncio.sleep(0.35)  # the window has passed: room again
-    await _request(limiter, calls, "again", "sendChatAction")
-    assert calls.sent[-1] == "again"
-
-
-async def test_an_urgent_reply_goes_out_before_queued_acknowledgements() -> None:
-    limiter = FloodLimiter(overall_max_rate=2, overall_period=0.1)
+    limiter = FloodLimiter(overall_per_second=20)
     calls = _Calls()
     bulk = [asyncio.create_task(_request(limiter, calls, f"ack{i}", chat_id=100 + i)) for i in range(8)]
     await _settle()
-
-    async def answer() -> None:
-        with priority.answering_now():
-            await _request(limiter, calls, "credits", chat_id=7)
-
-    await asyncio.gather(*bulk, answer())
-    assert calls.sent.index("credits") <= 3  # the two that went at once, then the answer
+    await asyncio.gather(*bulk, _request(limiter, calls, "credits", chat_id=7, urgent=True))
+    assert calls.sent.index("credits") <= 2  # the one already inside, perhaps the next, then the answer
     assert not priority.is_urgent()
 
 
-async def test_a_group_gets_no_more_than_its_per_minute_share() -> None:
-    limiter = FloodLimiter(group_max_rate=2, group_period=0.3)
+async def test_bulk_replies_are_not_starved_by_a_stream_of_urgent_ones() -> None:
+    limiter = FloodLimiter(overall_per_second=50)
+    calls = _Calls()
+    ahead = [asyncio.create_task(_request(limiter, calls, name)) for name in ("first", "second")]
+    await _settle()  # "first" went at once; "second" is inside, waiting for the next slot
+    bulk = asyncio.create_task(_request(limiter, calls, "bulk"))
+    await _settle()
+    urgent = [asyncio.create_task(_request(limiter, calls, f"u{i}", urgent=True)) for i in range(10)]
+    await asyncio.gather(*ahead, bulk, *urgent)
+    assert calls.sent[:3] == ["first", "second", "u0"]  # urgent before the bulk that waited longer
+    assert calls.sent.index("bulk") <= 1 + BULK_EVERY  # but bulk within one round
+
+
+async def test_chat_actions_never_wait_and_give_way_when_others_wait() -> None:
+    limiter = FloodLimiter(overall_per_second=10)
+    calls = _Calls()
+    assert await _request(limiter, calls, "action", "sendChatAction") is True
+    assert calls.sent == ["action"]
+    loop = asyncio.get_running_loop()
+    waiting = [asyncio.create_task(_request(limiter, calls, f"m{i}", chat_id=100 + i)) for i in range(3)]
+    await _settle()
+    started = loop.time()
+    assert await _request(limiter, calls, "skipped", "sendChatAction") is True
+    assert loop.time() - started < 0.02 and "skipped" not in calls.sent and limiter.skipped_actions == 1
+    await asyncio.gather(*waiting)
+    await _request(limiter, calls, "again", "sendChatAction")  # nobody waits: it goes
+    assert calls.sent[-1] == "again"
+
+
+async def test_a_group_is_paced_by_its_minute_without_holding_up_other_chats() -> None:
+    limiter = FloodLimiter(overall_per_second=100, group_burst=2, group_period=0.3)
     calls = _Calls()
     loop = asyncio.get_running_loop()
     started = loop.time()
-    await asyncio.gather(*(_request(limiter, calls, f"g{i}", chat_id=-100123) for i in range(3)))
-    assert loop.time() - started >= 0.3 - 0.01
-    await _request(limiter, calls, "private", chat_id=5)  # other chats are not held up by the group's minute
-    assert loop.time() - started < 0.45
+    group = asyncio.gather(*(_request(limiter, calls, f"g{i}", chat_id=-100123) for i in range(4)))
+    await asyncio.sleep(0.05)
+    await _request(limiter, calls, "private", chat_id=5)
+    assert loop.time() - started < 0.1  # not behind the group's minute
+    await group
+    assert loop.time() - started >= 0.3 - 0.02  # two at once, then one per 0.15 s
+    assert calls.sent.index("private") < calls.sent.index("g3")
+    # Chat actions are not messages: they don't use the group's share.
+    assert await _request(limiter, calls, "typing", "sendChatAction", chat_id=-100123) is True
+    assert calls.sent[-1] == "typing"
+
+
+async def test_a_sender_cancelled_at_the_door_loses_nobody_a_turn() -> None:
+    limiter = FloodLimiter(overall_per_second=20)
+    calls = _Calls()
+    first = asyncio.create_task(_request(limiter, calls, "first"))
+    await _settle()
+    gone = asyncio.create_task(_request(limiter, calls, "gone"))
+    later = asyncio.create_task(_request(limiter, calls, "later"))
+    await _settle()
+    gone.cancel()
+    await asyncio.wait_for(asyncio.gather(first, later), 1)
+    assert calls.sent == ["first", "later"]
+    # the door is free again: an action goes through at once
+    await _request(limiter, calls, "action", "sendChatAction")
+    assert calls.sent[-1] == "action"
 
 
 async def test_retry_after_pauses_every_send_and_the_request_is_tried_again() -> None:
-    limiter = FloodLimiter()
+    limiter = FloodLimiter(max_retries=1)
     calls = _Calls()
     calls.failures.append(RetryAfter(timedelta(seconds=0.2)))
     loop = asyncio.get_running_loop()
@@ -191,7 +142,7 @@ async def test_retry_after_pauses_every_send_and_the_request_is_tried_again() ->
 
 
 async def test_requests_without_a_chat_are_never_held() -> None:
-    limiter = FloodLimiter(overall_max_rate=1, overall_period=5)
+    limiter = FloodLimiter(overall_per_second=0.2)
     calls = _Calls()
     await _request(limiter, calls, "message")
     loop = asyncio.get_running_loop()
