@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
 from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -17,7 +16,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.app import Core
 from bot.config import CannotStart, Settings
@@ -45,10 +43,6 @@ ADMIN_COMMANDS = (
 )
 
 CONCURRENT_UPDATES = 8192  # updates handled at once; see build_application
-# Up to 256 requests to Telegram at once (an album burst downloads many files together), but only a few
-# connections kept open once idle: httpcore walks every idle connection against every other on each request,
-# so 256 idle ones made each send cost ~65 000 checks (bench/load.py, profiled).
-BOT_API_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=16)
 
 
 def build_application(settings: Settings, inbox: Inbox) -> Application:
@@ -60,7 +54,6 @@ def build_application(settings: Settings, inbox: Inbox) -> Application:
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .local_mode(settings.telegram_local_mode)
-        .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs={"limits": BOT_API_LIMITS}))
         .get_updates_request(ConfirmWhenKept(inbox))
         .rate_limiter(FloodLimiter(max_retries=3))  # urgent answers first, chat actions never queue
         # Every update gets its handler at once: handlers last whole streams (up to STREAM_TIMEOUT_SECONDS)
