@@ -17,8 +17,8 @@ from bot.config import Settings
 from bot.telegram.application import run
 from tests.e2e.leaks import assert_nothing_leaked
 from tests.fakes.nemo import NemoFake
-from tests.fakes.sample_media import mp4_bytes
-from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
+from tests.fakes.sample_media import jpeg_bytes, mp4_bytes
+from tests.fakes.telegram import DEFAULT_TOKEN, Chat, TelegramFake, User
 
 
 @pytest.fixture
@@ -44,6 +44,23 @@ async def nothing_leaked(tg: TelegramFake, nemo: NemoFake) -> AsyncIterator[None
     """After every end-to-end test: no secret and no raw backend output reached Telegram."""
     yield
     assert_nothing_leaked(tg, nemo)
+
+
+INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
+
+
+async def with_photo(tg: TelegramFake, chat: Chat, user: User) -> None:
+    mark = tg.mark()
+    await tg.send_photo(chat, user, jpeg_bytes(720, 1280))
+    await tg.wait_for_text(chat.id, "Got 1 photo", start=mark)
+
+
+async def with_video_made(tg: TelegramFake, chat: Chat, user: User) -> None:
+    """A photo and the default first turn: the chat has a timeline ready to export."""
+    await with_photo(tg, chat, user)
+    mark = tg.mark()
+    await tg.send_text(chat, user, INSTRUCTION)
+    await tg.wait_for_text(chat.id, "Send /export", start=mark)
 
 
 def said(tg: TelegramFake, chat_id: int, start: int = 0) -> list[str]:

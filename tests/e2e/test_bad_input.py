@@ -23,12 +23,11 @@ from bot.app import open_core
 from bot.config import Settings
 from bot.console import handle
 from bot.conversation import Activity
-from tests.e2e.conftest import Bot, running, said
+from tests.e2e.conftest import INSTRUCTION, Bot, running, said
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes
 from tests.fakes.telegram import Chat, TelegramFake
 
-INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
 MiB = 1024 * 1024
 ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 

@@ -8,12 +8,11 @@ from collections.abc import Awaitable, Callable
 
 from bot import wording
 from bot.config import Settings
-from tests.e2e.conftest import Bot, running, said
+from tests.e2e.conftest import INSTRUCTION, Bot, running, said
 from tests.fakes.nemo import Beat, CallTool, EditDraft, NemoFake, Say
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes, png_bytes
 from tests.fakes.telegram import Chat, TelegramFake, User
 
-INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
 GUI_TEXT = (
     "I added lo-fi music. Drag the clip to adjust timing. Open the Music panel to pick another track. "
     "Click Export to save."

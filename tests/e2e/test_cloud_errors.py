@@ -14,12 +14,11 @@ import pytest
 
 from bot import wording
 from bot.config import Settings
-from tests.e2e.conftest import Bot, running, said
+from tests.e2e.conftest import INSTRUCTION, Bot, running, said, with_photo, with_video_made
 from tests.fakes.nemo import CallTool, Cut, EditDraft, NemoFake, Say, edited_draft
 from tests.fakes.sample_media import fake_mp4_bytes, jpeg_bytes, mp4_bytes
-from tests.fakes.telegram import Chat, TelegramFake, User
+from tests.fakes.telegram import TelegramFake
 
-INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
 UNREACHABLE = "I can't reach the video service right now"
 
 
@@ -33,19 +32,6 @@ def header(nemo: NemoFake, endpoint: str, name: str) -> list[str]:
         next((v for k, v in call.headers.items() if k.lower() == name.lower()), "") for call in nemo.calls(endpoint)
     ]
 
-
-async def with_photo(tg: TelegramFake, chat: Chat, user: User) -> None:
-    mark = tg.mark()
-    await tg.send_photo(chat, user, jpeg_bytes(720, 1280))
-    await tg.wait_for_text(chat.id, "Got 1 photo", start=mark)
-
-
-async def with_video_made(tg: TelegramFake, chat: Chat, user: User) -> None:
-    """A photo and the default first turn: the chat has a timeline ready to export."""
-    await with_photo(tg, chat, user)
-    mark = tg.mark()
-    await tg.send_text(chat, user, INSTRUCTION)
-    await tg.wait_for_text(chat.id, "Send /export", start=mark)
 
 
 def anon_user(nemo: NemoFake) -> str:

@@ -6,13 +6,11 @@ import io
 
 import av
 
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import INSTRUCTION, Bot
 from tests.e2e.leaks import assert_nothing_leaked
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes
 from tests.fakes.telegram import TelegramFake
-
-INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
 
 
 async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:

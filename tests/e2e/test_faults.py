@@ -19,30 +19,16 @@ import pytest
 
 from bot import wording
 from bot.config import Settings
-from tests.e2e.conftest import Bot, running, said
+from tests.e2e.conftest import INSTRUCTION, Bot, running, said, with_photo, with_video_made
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes
-from tests.fakes.telegram import Chat, RequestRecord, TelegramFake, User
+from tests.fakes.telegram import RequestRecord, TelegramFake
 
-INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
 UNREACHABLE = (
     "I can't reach the video service right now; everything you sent is saved, so please try again in a few minutes."
 )
 RENDERING = "🎬 Rendering your video… 0%"
 
-
-async def with_photo(tg: TelegramFake, chat: Chat, user: User) -> None:
-    mark = tg.mark()
-    await tg.send_photo(chat, user, jpeg_bytes(720, 1280))
-    await tg.wait_for_text(chat.id, "Got 1 photo", start=mark)
-
-
-async def with_video_made(tg: TelegramFake, chat: Chat, user: User) -> None:
-    """A photo and the default first turn: the chat has a timeline ready to export."""
-    await with_photo(tg, chat, user)
-    mark = tg.mark()
-    await tg.send_text(chat, user, INSTRUCTION)
-    await tg.wait_for_text(chat.id, "Send /export", start=mark)
 
 
 def closed_port() -> int:

@@ -13,12 +13,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot import wording
 from bot.config import Settings
-from tests.e2e.conftest import said
+from tests.e2e.conftest import INSTRUCTION, said, with_photo
 from tests.fakes.nemo import DEFAULT_TEXT, NemoFake
 from tests.fakes.sample_media import jpeg_bytes
 from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
@@ -68,29 +70,32 @@ class BotProcess:
                 await self.process.wait()
 
 
+def environment(settings: Settings) -> dict[str, str]:
+    """`settings` as the environment variables an operator would set."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, frozenset | set):
+            value = ",".join(str(item) for item in sorted(value))
+        env[name.upper()] = str(value)
+    return env
+
+
 @pytest.fixture
-async def bot_process(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> AsyncIterator[Callable[..., BotProcess]]:
+async def bot_process(
+    tmp_path: Path, tg: TelegramFake, nemo: NemoFake, settings_for: Callable[..., Settings]
+) -> AsyncIterator[Callable[..., BotProcess]]:
     made: list[BotProcess] = []
 
-    def make(**settings: object) -> BotProcess:
-        values: dict[str, object] = {
-            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-            "TELEGRAM_API_URL": tg.api_url,
-            "NEMO_API_URL": nemo.url,
-            "DATABASE_PATH": tmp_path / "data" / "reelbot.sqlite3",
-            "MEDIA_DIR": tmp_path / "data" / "media",
-            "HEARTBEAT_SECONDS": 5,
-            "RENDER_POLL_SECONDS": 0.05,
-            "STATE_POLL_SECONDS": 0.5,
-            "RATE_LIMIT_WAIT_SECONDS": 0.1,
-            "STREAM_TIMEOUT_SECONDS": 20,
-            "ALBUM_WAIT_SECONDS": 0.3,
-            "TELEGRAM_POLL_TIMEOUT_SECONDS": 1,
-            **{name.upper(): value for name, value in settings.items()},
-        }
+    def make(**overrides: Any) -> BotProcess:
+        # The end-to-end tests' settings; a stream cut by a kill is reported after patient polling.
+        settings = settings_for(**{"state_poll_seconds": 0.5, **overrides})
         # Nothing of the machine's own configuration (a developer's real token, say) reaches the bot.
         env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
-        env.update({name: str(value) for name, value in values.items()})
+        env.update(environment(settings))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         process = BotProcess(tg, tmp_path, env)
         made.append(process)
@@ -125,8 +130,7 @@ async def test_a_render_being_polled_is_delivered_once_after_a_kill(
 ) -> None:
     ana = tg.user("Ana")
     chat = tg.private_chat(ana)
-    await tg.send_photo(chat, ana, jpeg_bytes(720, 1280))
-    await tg.wait_for_text(chat.id, "Got 1 photo")
+    await with_photo(tg, chat, ana)
     nemo.silent_edit()
     await tg.send_text(chat, ana, "make a 10-second video")
     await tg.wait_for_text(chat.id, "Done.")
@@ -157,12 +161,11 @@ async def test_a_stream_cut_by_a_kill_is_reported_from_the_state_never_sent_agai
 ) -> None:
     ben = tg.user("Ben")
     chat = tg.private_chat(ben)
-    await tg.send_photo(chat, ben, jpeg_bytes(720, 1280))
-    await tg.wait_for_text(chat.id, "Got 1 photo")
+    await with_photo(tg, chat, ben)
 
     nemo.slow_turn(beats=15, interval=0.1)  # the edit lands after 1.5 s, on the server, with or without us
     mark = tg.mark()
-    await tg.send_text(chat, ben, "turn my photos into a 15-second TikTok video with transitions and music")
+    await tg.send_text(chat, ben, INSTRUCTION)
     await eventually(lambda: nemo.count("run_sse") == 1, what="the stream started")
     await asyncio.sleep(0.2)
     await running_bot.kill()

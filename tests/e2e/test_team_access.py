@@ -12,12 +12,11 @@ from pathlib import Path
 from bot import wording
 from bot.config import Settings
 from bot.store import Store
-from tests.e2e.conftest import running, said
+from tests.e2e.conftest import INSTRUCTION, running, said
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes
 from tests.fakes.telegram import Chat, TelegramFake, User
 
-INSTRUCTION = "turn my photos into a 15-second TikTok video with transitions and music"
 _CODE = re.compile(r"/join ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})")
 
 
