@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.conversation import Conversation, Replies
+from bot.conversation import Conversation
 from bot.engines.base import Engine
 from bot.engines.local import LocalEngine
 from bot.engines.nemo import NemoEngine
 from bot.store import Store
+from bot.talk import Replies
 
 
 @dataclass

@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from bot.conversation import Activity, Conversation, Origin
+from bot.conversation import Conversation
 from bot.engines.base import MediaFile, MediaKind
+from bot.talk import Activity, Origin
 
 TERMINAL_CHAT_ID = 1  # one terminal is one chat; its history survives restarts like any chat's
 _KINDS = {

@@ -1,8 +1,9 @@
 """The use cases, free of any transport: media arrives, text arrives, export, credits, status.
 
-The conversation speaks to two ports: `Replies` (implemented by the Telegram adapter and the terminal) and
-`Engine` (cloud or local). It owns what users experience across both: one turn at a time per chat, progress
-while anything is slow, one clear sentence for every failure, and nothing a user sent ever dropped.
+The conversation speaks to two ports: `Replies` (`bot.talk`; implemented by the Telegram adapter and the
+terminal) and `Engine` (cloud or local). It owns what users experience across both: one turn at a time per
+chat, progress while anything is slow, one clear sentence for every failure, and nothing a user sent ever
+dropped. Export and the renders after it are in `bot.renders`, a part of the conversation.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from bot import gui, priority, timeline, wording
 from bot.arrivals import Arrival, Arrivals
@@ -31,63 +31,26 @@ from bot.engines.base import (
     MediaKind,
     Preview,
     RateLimited,
-    RenderStatus,
     StreamBroken,
     Text,
     ToolActivity,
     UnsupportedFile,
 )
 from bot.intents import Intent, classify, is_blank, without_control_characters
-from bot.store import ChatUsage, RenderRow, Store, UploadRow
+from bot.renders import Renders
+from bot.store import ChatUsage, Store, UploadRow
+from bot.talk import Activity, Origin, Pulse, Replies, Source, keep_busy
 
 log = logging.getLogger(__name__)
 
-Activity = Literal["typing", "upload_video", "upload_photo"]
 # Upload failures that were the engine's, not the file's: such a file is handed over again later.
 _WORTH_RETRYING = frozenset({"EngineUnavailable", "RateLimited"})
-CHAT_ACTION_SECONDS = 4.0  # Telegram shows a chat action for 5 s; renew it a little before it lapses
 USAGE_BALANCES_AT_ONCE = 4  # /usage reads balances a few at a time: many chats must not flood the cloud
 USAGE_BALANCE_SECONDS = 20.0  # and waits no longer than this for any one of them
 MAX_TEXT_CHARACTERS = 4096  # a Telegram message's limit, held to on every transport
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Who asked and where to answer; the same for a terminal and a Telegram chat. `arrival` is the
-    message's place in its chat's line (see `bot.arrivals`) when the transport delivers concurrently."""
-
-    chat_id: int
-    user_id: int | None = None
-    message_id: int | None = None
-    arrival: Arrival | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where a received file came from: the message (and the transport's id of the file in it), so a file
-    is taken in once even when its message is handled again after a crash."""
-
-    message_id: int | None = None
-    file_unique_id: str | None = None
-
-
-class Replies(Protocol):
-    """How the conversation talks back. Implementations split long texts and respect flood limits."""
-
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
-        """Send a text; returns its message id where the transport has one."""
-
-    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
-        """Replace the text of a message sent before (progress)."""
-
-    async def working(self, chat_id: int, activity: Activity) -> None:
-        """Show that the bot is busy (a chat action); lasts a few seconds."""
-
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
-        """Send an MP4; False when the transport could not take it (too large, refused)."""
-
-
-class Conversation:
+class Conversation(Renders):
     def __init__(
         self,
         settings: Settings,
@@ -182,33 +145,8 @@ class Conversation:
             await self._say(origin, wording.READY)
         self._ready.add(key)
 
-    @contextlib.asynccontextmanager
-    async def _busy(self, chat_id: int, activity: Activity) -> AsyncIterator[_Pulse]:
-        """Keep the chat action alive, and say "⏳ Still working..." after each HEARTBEAT_SECONDS of silence."""
-        pulse = _Pulse(activity)
-
-        async def keep_alive() -> None:
-            next_action = 0.0
-            while True:
-                now = time.monotonic()
-                if now >= next_action:
-                    with contextlib.suppress(Exception):
-                        await self.replies.working(chat_id, pulse.activity)
-                    next_action = now + CHAT_ACTION_SECONDS
-                if now - pulse.last_said >= self.settings.heartbeat_seconds:
-                    pulse.last_said = now
-                    with contextlib.suppress(Exception):
-                        await self.replies.say(chat_id, wording.STILL_WORKING)
-                wake = min(next_action, pulse.last_said + self.settings.heartbeat_seconds)
-                await asyncio.sleep(max(0.01, wake - time.monotonic()))
-
-        task = asyncio.create_task(keep_alive())
-        try:
-            yield pulse
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    def _busy(self, chat_id: int, activity: Activity) -> AbstractAsyncContextManager[Pulse]:
+        return keep_busy(self.replies, chat_id, activity, self.settings.heartbeat_seconds)
 
     # ------------------------------------------------------------ commands
 
@@ -543,7 +481,7 @@ class Conversation:
         return True
 
     async def _stream(
-        self, origin: Origin, engine: EnginePort, text: str, pulse: _Pulse, said: list[str], tools: list[str]
+        self, origin: Origin, engine: EnginePort, text: str, pulse: Pulse, said: list[str], tools: list[str]
     ) -> None:
         hints: list[str] = []
         show_timeline = False
@@ -604,204 +542,3 @@ class Conversation:
             await self._say(origin, wording.NO_CHANGE)
         else:
             await self._say(origin, wording.TURN_FAILED if broken.server_error else wording.BROKEN_UNKNOWN)
-
-    # ------------------------------------------------------------ export
-
-    async def export(self, origin: Origin) -> None:
-        async def work() -> None:
-            async with self._turn(origin):
-                if origin.message_id is not None and await self.store.renders_for_message(
-                    origin.chat_id, origin.message_id
-                ):
-                    return  # asked for before a restart: `resume` follows that render to the end
-                engine = await self._engine(origin.chat_id)
-                await self._connect(origin, engine)
-                await self._catch_up(origin, engine)
-                draft = await engine.draft(origin.chat_id)
-                missing = timeline.missing_for_export(draft)
-                if missing:
-                    await self._say(origin, missing)
-                    return
-                assert draft is not None
-                row = await self._submit_render(origin, engine, draft, attempt=1)
-                progress_id = await self._say(origin, wording.RENDER_STARTED.format(progress=0))
-                await self.store.update_render(row.id, progress_message_id=progress_id)
-            row = await self.store.render(row.id)
-            assert row is not None
-            self._spawn(self._follow_render(row, draft))
-
-        await self._guarded(origin, work)
-
-    async def _submit_render(
-        self, origin: Origin, engine: EnginePort, draft: dict[str, Any], *, attempt: int,
-        progress_message_id: int | None = None,
-    ) -> RenderRow:
-        """Record a job id, then submit the render under it.
-
-        The job id is the only handle on a render, so it is in the database before the request leaves: a
-        crash while the request is out leaves a `submitting` row that a restart polls. An answer that never
-        came (a timeout) is taken as a refusal and the user asked to export again.
-        """
-        job_id = engine.new_job_id()
-        await self.store.add_render(job_id, origin.chat_id, engine=engine.name, status="submitting",
-                                    attempt=attempt, reply_to_message_id=origin.message_id,
-                                    progress_message_id=progress_message_id, requested_by=origin.user_id)
-        try:
-            confirmed = await engine.start_render(origin.chat_id, draft, job_id=job_id)
-        except BaseException as exc:
-            await self.store.update_render(job_id, status="failed", error=f"submit: {type(exc).__name__}")
-            raise
-        if confirmed != job_id:  # the service renamed the job: follow it under its own id
-            log.warning("render %s was accepted as %s", job_id, confirmed)
-            await self.store.update_render(job_id, status="cancelled", error=f"renamed {confirmed}")
-            await self.store.add_render(confirmed, origin.chat_id, engine=engine.name, attempt=attempt,
-                                        reply_to_message_id=origin.message_id,
-                                        progress_message_id=progress_message_id, requested_by=origin.user_id)
-            job_id = confirmed
-        else:
-            await self.store.update_render(job_id, status="pending")
-        row = await self.store.render(job_id)
-        assert row is not None
-        return row
-
-    async def resume(self) -> int:
-        """After a restart: poll every render that was accepted but not delivered, and deliver it once."""
-        rows = await self.store.open_renders()
-        for row in rows:
-            self._spawn(self._follow_render(row, None))
-        return len(rows)
-
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def wait_background(self) -> None:
-        """For the terminal and tests: wait until every render has been followed to its end."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
-
-    async def aclose(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-
-    async def _follow_render(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
-        origin = Origin(row.chat_id, row.requested_by, message_id=row.reply_to_message_id)  # a retry keeps who
-        engine = self.engines.get(row.engine)
-        if engine is None:
-            await self.store.update_render(row.id, status="failed", error="engine gone")
-            return
-        try:
-            await self._poll_until_done(origin, engine, row, draft)
-        except asyncio.CancelledError:
-            raise
-        except EngineError as exc:
-            await self.store.update_render(row.id, status="failed", error=type(exc).__name__)
-            await self._fail(origin, engine, exc)
-        except Exception:
-            log.exception("render %s: unexpected failure", row.id)
-            await self.store.update_render(row.id, status="failed", error="internal")
-            with contextlib.suppress(Exception):
-                await self._say(origin, wording.INTERNAL)
-
-    async def _poll_until_done(
-        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None
-    ) -> None:
-        deadline = time.monotonic() + self.settings.render_timeout_seconds
-        interval = min(self.settings.render_poll_seconds, engine.poll_seconds or self.settings.render_poll_seconds)
-        shown = row.progress
-        async with self._busy(origin.chat_id, "upload_video") as pulse:
-            while True:
-                try:
-                    status = await engine.render_status(origin.chat_id, row.id)
-                except (EngineUnavailable, RateLimited) as exc:
-                    # The job goes on without us: a poll that failed is asked again, until the deadline.
-                    log.info("render %s: status not read (%s); asking again", row.id, type(exc).__name__)
-                    status = RenderStatus("processing", progress=shown)
-                if status.status == "completed":
-                    await self.store.update_render(row.id, status="completed", progress=100, url=status.url)
-                    await self._deliver(origin, engine, row, status)
-                    return
-                if status.status == "lost":
-                    log.info("render %s was lost in a restart; starting it again", row.id)
-                    await self.store.update_render(row.id, status="failed", error="lost in a restart")
-                    again = await self._retry_render(origin, engine, row, draft, counts_as_attempt=False)
-                    if again is None:
-                        await self._say(origin, wording.RENDER_FAILED)
-                        return
-                    row = again
-                    continue
-                if status.status == "failed":
-                    await self.store.update_render(row.id, status="failed", error=status.error)
-                    retry = await self._retry_render(origin, engine, row, draft)
-                    if retry is None:
-                        await self._say(origin, wording.RENDER_FAILED)
-                        return
-                    row = retry
-                    continue
-                if status.progress != shown and row.progress_message_id is not None:
-                    shown = status.progress
-                    pulse.said()
-                    with contextlib.suppress(Exception):
-                        await self.replies.edit(origin.chat_id, row.progress_message_id,
-                                                wording.RENDER_STARTED.format(progress=shown))
-                    await self.store.update_render(row.id, status=status.status, progress=shown)
-                if time.monotonic() > deadline:
-                    await engine.cancel_render(origin.chat_id, row.id)
-                    await self.store.update_render(row.id, status="cancelled", error="timeout")
-                    await self._say(origin, wording.RENDER_TIMED_OUT)
-                    return
-                await asyncio.sleep(interval)
-
-    async def _retry_render(
-        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None,
-        *, counts_as_attempt: bool = True,
-    ) -> RenderRow | None:
-        """A failed render is tried once more under a new id (an id is never reused); one lost in a restart
-        is started again without counting as a try."""
-        if counts_as_attempt and row.attempt >= 2:
-            return None
-        draft = draft if draft is not None else await engine.draft(origin.chat_id)
-        if timeline.missing_for_export(draft) or draft is None:
-            return None
-        attempt = row.attempt + 1 if counts_as_attempt else row.attempt
-        return await self._submit_render(origin, engine, draft, attempt=attempt,
-                                         progress_message_id=row.progress_message_id)
-
-    async def _deliver(self, origin: Origin, engine: EnginePort, row: RenderRow, status: RenderStatus) -> None:
-        """Fetch the MP4 into a temp file (streamed, never whole in memory) and send it, exactly once."""
-        fresh = await self.store.render(row.id)
-        if fresh is not None and fresh.delivered:
-            return
-        limit = self.settings.upload_limit_mb * 1024 * 1024
-        with tempfile.TemporaryDirectory(prefix="reelbot-") as folder:
-            path = await engine.download(origin.chat_id, row.id, status, Path(folder) / "reelbot.mp4")
-            size = path.stat().st_size
-            sent = False
-            if size <= limit:
-                with contextlib.suppress(Exception):  # only a sign of work: its failure must not stop the video
-                    await self.replies.working(origin.chat_id, "upload_video")
-                sent = await self.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
-                                                reply_to=origin.message_id)
-            if not sent:
-                url = status.url
-                link = wording.RENDER_LINK if size > limit else wording.RENDER_LINK_UNSENT
-                await self._say(origin, link.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
-        await self.store.update_render(row.id, delivered=True)
-        if status.notes:  # a message of their own: a caption has a length limit the video must not trip over
-            await self._say(origin, "\n".join(status.notes))
-        if row.progress_message_id is not None:
-            with contextlib.suppress(Exception):
-                await self.replies.edit(origin.chat_id, row.progress_message_id, wording.RENDER_DONE)
-
-
-class _Pulse:
-    """What the keep-alive loop needs to know: the current chat action and when the user last heard from us."""
-
-    def __init__(self, activity: Activity) -> None:
-        self.activity: Activity = activity
-        self.last_said = time.monotonic()
-
-    def said(self) -> None:
-        self.last_said = time.monotonic()

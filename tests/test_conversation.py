@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from bot.conversation import Conversation, Origin
+from bot.conversation import Conversation
 from bot.engines.base import MediaFile, MediaKind
 from bot.engines.local import LocalEngine
 from bot.store import Store
+from bot.talk import Origin
 
 CHAT = 42
 

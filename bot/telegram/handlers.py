@@ -18,9 +18,10 @@ from bot import wording
 from bot.access import Access, JoinResult
 from bot.arrivals import Arrival
 from bot.config import Settings
-from bot.conversation import Conversation, Origin, Source
+from bot.conversation import Conversation
 from bot.engines.base import MediaFile, MediaKind
 from bot.store import Store
+from bot.talk import Origin, Source
 from bot.telegram.albums import AlbumCollector
 
 log = logging.getLogger(__name__)

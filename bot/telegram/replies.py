@@ -14,7 +14,7 @@ from telegram import Bot, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, NetworkError, TelegramError
 
-from bot.conversation import Activity
+from bot.talk import Activity
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot import wording
 from bot.app import open_core
 from bot.config import Settings
 from bot.console import handle
-from bot.conversation import Activity
+from bot.talk import Activity
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes
