@@ -64,7 +64,9 @@ Ensure = Literal["none", "token", "session"]
 # their own: in one shared pool (httpx's default cap of 100) the 101st chat's stream, and every /credits
 # or upload behind it, waited for another chat's turn to end; with the cap raised, every quick call paid
 # for httpcore scanning all the open streams on each request (bench/load.py: 200 chats streaming).
-API_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# Quick calls must not queue behind a burst of uploads (200 albums at once), so the cap is high; few idle
+# connections are kept, since httpcore compares each idle one with every other on each request.
+API_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
 STREAM_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=0)  # the cap guards descriptors
 T = TypeVar("T")
 
