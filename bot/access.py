@@ -94,6 +94,7 @@ class Access:
         self.settings = settings
         self.store = store
         self.guard = guard or JoinGuard()
+        self._let_in: set[tuple[int | None, int | None]] = set()  # (user, chat) pairs an invite let in
 
     @property
     def open_to_all(self) -> bool:
@@ -105,32 +106,32 @@ class Access:
 
     async def user_allowed(self, user_id: int | None) -> bool:
         """On ALLOWED_USER_IDS, an admin, or let in by an invite (in the database, so it outlives a restart)."""
-        if user_id is None:
-            return False
-        s = self.settings
-        if user_id in s.allowed_user_ids or user_id in s.admin_user_ids:
-            return True
-        return await self.store.is_admitted(user_id=user_id, chat_id=None)
+        return user_id is not None and (self._listed(user_id, None) or await self._admitted(user_id, None))
 
     async def chat_allowed(self, chat_id: int | None) -> bool:
         """On ALLOWED_CHAT_IDS, or a group an invite let in."""
-        if chat_id is None:
-            return False
-        if chat_id in self.settings.allowed_chat_ids:
-            return True
-        return await self.store.is_admitted(user_id=None, chat_id=chat_id)
+        return chat_id is not None and (self._listed(None, chat_id) or await self._admitted(None, chat_id))
 
     async def lets_in(self, user_id: int | None, chat_id: int | None) -> bool:
         """The rule for every update: open to all, or the sender or the chat is allowed. The lists are
         checked first, so the team on them costs no database read."""
-        if self.open_to_all:
-            return True
+        return self.open_to_all or self._listed(user_id, chat_id) or await self._admitted(user_id, chat_id)
+
+    def _listed(self, user_id: int | None, chat_id: int | None) -> bool:
         s = self.settings
         if user_id is not None and (user_id in s.allowed_user_ids or user_id in s.admin_user_ids):
             return True
-        if chat_id is not None and chat_id in s.allowed_chat_ids:
+        return chat_id is not None and chat_id in s.allowed_chat_ids
+
+    async def _admitted(self, user_id: int | None, chat_id: int | None) -> bool:
+        """Let in by an invite. A yes is remembered: an admission is never taken back, and every update asks
+        (twice: once as it arrives, once as it is handled)."""
+        if (user_id, chat_id) in self._let_in:
             return True
-        return await self.store.is_admitted(user_id=user_id, chat_id=chat_id)
+        if not await self.store.is_admitted(user_id=user_id, chat_id=chat_id):
+            return False
+        self._let_in.add((user_id, chat_id))
+        return True
 
     async def invite(self, admin_id: int) -> Invite:
         """A new one-time code (the caller checked that `admin_id` is an admin). Only its hash is stored."""

@@ -104,9 +104,11 @@ class Conversation(Renders):
         return await self.replies.say(origin.chat_id, text, reply_to=origin.message_id)
 
     async def _engine(self, chat_id: int) -> EnginePort:
-        chat = await self.store.chat(chat_id)
-        name = chat.engine if chat.engine in self.engines else self.settings.video_engine
-        return self.engines[name]
+        return self._engine_for((await self.store.chat(chat_id)).engine)
+
+    def _engine_for(self, choice: str | None) -> EnginePort:
+        """The engine a chat chose, or VIDEO_ENGINE when it chose none (or one this bot was not built with)."""
+        return self.engines[choice if choice in self.engines else self.settings.video_engine]
 
     def _offers_local(self, engine: EnginePort, exc: EngineError) -> bool:
         return engine.name != "local" and "local" in self.engines and wording.offers_local(exc)
@@ -212,9 +214,6 @@ class Conversation(Renders):
             await self._say(origin, wording.usage_report(list(zip(resolved, balances, strict=True))))
 
         await self._guarded(origin, work)
-
-    def _engine_for(self, choice: str | None) -> EnginePort:
-        return self.engines[choice if choice in self.engines else self.settings.video_engine]
 
     async def _usage_balance(self, chat: ChatUsage, gate: asyncio.Semaphore) -> str | None:
         """A chat's available credits for /usage; None for an engine without credits. A cloud chat that never

@@ -82,7 +82,7 @@ class Handlers:
         chat_id = update.effective_chat.id if update.effective_chat else None
         if chat_id is not None:
             self._arrivals[update.update_id] = self.conversation.arrive(chat_id)
-        if not await self._allowed(update):
+        if not await self.admits(update):
             if _is_join(update):
                 return  # the way in, for strangers too: `join` writes nothing unless the code is good
             self._leave(update)
@@ -103,11 +103,8 @@ class Handlers:
         await self.store.finish_update(update.update_id)
 
     async def admits(self, update: Update) -> bool:
-        """Whether an update may be kept at all (see `bot.telegram.inbox`): a stranger's is not."""
-        return await self._allowed(update)
-
-    async def _allowed(self, update: Update) -> bool:
-        """Open to all unless ALLOWED_USER_IDS / ALLOWED_CHAT_IDS are set; admins are always let in, and so
+        """Asked of every update as it arrives (`bot.telegram.inbox` keeps only what this admits) and as it is
+        handled. Open to all unless ALLOWED_USER_IDS / ALLOWED_CHAT_IDS are set; admins are always let in, and so
         are the people and groups an invite let in (`bot.access`; kept in the database, so a restart keeps them)."""
         user, chat = update.effective_user, update.effective_chat
         return await self.access.lets_in(user.id if user else None, chat.id if chat else None)
