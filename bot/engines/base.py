@@ -1,6 +1,6 @@
 """The Engine port: what the conversation may ask of a video engine, and what comes back.
 
-Both engines (the NemoVideo cloud in `nemo.py`, the embedded ffmpeg engine in `local/`) implement
+Both engines (the NemoVideo cloud in `nemo/`, the embedded ffmpeg engine in `local/`) implement
 `Engine`. Everything crossing this boundary is a plain value defined here, so the conversation never sees
 HTTP, SSE or ffmpeg, and an engine never sees Telegram. Errors are typed so the conversation can choose the
 wording; an engine never writes user-facing sentences about its own failures except `EngineError.detail`,
@@ -53,11 +53,10 @@ class Uploaded:
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Text from the engine meant for the user. `editor_talk`: written as if the user sat in a web editor
-    ("click Export"), so it goes through GUI translation; the local engine's own sentences do not."""
+    """Text from the engine meant for the user, ready to be shown as it is (an engine whose service talks as
+    if the user sat in a web editor translates that itself)."""
 
     text: str
-    editor_talk: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +91,14 @@ class Credits:
     available: float
     frozen: float
     total: float
+
+
+class Readiness(StrEnum):
+    """How far a chat is set up with an engine, read without asking the engine's service anything."""
+
+    SIGNED_OUT = "signed out"  # no account yet: connecting, or asking the balance, would make one
+    SIGNED_IN = "signed in"  # an account, but no project yet: connecting takes a moment
+    READY = "ready"  # nothing to set up: `connect` returns at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,13 +207,16 @@ class BadInstruction(EngineError):
 class Engine(Protocol):
     """A video engine, addressed per chat. Every method may raise an `EngineError` subclass."""
 
-    name: str  # "nemo" or "local"
-    needs_credits: bool
+    name: str  # what the store records as a chat's engine: "nemo" or "local"
+    runs_here: bool  # on this machine: free and offline, the way out when an engine elsewhere fails
     poll_seconds: float | None  # how often a render's status is worth asking; None: RENDER_POLL_SECONDS
     max_photos: int | None  # the most photos one timeline holds; None: no limit of the bot's own
 
     def new_job_id(self) -> str:
         """A fresh render job id, recorded by the caller before `start_render` sends it anywhere."""
+
+    async def readiness(self, chat_id: int) -> Readiness:
+        """How far the chat is set up (from what is kept; no request leaves)."""
 
     async def connect(self, chat_id: int) -> Connection:
         """Make sure the chat has credentials and a session; idempotent."""
