@@ -1,4 +1,5 @@
-"""Composition root: builds the store and the engines, and the conversation for a given transport.
+"""Composition root: builds the store, the media folder and the engines, and the conversation for a given
+transport.
 
 The Telegram bot and the terminal mode both start here, so they run the very same conversation.
 """
@@ -8,22 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Replies
 from bot.engines.base import Engine
 from bot.engines.local import LocalEngine
 from bot.engines.nemo import NemoEngine
+from bot.media import MediaFolder
 from bot.store import Store
-from bot.talk import Replies
 
 
 @dataclass
 class Core:
     settings: Settings
     store: Store
+    media: MediaFolder
     engines: dict[str, Engine]
 
     def conversation(self, replies: Replies) -> Conversation:
-        return Conversation(self.settings, self.store, self.engines, replies)
+        return Conversation(self.settings, self.store, self.engines, replies, self.media)
 
     async def aclose(self) -> None:
         for engine in self.engines.values():
@@ -42,4 +44,4 @@ def build_engines(settings: Settings, store: Store) -> dict[str, Engine]:
 
 async def open_core(settings: Settings) -> Core:
     store = await Store.open(settings.database_path)
-    return Core(settings, store, build_engines(settings, store))
+    return Core(settings, store, MediaFolder(settings.media_dir), build_engines(settings, store))

@@ -1,31 +1,34 @@
 """Terminal mode: the same conversation as the Telegram bot, typed at a prompt.
 
-`/upload PATH...` stands in for sending files, text is an instruction, `/credits`, `/status`, `/export`
-work as in Telegram; the exported MP4 is copied next to the working directory and its path printed.
+Every command of the core's table works as in Telegram (`/credits`, `/status`, `/export`, `/local`...);
+`/upload PATH...` stands in for sending files and `/quit` leaves; any other line is a message. An exported
+MP4 is copied into the output folder and its path printed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import shlex
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from bot.conversation import Conversation
-from bot.engines.base import MediaFile, MediaKind
-from bot.talk import Activity, Origin
+from bot.conversation import Conversation, Origin
+from bot.conversation.ports import Activity
+from bot.engines.base import MediaFile
+from bot.media import MediaFolder, kind_of
 
 TERMINAL_CHAT_ID = 1  # one terminal is one chat; its history survives restarts like any chat's
-_KINDS = {
-    MediaKind.PHOTO: {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif"},
-    MediaKind.VIDEO: {".mp4", ".mov", ".avi", ".webm", ".mkv"},
-    MediaKind.AUDIO: {".mp3", ".wav", ".m4a", ".aac"},
-}
 
 
 class ConsoleReplies:
+    """The `Replies` port on standard output."""
+
+    working_lasts = math.inf  # nothing to renew: the terminal shows no busy sign
+    largest_video = sys.maxsize  # a file copy has no size limit
+
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self._next_id = 0
@@ -49,20 +52,15 @@ class ConsoleReplies:
         return True
 
 
-def _kind(path: Path) -> MediaKind | None:
-    suffix = path.suffix.lower()
-    return next((kind for kind, suffixes in _KINDS.items() if suffix in suffixes), None)
-
-
-def _keep(conversation: Conversation, chat_id: int, name: str) -> MediaFile | str:
+def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | str:
     """Copy a file the user named into the chat's media folder; a sentence when it can't be used."""
     source = Path(name).expanduser()
     if not source.is_file():
         return f"I can't find {source}."
-    kind = _kind(source)
+    kind = kind_of(source.suffix)
     if kind is None:
         return f"{source.name} isn't a photo, video or audio file I can use."
-    kept = conversation.media_path(chat_id, source.name)
+    kept = media.place_for(chat_id, source.name)
     shutil.copyfile(source, kept)
     return MediaFile(kept, source.name, kind, kept.stat().st_size)
 
@@ -73,7 +71,7 @@ async def upload(conversation: Conversation, origin: Origin, arguments: str) -> 
         return
     files: list[MediaFile] = []
     for name in shlex.split(arguments):
-        kept = await asyncio.to_thread(_keep, conversation, origin.chat_id, name)
+        kept = await asyncio.to_thread(_keep, conversation.media, origin.chat_id, name)
         if isinstance(kept, str):
             print(f"bot> {kept}", flush=True)
         else:
@@ -85,29 +83,15 @@ async def upload(conversation: Conversation, origin: Origin, arguments: str) -> 
 async def handle(conversation: Conversation, line: str) -> bool:
     """One typed line; False when the user wants to leave."""
     origin = Origin(TERMINAL_CHAT_ID, user_id=TERMINAL_CHAT_ID)
-    command, _, rest = line.strip().partition(" ")
-    match command.lower():
-        case "/quit" | "/exit":
-            return False
-        case "/upload":
-            await upload(conversation, origin, rest)
-        case "/start":
-            await conversation.start(origin)
-        case "/help":
-            await conversation.help(origin)
-        case "/credits":
-            await conversation.credits(origin)
-        case "/status":
-            await conversation.status(origin)
-        case "/export":
-            await conversation.export(origin)
-            await conversation.wait_background()
-        case "/local":
-            await conversation.use_engine(origin, "local")
-        case "/cloud":
-            await conversation.use_engine(origin, "nemo")
-        case _:
-            await conversation.on_text(origin, line.strip())
+    first, _, rest = line.strip().partition(" ")
+    name = first[1:].lower() if first.startswith("/") else None
+    if name in ("quit", "exit"):
+        return False
+    if name == "upload":
+        await upload(conversation, origin, rest)
+    elif name is None or not await conversation.command(origin, name, rest):
+        await conversation.on_text(origin, line.strip())
+    await conversation.wait_background()  # an /export is followed to the MP4 before the next prompt
     return True
 
 

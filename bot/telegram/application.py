@@ -1,4 +1,5 @@
-"""Wiring in one place: the python-telegram-bot Application, its handlers, and the polling loop."""
+"""Wiring in one place: the python-telegram-bot Application, its handlers, the command menus (from the
+core's command table), and the polling loop."""
 
 from __future__ import annotations
 
@@ -19,28 +20,13 @@ from telegram.ext import (
 
 from bot.app import Core
 from bot.config import CannotStart, Settings
+from bot.conversation import COMMANDS
 from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
 from bot.telegram.limits import FloodLimiter
 from bot.telegram.replies import TelegramReplies
 
 log = logging.getLogger(__name__)
-
-COMMANDS = (
-    BotCommand("start", "Start: what this bot does"),
-    BotCommand("help", "How to make a video"),
-    BotCommand("status", "Show the timeline"),
-    BotCommand("credits", "Show your credit balance"),
-    BotCommand("export", "Render and send the MP4"),
-    BotCommand("local", "Make the video on this machine (free)"),
-    BotCommand("web", "Open the project in the NemoVideo web editor"),
-    BotCommand("join", "Join with an invite code"),
-)
-# Shown only in each admin's private chat with the bot: everyone else would just be refused.
-ADMIN_COMMANDS = (
-    BotCommand("invite", "Make a one-time invite code"),
-    BotCommand("usage", "What every chat has done, and its credits"),
-)
 
 CONCURRENT_UPDATES = 8192  # updates handled at once; see build_application
 
@@ -71,17 +57,7 @@ def register(app: Application, handlers: Handlers) -> None:
     app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, handlers.channel_post))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited))
     app.add_handler(CallbackQueryHandler(handlers.old_button))
-    app.add_handler(CommandHandler("start", handlers.start))
-    app.add_handler(CommandHandler("help", handlers.help))
-    app.add_handler(CommandHandler("credits", handlers.credits))
-    app.add_handler(CommandHandler("status", handlers.status))
-    app.add_handler(CommandHandler("export", handlers.export))
-    app.add_handler(CommandHandler("local", handlers.use_local))
-    app.add_handler(CommandHandler("cloud", handlers.use_cloud))
-    app.add_handler(CommandHandler("web", handlers.web))
-    app.add_handler(CommandHandler("invite", handlers.invite))
-    app.add_handler(CommandHandler("join", handlers.join))
-    app.add_handler(CommandHandler("usage", handlers.usage))
+    app.add_handler(CommandHandler([command.name for command in COMMANDS], handlers.command))
     media = filters.PHOTO | filters.VIDEO | filters.AUDIO | filters.Document.ALL
     app.add_handler(MessageHandler(media, handlers.media))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text))
@@ -92,12 +68,17 @@ def register(app: Application, handlers: Handlers) -> None:
     app.add_error_handler(handlers.on_error)
 
 
+def _menu(*shown: str) -> list[BotCommand]:
+    return [BotCommand(command.name, command.summary) for command in COMMANDS if command.menu in shown]
+
+
 async def _offer_admin_commands(bot: Bot, settings: Settings) -> None:
-    """The command menu of each admin's private chat adds /invite and /usage. Telegram refuses a chat it
-    has not seen (an admin who never wrote to the bot): the commands still work, only the menu lacks them."""
+    """The command menu of each admin's private chat adds the admins' commands (/invite, /usage): everyone
+    else would just be refused. Telegram refuses a chat it has not seen (an admin who never wrote to the
+    bot): the commands still work, only the menu lacks them."""
     for admin_id in sorted(settings.admin_user_ids):
         try:
-            await bot.set_my_commands([*COMMANDS, *ADMIN_COMMANDS], scope=BotCommandScopeChat(admin_id))
+            await bot.set_my_commands(_menu("all", "admins"), scope=BotCommandScopeChat(admin_id))
         except TelegramError as exc:
             log.info("admin %s: command menu not set (%s)", admin_id, type(exc).__name__)
 
@@ -107,8 +88,10 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     and so does what a previous run received but did not finish (see `bot.telegram.inbox`)."""
     inbox = Inbox(core.store)
     app = build_application(settings, inbox)
-    conversation = core.conversation(TelegramReplies(app.bot, retry_seconds=settings.telegram_retry_seconds))
-    handlers = Handlers(settings, core.store, conversation)
+    replies = TelegramReplies(app.bot, retry_seconds=settings.telegram_retry_seconds,
+                              largest_video_mb=settings.upload_limit_mb)
+    conversation = core.conversation(replies)
+    handlers = Handlers(settings, core.store, core.media, conversation)
     register(app, handlers)
     inbox.admit_with(handlers.admits)
     try:
@@ -121,7 +104,7 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
             "TELEGRAM_API_URL, then start again."
         ) from None
     async with app:
-        await app.bot.set_my_commands(list(COMMANDS))
+        await app.bot.set_my_commands(_menu("all"))
         await _offer_admin_commands(app.bot, settings)
         await app.start()
         resumed = await conversation.resume()

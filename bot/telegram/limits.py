@@ -10,7 +10,8 @@ chat actions of 200 busy chats (one per chat every 4 s) took more than the whole
 - the overall bucket holds one request and drains at `OVERALL_PER_SECOND`: an even pace, never a burst, so
   the next free slot is never more than a few hundredths of a second away;
 - a door in front of it lets one request at a time wait inside the limiter; the others wait at the door,
-  replies someone is waiting on (`bot.priority.answering_now`: /credits, /status, /help, /start) first, and
+  replies someone is waiting on (`bot.conversation.ports.answering_now`: /credits, /status, /help,
+  /start) first, and
   the rest still get at least one turn in `BULK_EVERY` so urgent ones cannot starve them;
 - a chat action is sent only when nobody waits at the door, and otherwise skipped (the conversation renews
   it every few seconds); it is not a message, so it does not count against a group's minute;
@@ -31,7 +32,7 @@ from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
 from telegram.ext import AIORateLimiter
 
-from bot import priority
+from bot.conversation.ports import is_urgent
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 OVERALL_PER_SECOND = 28  # a bucket of one: at most 29 in any second, under Telegram's 30
@@ -149,7 +150,7 @@ class FloodLimiter(AIORateLimiter):
             chat_id = int(chat_id)
         if not action and (isinstance(chat_id, str) or chat_id < 0):
             await self._group_bucket(chat_id).acquire()
-        ticket = await self._door.enter(urgent=priority.is_urgent())
+        ticket = await self._door.enter(urgent=is_urgent())
 
         async def through(*call_args: Any, **call_kwargs: Any) -> JSONResult:
             ticket.leave()  # the limiter let this one go: the next may start waiting for its slot

@@ -14,7 +14,7 @@ from telegram import Bot, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, NetworkError, TelegramError
 
-from bot.talk import Activity
+from bot.conversation.ports import Activity
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ _ACTIONS: dict[str, str] = {
     "upload_photo": ChatAction.UPLOAD_PHOTO,
 }
 _UPLOAD_TIMEOUT = 300.0  # a 50 MB video over a slow uplink
+CHAT_ACTION_SECONDS = 5.0  # how long Telegram shows a chat action ("typing…") unless it is sent again
 VIDEO_ATTEMPTS = 3  # tries of one way of sending a video when Telegram fails on its side
 
 
@@ -45,11 +46,17 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
 
 
 class TelegramReplies:
-    def __init__(self, bot: Bot, *, retry_seconds: float = 2.0) -> None:
+    """The `Replies` port over a python-telegram-bot `Bot`."""
+
+    working_lasts = CHAT_ACTION_SECONDS
+
+    def __init__(self, bot: Bot, *, retry_seconds: float = 2.0, largest_video_mb: int = 50) -> None:
         """`retry_seconds`: the first wait before a video upload that failed on Telegram's side (5xx, network)
-        is tried again; the wait doubles each time (TELEGRAM_RETRY_SECONDS)."""
+        is tried again; the wait doubles each time (TELEGRAM_RETRY_SECONDS). `largest_video_mb`: the Bot API
+        server's upload limit (TELEGRAM_UPLOAD_LIMIT_MB): a larger video is offered as a link."""
         self._bot = bot
         self._retry_seconds = retry_seconds
+        self.largest_video = largest_video_mb * 1024 * 1024
 
     async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
         message_id = None

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from bot import wording
+from bot.conversation import wording
 from bot.app import open_core
 from bot.config import Settings
 from bot.console import handle
-from bot.talk import Activity
+from bot.conversation.ports import Activity
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes

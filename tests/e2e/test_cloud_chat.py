@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot import wording
+from bot.conversation import wording
 from bot.config import Settings
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said
 from tests.fakes.nemo import Beat, CallTool, EditDraft, NemoFake, Say

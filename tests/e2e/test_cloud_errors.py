@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import wording
+from bot.conversation import wording
 from bot.config import Settings
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said, with_photo, with_video_made
 from tests.fakes.nemo import CallTool, Cut, EditDraft, NemoFake, Say, edited_draft

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import wording
+from bot.conversation import wording
 from bot.config import Settings
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said, with_photo, with_video_made
 from tests.fakes.nemo import NemoFake

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot import wording
+from bot.conversation import wording
 from bot.config import Settings
 from tests.e2e.conftest import INSTRUCTION, said, with_photo
 from tests.fakes.nemo import DEFAULT_TEXT, NemoFake

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot import wording
+from bot.conversation import wording
 from bot.config import Settings
 from bot.store import Store
 from tests.e2e.conftest import INSTRUCTION, running, said

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.error import RetryAfter
 
-from bot import priority
+from bot.conversation.ports import answering_now, is_urgent
 from bot.telegram.limits import BULK_EVERY, FloodLimiter
 
 
@@ -34,7 +34,7 @@ async def _request(limiter: FloodLimiter, calls: _Calls, name: str, endpoint: st
                    chat_id: int | None = 1, *, urgent: bool = False) -> Any:
     data: dict[str, Any] = {} if chat_id is None else {"chat_id": chat_id}
     if urgent:
-        with priority.answering_now():
+        with answering_now():
             return await limiter.process_request(calls, (name,), {}, endpoint, data, None)
     return await limiter.process_request(calls, (name,), {}, endpoint, data, None)
 
@@ -62,7 +62,7 @@ async def test_an_urgent_reply_overtakes_bulk_ones_already_waiting() -> None:
     await _settle()
     await asyncio.gather(*bulk, _request(limiter, calls, "credits", chat_id=7, urgent=True))
     assert calls.sent.index("credits") <= 2  # the one already inside, perhaps the next, then the answer
-    assert not priority.is_urgent()
+    assert not is_urgent()
 
 
 async def test_bulk_replies_are_not_starved_by_a_stream_of_urgent_ones() -> None:

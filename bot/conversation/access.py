@@ -1,9 +1,9 @@
 """Who may use the bot: the access lists from the settings, and the people and groups an invite let in.
 
-Transport-free like the conversation: the Telegram adapter asks `lets_in` for every update and hands
-/invite and /join over here. An invite code is shown once, to the admin who made it; the store keeps only
-its SHA-256, so a copy of the database lets nobody in. Codes are long enough that guessing is hopeless, and
-a user who keeps guessing is made to wait anyway (`JoinGuard`).
+Transport-free: the transport asks `lets_in` (through the conversation) for every update, and /invite and
+/join come here through `bot.conversation.team`. An invite code is shown once, to the admin who made it;
+the store keeps only its SHA-256, so a copy of the database lets nobody in. Codes are long enough that
+guessing is hopeless, and a user who keeps guessing is made to wait anyway (`JoinGuard`).
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class Access:
         (twice: once as it arrives, once as it is handled)."""
         if (user_id, chat_id) in self._let_in:
             return True
-        if not await self.store.is_admitted(user_id=user_id, chat_id=chat_id):
+        if not await self.store.access.is_admitted(user_id=user_id, chat_id=chat_id):
             return False
         self._let_in.add((user_id, chat_id))
         return True
@@ -137,7 +137,7 @@ class Access:
         """A new one-time code (the caller checked that `admin_id` is an admin). Only its hash is stored."""
         code = new_code()
         expires_at = datetime.now(UTC) + timedelta(hours=self.settings.invite_valid_hours)
-        await self.store.add_invite(code_hash(code), created_by=admin_id, expires_at=expires_at)
+        await self.store.access.add_invite(code_hash(code), created_by=admin_id, expires_at=expires_at)
         log.info("admin %s made an invite code, valid until %s", admin_id, expires_at.isoformat(timespec="seconds"))
         return Invite(code, expires_at)
 
@@ -149,7 +149,7 @@ class Access:
         already = await self.chat_allowed(chat_id) if in_group else await self.user_allowed(user_id)
         if already:
             return JoinResult.ALREADY_IN
-        outcome = await self.store.redeem_invite(
+        outcome = await self.store.access.redeem(
             code_hash(code), kind="chat" if in_group else "user", subject_id=chat_id if in_group else user_id,
             admitted_by=user_id, now=datetime.now(UTC),
         )

@@ -1,9 +1,6 @@
-"""The export half of the conversation: a render is submitted under a job id kept before the request leaves,
-followed to its end (progress edited, failures retried once under a new id, a render lost in a restart
+"""/export and everything after it: a render is submitted under a job id kept before the request leaves,
+followed to its end (progress edited, a failure tried once more under a new id, a render lost in a restart
 started again), and delivered exactly once, also after a restart (`resume`).
-
-`Renders` is a part of `bot.conversation.Conversation`, kept in a module of its own to be read at once; it
-uses the conversation's plumbing (one turn at a time per chat, the engine of a chat, one sentence per failure).
 """
 
 from __future__ import annotations
@@ -13,65 +10,55 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from bot import timeline, wording
+from bot import timeline
 from bot.config import Settings
-from bot.engines.base import Engine as EnginePort
-from bot.engines.base import EngineError, EngineUnavailable, RateLimited, RenderStatus
+from bot.conversation import wording
+from bot.conversation.chat import Chats
+from bot.conversation.ports import Origin
+from bot.conversation.uploads import Uploads
+from bot.engines.base import Engine, EngineError, EngineUnavailable, RateLimited, RenderStatus
 from bot.store import RenderRow, Store
-from bot.talk import Activity, Origin, Pulse, Replies
 
 log = logging.getLogger(__name__)
 
 
-class Renders:
-    """/export and everything after it (see the module). The conversation provides what is declared here."""
-
-    settings: Settings
-    store: Store
-    engines: dict[str, EnginePort]
-    replies: Replies
-    _background: set[asyncio.Task[None]]
-    _turn: Callable[[Origin], AbstractAsyncContextManager[None]]
-    _busy: Callable[[int, Activity], AbstractAsyncContextManager[Pulse]]
-    _engine: Callable[[int], Awaitable[EnginePort]]
-    _connect: Callable[[Origin, EnginePort], Awaitable[None]]
-    _catch_up: Callable[[Origin, EnginePort], Awaitable[None]]
-    _say: Callable[[Origin, str], Awaitable[int | None]]
-    _fail: Callable[[Origin, EnginePort, EngineError], Awaitable[None]]
-    _guarded: Callable[[Origin, Callable[[], Awaitable[None]]], Awaitable[None]]
+class Exports:
+    def __init__(self, chats: Chats, uploads: Uploads, store: Store, settings: Settings) -> None:
+        self._chats = chats
+        self._uploads = uploads
+        self._store = store
+        self._settings = settings
+        self._background: set[asyncio.Task[None]] = set()
 
     async def export(self, origin: Origin) -> None:
-        async def work() -> None:
-            async with self._turn(origin):
-                if origin.message_id is not None and await self.store.renders_for_message(
+        async with self._chats.failures_told(origin):
+            async with self._chats.turn(origin):
+                if origin.message_id is not None and await self._store.renders.for_message(
                     origin.chat_id, origin.message_id
                 ):
                     return  # asked for before a restart: `resume` follows that render to the end
-                engine = await self._engine(origin.chat_id)
-                await self._connect(origin, engine)
-                await self._catch_up(origin, engine)
+                engine = await self._chats.engine(origin.chat_id)
+                await self._chats.connect(origin, engine)
+                await self._uploads.catch_up(origin, engine)
                 draft = await engine.draft(origin.chat_id)
                 missing = timeline.missing_for_export(draft)
                 if missing:
-                    await self._say(origin, missing)
+                    await self._chats.say(origin, missing)
                     return
                 assert draft is not None
                 row = await self._submit_render(origin, engine, draft, attempt=1)
-                progress_id = await self._say(origin, wording.RENDER_STARTED.format(progress=0))
-                await self.store.update_render(row.id, progress_message_id=progress_id)
-            row = await self.store.render(row.id)
+                progress_id = await self._chats.say(origin, wording.RENDER_STARTED.format(progress=0))
+                await self._store.renders.update(row.id, progress_message_id=progress_id)
+            row = await self._store.renders.get(row.id)
             assert row is not None
             self._spawn(self._follow_render(row, draft))
 
-        await self._guarded(origin, work)
-
     async def _submit_render(
-        self, origin: Origin, engine: EnginePort, draft: dict[str, Any], *, attempt: int,
+        self, origin: Origin, engine: Engine, draft: dict[str, Any], *, attempt: int,
         progress_message_id: int | None = None,
     ) -> RenderRow:
         """Record a job id, then submit the render under it.
@@ -81,30 +68,30 @@ class Renders:
         came (a timeout) is taken as a refusal and the user asked to export again.
         """
         job_id = engine.new_job_id()
-        await self.store.add_render(job_id, origin.chat_id, engine=engine.name, status="submitting",
+        await self._store.renders.add(job_id, origin.chat_id, engine=engine.name, status="submitting",
                                     attempt=attempt, reply_to_message_id=origin.message_id,
                                     progress_message_id=progress_message_id, requested_by=origin.user_id)
         try:
             confirmed = await engine.start_render(origin.chat_id, draft, job_id=job_id)
         except BaseException as exc:
-            await self.store.update_render(job_id, status="failed", error=f"submit: {type(exc).__name__}")
+            await self._store.renders.update(job_id, status="failed", error=f"submit: {type(exc).__name__}")
             raise
         if confirmed != job_id:  # the service renamed the job: follow it under its own id
             log.warning("render %s was accepted as %s", job_id, confirmed)
-            await self.store.update_render(job_id, status="cancelled", error=f"renamed {confirmed}")
-            await self.store.add_render(confirmed, origin.chat_id, engine=engine.name, attempt=attempt,
+            await self._store.renders.update(job_id, status="cancelled", error=f"renamed {confirmed}")
+            await self._store.renders.add(confirmed, origin.chat_id, engine=engine.name, attempt=attempt,
                                         reply_to_message_id=origin.message_id,
                                         progress_message_id=progress_message_id, requested_by=origin.user_id)
             job_id = confirmed
         else:
-            await self.store.update_render(job_id, status="pending")
-        row = await self.store.render(job_id)
+            await self._store.renders.update(job_id, status="pending")
+        row = await self._store.renders.get(job_id)
         assert row is not None
         return row
 
     async def resume(self) -> int:
         """After a restart: poll every render that was accepted but not delivered, and deliver it once."""
-        rows = await self.store.open_renders()
+        rows = await self._store.renders.unfinished()
         for row in rows:
             self._spawn(self._follow_render(row, None))
         return len(rows)
@@ -126,30 +113,30 @@ class Renders:
 
     async def _follow_render(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
         origin = Origin(row.chat_id, row.requested_by, message_id=row.reply_to_message_id)  # a retry keeps who
-        engine = self.engines.get(row.engine)
+        engine = self._chats.engines.named(row.engine)
         if engine is None:
-            await self.store.update_render(row.id, status="failed", error="engine gone")
+            await self._store.renders.update(row.id, status="failed", error="engine gone")
             return
         try:
             await self._poll_until_done(origin, engine, row, draft)
         except asyncio.CancelledError:
             raise
         except EngineError as exc:
-            await self.store.update_render(row.id, status="failed", error=type(exc).__name__)
-            await self._fail(origin, engine, exc)
+            await self._store.renders.update(row.id, status="failed", error=type(exc).__name__)
+            await self._chats.fail(origin, engine, exc)
         except Exception:
             log.exception("render %s: unexpected failure", row.id)
-            await self.store.update_render(row.id, status="failed", error="internal")
+            await self._store.renders.update(row.id, status="failed", error="internal")
             with contextlib.suppress(Exception):
-                await self._say(origin, wording.INTERNAL)
+                await self._chats.say(origin, wording.INTERNAL)
 
     async def _poll_until_done(
-        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None
+        self, origin: Origin, engine: Engine, row: RenderRow, draft: dict[str, Any] | None
     ) -> None:
-        deadline = time.monotonic() + self.settings.render_timeout_seconds
-        interval = min(self.settings.render_poll_seconds, engine.poll_seconds or self.settings.render_poll_seconds)
+        deadline = time.monotonic() + self._settings.render_timeout_seconds
+        interval = min(self._settings.render_poll_seconds, engine.poll_seconds or self._settings.render_poll_seconds)
         shown = row.progress
-        async with self._busy(origin.chat_id, "upload_video") as pulse:
+        async with self._chats.busy(origin.chat_id, "upload_video") as pulse:
             while True:
                 try:
                     status = await engine.render_status(origin.chat_id, row.id)
@@ -158,23 +145,23 @@ class Renders:
                     log.info("render %s: status not read (%s); asking again", row.id, type(exc).__name__)
                     status = RenderStatus("processing", progress=shown)
                 if status.status == "completed":
-                    await self.store.update_render(row.id, status="completed", progress=100, url=status.url)
+                    await self._store.renders.update(row.id, status="completed", progress=100, url=status.url)
                     await self._deliver(origin, engine, row, status)
                     return
                 if status.status == "lost":
                     log.info("render %s was lost in a restart; starting it again", row.id)
-                    await self.store.update_render(row.id, status="failed", error="lost in a restart")
+                    await self._store.renders.update(row.id, status="failed", error="lost in a restart")
                     again = await self._retry_render(origin, engine, row, draft, counts_as_attempt=False)
                     if again is None:
-                        await self._say(origin, wording.RENDER_FAILED)
+                        await self._chats.say(origin, wording.RENDER_FAILED)
                         return
                     row = again
                     continue
                 if status.status == "failed":
-                    await self.store.update_render(row.id, status="failed", error=status.error)
+                    await self._store.renders.update(row.id, status="failed", error=status.error)
                     retry = await self._retry_render(origin, engine, row, draft)
                     if retry is None:
-                        await self._say(origin, wording.RENDER_FAILED)
+                        await self._chats.say(origin, wording.RENDER_FAILED)
                         return
                     row = retry
                     continue
@@ -182,18 +169,18 @@ class Renders:
                     shown = status.progress
                     pulse.said()
                     with contextlib.suppress(Exception):
-                        await self.replies.edit(origin.chat_id, row.progress_message_id,
+                        await self._chats.replies.edit(origin.chat_id, row.progress_message_id,
                                                 wording.RENDER_STARTED.format(progress=shown))
-                    await self.store.update_render(row.id, status=status.status, progress=shown)
+                    await self._store.renders.update(row.id, status=status.status, progress=shown)
                 if time.monotonic() > deadline:
                     await engine.cancel_render(origin.chat_id, row.id)
-                    await self.store.update_render(row.id, status="cancelled", error="timeout")
-                    await self._say(origin, wording.RENDER_TIMED_OUT)
+                    await self._store.renders.update(row.id, status="cancelled", error="timeout")
+                    await self._chats.say(origin, wording.RENDER_TIMED_OUT)
                     return
                 await asyncio.sleep(interval)
 
     async def _retry_render(
-        self, origin: Origin, engine: EnginePort, row: RenderRow, draft: dict[str, Any] | None,
+        self, origin: Origin, engine: Engine, row: RenderRow, draft: dict[str, Any] | None,
         *, counts_as_attempt: bool = True,
     ) -> RenderRow | None:
         """A failed render is tried once more under a new id (an id is never reused); one lost in a restart
@@ -207,28 +194,28 @@ class Renders:
         return await self._submit_render(origin, engine, draft, attempt=attempt,
                                          progress_message_id=row.progress_message_id)
 
-    async def _deliver(self, origin: Origin, engine: EnginePort, row: RenderRow, status: RenderStatus) -> None:
+    async def _deliver(self, origin: Origin, engine: Engine, row: RenderRow, status: RenderStatus) -> None:
         """Fetch the MP4 into a temp file (streamed, never whole in memory) and send it, exactly once."""
-        fresh = await self.store.render(row.id)
+        fresh = await self._store.renders.get(row.id)
         if fresh is not None and fresh.delivered:
             return
-        limit = self.settings.upload_limit_mb * 1024 * 1024
+        limit = self._chats.replies.largest_video
         with tempfile.TemporaryDirectory(prefix="reelbot-") as folder:
             path = await engine.download(origin.chat_id, row.id, status, Path(folder) / "reelbot.mp4")
             size = path.stat().st_size
             sent = False
             if size <= limit:
                 with contextlib.suppress(Exception):  # only a sign of work: its failure must not stop the video
-                    await self.replies.working(origin.chat_id, "upload_video")
-                sent = await self.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
+                    await self._chats.replies.working(origin.chat_id, "upload_video")
+                sent = await self._chats.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
                                                 reply_to=origin.message_id)
             if not sent:
                 url = status.url
                 link = wording.RENDER_LINK if size > limit else wording.RENDER_LINK_UNSENT
-                await self._say(origin, link.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
-        await self.store.update_render(row.id, delivered=True)
+                await self._chats.say(origin, link.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
+        await self._store.renders.update(row.id, delivered=True)
         if status.notes:  # a message of their own: a caption has a length limit the video must not trip over
-            await self._say(origin, "\n".join(status.notes))
+            await self._chats.say(origin, "\n".join(status.notes))
         if row.progress_message_id is not None:
             with contextlib.suppress(Exception):
-                await self.replies.edit(origin.chat_id, row.progress_message_id, wording.RENDER_DONE)
+                await self._chats.replies.edit(origin.chat_id, row.progress_message_id, wording.RENDER_DONE)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.intents import Intent, classify, is_blank, without_control_characters
+from bot.conversation.intents import Intent, classify, is_blank, without_control_characters
 
 ENGLISH = [
     ("export", Intent.EXPORT),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.access import Access, JoinGuard, JoinResult, code_hash, new_code
+from bot.conversation.access import Access, JoinGuard, JoinResult, code_hash, new_code
 from bot.config import Settings
 from bot.store import Store
 

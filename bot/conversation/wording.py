@@ -47,6 +47,7 @@ NEXT_STEP = f"Now tell me what video you want, e.g. {EXAMPLE}."
 CAUGHT_UP = "(These didn't go through earlier; they're on the timeline now.)"
 UPLOAD_HOW = "Send photos, videos or audio files straight into this chat and I'll add them to your project."
 EMPTY_TEXT = f"Tell me what video you want, e.g. {EXAMPLE}."
+EXPORT_HINT = "Send /export to get the MP4, or tell me what to change."
 NO_CHANGE = "Done. The timeline didn't change; send /status to see it or tell me what to change."
 BROKEN_UNKNOWN = (
     "The connection dropped before the answer came back. I didn't resend your request, so you aren't charged "
@@ -80,6 +81,7 @@ LOCAL_OFFER = "You can also make the video on this machine for free: send /local
 SWITCHED_LOCAL = "Switched this chat to the local engine: {count} of your files are on its timeline. {next}"
 SWITCHED_CLOUD = "Switched this chat back to the cloud engine."
 ALREADY_ON = "This chat already uses the {engine} engine."
+ENGINE_MISSING = "The {engine} engine isn't available on this bot."
 NOT_ALLOWED = (
     "Sorry, this bot is private to its team; ask the person who runs it for an invite code, "
     "then send /join and the code here."
@@ -221,15 +223,25 @@ def available_credits(available: float) -> str:
     return _number(available)
 
 
-def usage_report(chats: list[tuple[ChatUsage, str | None]]) -> str:
-    """/usage: one line per chat with its balance (None: an engine without credits; "?": not readable now)."""
+def changed(changes: list[str], summary: str) -> str:
+    """What a turn changed, told from the timeline when the engine said nothing about it."""
+    return "\n".join(["Done. " + "; ".join(changes) + ".", summary, EXPORT_HINT])
+
+
+def engine_label(runs_here: bool) -> str:
+    """How the bot names an engine to people: where it runs."""
+    return "local" if runs_here else "cloud"
+
+
+def usage_report(chats: list[tuple[ChatUsage, str, str | None]]) -> str:
+    """/usage: one line per chat with its engine and balance (None: an engine without credits; "?": not
+    readable now; "–": never signed in)."""
     if not chats:
         return NO_USAGE
     lines = [f"Usage of {_count(len(chats), 'chat')}:"]
-    for chat, balance in chats:
+    for chat, engine, balance in chats:
         name = chat.title or "(no title)"
         kind = f"{chat.chat_type} " if chat.chat_type else ""
-        engine = {"nemo": "cloud", "local": "local"}.get(chat.engine or "", chat.engine or "default")
         line = (
             f"• {name} ({kind}{chat.chat_id}), {engine} engine: {_count(chat.photos, 'photo')}, "
             f"{_count(chat.instructions, 'instruction')}, renders {chat.renders_delivered} delivered / "

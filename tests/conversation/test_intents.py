@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.intents import Intent, classify
+from bot.conversation.intents import Intent, classify
 
 # Every row of the product's routing table (seed: "User says..." → action).
 SEED_TABLE = [

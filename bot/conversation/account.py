@@ -1,0 +1,84 @@
+"""What a chat asks about itself and its engine: the greeting and help, credits, the timeline, the web editor
+link, and moving to the other engine.
+
+/start, /help, /credits and /status are answered while the user watches the chat: their replies go ahead of
+acknowledgements and progress when the transport's flood limits make sends queue (`answering_now`).
+"""
+
+from __future__ import annotations
+
+from bot import timeline
+from bot.conversation import wording
+from bot.conversation.access import Access
+from bot.conversation.chat import Chats
+from bot.conversation.ports import Origin, answering_now
+from bot.conversation.uploads import Uploads
+from bot.store import Store
+
+
+class Account:
+    def __init__(self, chats: Chats, uploads: Uploads, access: Access, store: Store) -> None:
+        self._chats = chats
+        self._uploads = uploads
+        self._access = access
+        self._store = store
+
+    async def start(self, origin: Origin) -> None:
+        with answering_now():
+            await self._chats.say(origin, wording.GREETING)
+
+    async def help(self, origin: Origin) -> None:
+        with answering_now():
+            await self._chats.say(origin, wording.HELP)
+
+    async def credits(self, origin: Origin) -> None:
+        with answering_now():
+            async with self._chats.failures_told(origin):
+                engine = await self._chats.engine(origin.chat_id)
+                await self._chats.connect(origin, engine)
+                balance = await engine.credits(origin.chat_id)
+                if balance is None:
+                    await self._chats.say(origin, wording.LOCAL_CREDITS)
+                else:
+                    await self._chats.say(origin, wording.credits(balance.available, balance.frozen, balance.total))
+
+    async def status(self, origin: Origin) -> None:
+        with answering_now():
+            async with self._chats.failures_told(origin):
+                engine = await self._chats.engine(origin.chat_id)
+                await self._chats.connect(origin, engine)
+                await self._chats.say(origin, timeline.summary(await engine.draft(origin.chat_id)))
+
+    async def web_link(self, origin: Origin) -> None:
+        """/web: a link that opens this chat's project in the engine's web editor, where it has one. The link
+        hands the whole project over to whoever opens it first: in a group, only an admin may ask."""
+        if origin.in_group and not self._access.is_admin(origin.user_id):
+            await self._chats.say(origin, wording.WEB_ADMINS_ONLY)
+            return
+        async with self._chats.failures_told(origin):
+            engine = await self._chats.engine(origin.chat_id)
+            await self._chats.connect(origin, engine)
+            link = await engine.claim_link(origin.chat_id)
+            await self._chats.say(origin, wording.WEB_LINK.format(url=link) if link else wording.NO_WEB_EDITOR)
+
+    async def use_engine(self, origin: Origin, *, runs_here: bool) -> None:
+        """/local and /cloud: move the chat to the engine on this machine or the one elsewhere, taking
+        everything it sent along to the one here."""
+        label = wording.engine_label(runs_here)
+        async with self._chats.failures_told(origin):
+            target = self._chats.engines.where(runs_here=runs_here)
+            if target is None:
+                await self._chats.say(origin, wording.ENGINE_MISSING.format(engine=label))
+                return
+            async with self._chats.turn(origin):
+                current = await self._chats.engine(origin.chat_id)
+                if current is target:
+                    await self._chats.say(origin, wording.ALREADY_ON.format(engine=label))
+                    return
+                await self._chats.connect(origin, target)
+                await self._store.chats.update(origin.chat_id, engine=target.name)
+                if runs_here:
+                    moved = await self._uploads.move_to(origin, target)
+                    await self._chats.say(origin, wording.SWITCHED_LOCAL.format(count=moved, next=wording.NEXT_STEP))
+                else:
+                    await self._chats.say(origin, wording.SWITCHED_CLOUD)

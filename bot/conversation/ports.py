@@ -1,0 +1,86 @@
+"""Where the core meets whatever carries a conversation (Telegram, a terminal): who asked (`Origin`, and
+`Source` for a file), how the core answers (`Replies`), and which answers someone is waiting on right now.
+
+The core knows no transport: what differs between them (how long a "typing…" sign lasts, the largest
+video one can carry) is asked of the `Replies` it was given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+Activity = Literal["typing", "upload_video", "upload_photo"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who asked and where to answer; the same for a terminal and a Telegram chat.
+
+    `arrival` is the transport's key for this message's place in its chat's line (`Conversation.arrive`),
+    when the transport hands messages over concurrently; `in_group` says that several people read the
+    answers (a code or a link that hands something over must not be posted there).
+    """
+
+    chat_id: int
+    user_id: int | None = None
+    message_id: int | None = None
+    in_group: bool = False
+    arrival: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a received file came from: the message (and the transport's id of the file in it), so a file
+    is taken in once even when its message is handled again after a crash."""
+
+    message_id: int | None = None
+    file_unique_id: str | None = None
+
+
+class Replies(Protocol):
+    """How the core talks back. Implementations split long texts and respect flood limits."""
+
+    working_lasts: float  # seconds a `working` sign stays shown; the core renews it before it lapses
+    largest_video: int  # bytes: a larger MP4 is offered as a link instead
+
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+        """Send a text; returns its message id where the transport has one."""
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Replace the text of a message sent before (progress)."""
+
+    async def working(self, chat_id: int, activity: Activity) -> None:
+        """Show that the bot is busy (a chat action); lasts `working_lasts` seconds."""
+
+    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        """Send an MP4; False when the transport could not take it (refused, failing)."""
+
+
+# ---------------------------------------------------------------- replies someone is waiting on
+
+# Under load a transport queues what it sends (Telegram allows a bot about 30 messages a second). A user who
+# typed /credits watches the chat for the answer; an album's acknowledgement or a progress edit can come a
+# moment later without anyone noticing. The use cases mark the first kind with `answering_now()`, and a
+# transport's rate limiter reads `is_urgent()` to let those go first. A context variable: the mark follows
+# the use case's own task (each update is handled in its own task) and nothing else.
+_urgent: ContextVar[bool] = ContextVar("reelbot_urgent_reply", default=False)
+
+
+@contextlib.contextmanager
+def answering_now() -> Iterator[None]:
+    """Inside this block, whatever the current task sends answers a user who is waiting for it."""
+    token = _urgent.set(True)
+    try:
+        yield
+    finally:
+        _urgent.reset(token)
+
+
+def is_urgent() -> bool:
+    """True when the reply being sent is one a user is waiting on right now (see `answering_now`)."""
+    return _urgent.get()
