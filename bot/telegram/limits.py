@@ -11,8 +11,7 @@ chat actions of 200 busy chats (one per chat every 4 s) took more than the whole
   the next free slot is never more than a few hundredths of a second away;
 - a door in front of it lets one request at a time wait inside the limiter; the others wait at the door,
   replies someone is waiting on (`bot.conversation.ports.answering_now`: /credits, /status, /help,
-  /start) first, and
-  the rest still get at least one turn in `BULK_EVERY` so urgent ones cannot starve them;
+  /start) first, and the rest still get at least one turn in `BULK_EVERY` so urgent ones cannot starve them;
 - a chat action is sent only when nobody waits at the door, and otherwise skipped (the conversation renews
   it every few seconds); it is not a message, so it does not count against a group's minute;
 - a group's minute is its own aiolimiter bucket, taken before the door, so a busy group never holds up

@@ -1,0 +1,103 @@
+"""/export: progress, one delivery, a failure tried once more, a render lost in a restart started again, a
+render that never ends cancelled, and a video too large for the transport sent as a link."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation import Conversation, wording
+from bot.engines.base import RenderStatus
+from tests.conversation.conftest import CHAT, Core, origin
+
+
+async def ready_to_export(core: Core) -> None:
+    await core.conversation.on_media(origin(1), [core.photo()])
+
+
+async def export(core: Core, message_id: int = 2) -> None:
+    await core.conversation.command(origin(message_id), "export")
+    await core.conversation.wait_background()
+
+
+async def test_an_export_shows_progress_and_delivers_the_video_once(core: Core) -> None:
+    core.cloud.statuses = [RenderStatus("processing", 10), RenderStatus("processing", 60),
+                           RenderStatus("completed", 100, url="https://v/1")]
+    await ready_to_export(core)
+    await export(core)
+    assert wording.RENDER_STARTED.format(progress=0) in core.replies.texts()
+    assert [text for _, text in core.replies.edits] == [
+        wording.RENDER_STARTED.format(progress=10), wording.RENDER_STARTED.format(progress=60), wording.RENDER_DONE]
+    ((_, caption, size),) = core.replies.videos
+    assert caption == wording.RENDER_DONE and size == core.cloud.video_bytes
+    (row,) = await core.store.renders.for_chat(CHAT)
+    assert (row.status, row.delivered, row.requested_by) == ("completed", True, 7)
+
+
+async def test_an_empty_timeline_is_not_rendered(core: Core) -> None:
+    await export(core)
+    assert "no timeline yet" in core.replies.texts()[-1]
+    assert core.cloud.renders == [] and await core.store.renders.for_chat(CHAT) == []
+
+
+async def test_a_failed_render_is_tried_once_more_under_a_new_id(core: Core) -> None:
+    core.cloud.statuses = [RenderStatus("failed", error="boom"), RenderStatus("completed", 100, url="u")]
+    await ready_to_export(core)
+    await export(core)
+    assert len(core.cloud.renders) == 2 and len(set(core.cloud.renders)) == 2
+    assert len(core.replies.videos) == 1
+
+
+async def test_a_render_that_fails_twice_is_given_up_with_one_sentence(core: Core) -> None:
+    core.cloud.statuses = [RenderStatus("failed", error="boom")]
+    await ready_to_export(core)
+    await export(core)
+    assert len(core.cloud.renders) == 2
+    assert core.replies.texts()[-1] == wording.RENDER_FAILED and core.replies.videos == []
+
+
+async def test_a_render_lost_in_a_restart_is_started_again_without_counting_as_a_try(core: Core) -> None:
+    core.cloud.statuses = [RenderStatus("lost"), RenderStatus("failed"), RenderStatus("completed", 100)]
+    await ready_to_export(core)
+    await export(core)
+    assert len(core.cloud.renders) == 3 and len(core.replies.videos) == 1
+
+
+@pytest.mark.parametrize("settings_overrides", [{"render_timeout_seconds": 0.05}])
+async def test_a_render_that_never_ends_is_cancelled(core: Core) -> None:
+    core.cloud.statuses = [RenderStatus("processing", 5)]
+    await ready_to_export(core)
+    await export(core)
+    assert core.cloud.cancelled == core.cloud.renders[-1:]
+    assert core.replies.texts()[-1] == wording.RENDER_TIMED_OUT
+
+
+async def test_a_video_larger_than_the_transport_takes_is_sent_as_a_link(core: Core) -> None:
+    core.replies.largest_video = 1024
+    core.cloud.statuses = [RenderStatus("completed", 100, url="https://cdn/v.mp4")]
+    await ready_to_export(core)
+    await export(core)
+    assert core.replies.videos == []
+    assert core.replies.texts()[-1] == wording.RENDER_LINK.format(url="https://cdn/v.mp4")
+
+
+async def test_a_video_the_transport_refuses_is_offered_as_a_link(core: Core) -> None:
+    core.replies.refuse_videos = True
+    core.cloud.statuses = [RenderStatus("completed", 100, url="https://cdn/v.mp4")]
+    await ready_to_export(core)
+    await export(core)
+    assert core.replies.texts()[-1] == wording.RENDER_LINK_UNSENT.format(url="https://cdn/v.mp4")
+
+
+async def test_after_a_restart_an_accepted_render_is_followed_and_delivered_once(core: Core) -> None:
+    await ready_to_export(core)
+    await core.store.renders.add("nemo_job_77", CHAT, engine="nemo", status="processing", reply_to_message_id=2,
+                                 requested_by=7)
+    await core.conversation.command(origin(2), "export")  # the update handled again: no second render
+    assert core.cloud.renders == []
+    restarted = Conversation(core.settings, core.store, {"nemo": core.cloud, "local": core.local}, core.replies,
+                             core.media)
+    assert await restarted.resume() == 1
+    await restarted.wait_background()
+    assert len(core.replies.videos) == 1
+    assert await restarted.resume() == 0
+    await restarted.aclose()
