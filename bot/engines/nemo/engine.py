@@ -32,7 +32,6 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from bot.config import Settings
-from bot.engines import nemo_models as models
 from bot.engines.base import (
     Connection,
     Credits,
@@ -49,8 +48,9 @@ from bot.engines.base import (
     Uploaded,
     VideoGone,
 )
-from bot.engines.nemo_http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
-from bot.engines.nemo_stream import peek, read_events
+from bot.engines.nemo import models
+from bot.engines.nemo.http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
+from bot.engines.nemo.stream import peek, read_events
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Literal
 
-from bot.engines import nemo_models as models
 from bot.engines.base import (
     EngineUnavailable,
     ExportBlocked,
@@ -22,6 +21,7 @@ from bot.engines.base import (
     OutOfCredits,
     UnsupportedFile,
 )
+from bot.engines.nemo import models
 
 log = logging.getLogger("bot.engines.nemo")
 
