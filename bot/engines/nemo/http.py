@@ -23,7 +23,7 @@ from bot.engines.base import (
 )
 from bot.engines.nemo import models
 
-log = logging.getLogger("bot.engines.nemo")
+log = logging.getLogger(__name__)
 
 TOKEN_MARGIN = timedelta(minutes=5)  # renew a little before expiry rather than eat a 1001
 KNOWN_CODES = frozenset({1001, 1002, 2001, 4001, 4002})
