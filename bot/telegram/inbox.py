@@ -62,7 +62,7 @@ class Inbox(asyncio.Queue[Any]):
             batch, self._arrived = self._arrived, []
             try:
                 admitted = [update for update in batch if self._admits is None or await self._admits(update)]
-                fresh = await self._store.receive_updates([
+                fresh = await self._store.inbox.receive([
                     (u.update_id, u.effective_chat.id if u.effective_chat else None, u.to_json()) for u in admitted
                 ])
             except Exception:  # handled without the safety net rather than dropped
@@ -77,13 +77,13 @@ class Inbox(asyncio.Queue[Any]):
 
     async def put_unfinished(self, bot: Bot) -> int:
         """Queue the updates a previous run kept but did not finish; returns how many."""
-        kept = await self._store.unfinished_updates()
+        kept = await self._store.inbox.unfinished()
         for update_id, payload in kept:
             try:
                 update = Update.de_json(json.loads(payload), bot)
             except (ValueError, TypeError, KeyError):
                 log.warning("update %s could not be read back; skipped", update_id)
-                await self._store.finish_update(update_id)
+                await self._store.inbox.finish(update_id)
                 continue
             self.put_nowait(update)
         return len(kept)

@@ -89,7 +89,7 @@ async def test_a_local_bot_api_server_lifts_the_download_limit_up_to_the_clouds_
         assert nemo.count("upload") == 1  # refused before a byte went to the cloud
         kept = await asyncio.to_thread(file_names, settings.media_dir)
         assert len(kept) == 1  # big.jpg's copy; huge.jpg's is gone
-        huge = next(row for row in await bot.core.store.uploads(chat.id) if row.filename == "huge.jpg")
+        huge = next(row for row in await bot.core.store.uploads.for_chat(chat.id) if row.filename == "huge.jpg")
         assert (huge.status, huge.local_path) == ("failed", None)
 
         mark = tg.mark()

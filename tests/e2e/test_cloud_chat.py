@@ -267,7 +267,8 @@ async def test_strangers_get_one_polite_refusal_and_nothing_else(
         assert said(tg, stranger_chat.id, mark) == [wording.NOT_ALLOWED]
         assert [c.method for c in tg.sent(stranger_chat.id)] == ["sendMessage"]  # not even a chat action
         store = bot.core.store
-        assert await store.uploads(stranger_chat.id) == [] and await store.turns(stranger_chat.id) == []
+        assert await store.uploads.for_chat(stranger_chat.id) == []
+        assert await store.turns.for_chat(stranger_chat.id) == []
         assert not (settings.media_dir / str(stranger_chat.id)).exists()
     # Only the team member's /credits reached the cloud (with its one-time sign-in and session).
     assert sorted(c.endpoint or "" for c in nemo.requests) == ["anonymous_token", "create_session", "credits"]

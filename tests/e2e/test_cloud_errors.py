@@ -108,7 +108,7 @@ async def test_http_400_on_anonymous_token_generates_a_client_id_and_keeps_it(
     assert said(tg, chat.id, mark) == ["Connecting...", "Ready!", "Credits: 100 available, 0 frozen, 100 total."]
     first, second = header(nemo, "anonymous_token", "X-Client-Id")
     assert uuid.UUID(second) and second != first
-    assert (await bot.core.store.chat(chat.id)).client_id == second  # stored
+    assert (await bot.core.store.accounts.get(chat.id)).client_id == second  # stored
 
     nemo.expire_token()  # the stored id is the one used from now on
     mark = tg.mark()
@@ -397,7 +397,7 @@ async def test_render_survives_failing_polls_and_a_dead_cdn_link(bot: Bot, tg: T
     assert nemo.count("render_download") == 1
     assert said(tg, chat.id, mark) == ["🎬 Rendering your video… 0%"]
     await tg.wait_for(lambda c: c.method == "editMessageText" and c.text == "✅ Your video is ready.", start=mark)
-    (row,) = await bot.core.store.renders_for_chat(chat.id)
+    (row,) = await bot.core.store.renders.for_chat(chat.id)
     assert (row.id, row.status, row.delivered) == (nemo.last("render").json["id"], "completed", True)
 
 

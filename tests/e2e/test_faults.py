@@ -93,7 +93,8 @@ async def test_a_refused_connection_keeps_what_the_user_sent(
         again = await tg.wait_for_text(chat.id, UNREACHABLE, start=mark)
         assert said(tg, chat.id, mark) == [wording.CONNECTING, again.text]  # it tried again, and says so
 
-        (kept,) = await bot.core.store.uploads(chat.id)  # the photo is on disk, to go in once the cloud is back
+        # The photo is on disk, to go in once the cloud is back.
+        (kept,) = await bot.core.store.uploads.for_chat(chat.id)
         assert kept.local_path and await asyncio.to_thread(Path(kept.local_path).is_file)
         assert kept.status != "uploaded"
     assert nemo.requests == []
@@ -155,7 +156,7 @@ async def test_a_render_that_never_finishes_is_cancelled_and_the_user_told(
         (cancel,) = nemo.calls("render_cancel")
         assert cancel.path == f"/api/render/proxy/lambda/{render_id}/cancel"
         assert nemo.renders[render_id].status == "cancelled"
-        (row,) = await bot.core.store.renders_for_chat(chat.id)
+        (row,) = await bot.core.store.renders.for_chat(chat.id)
         assert (row.status, row.delivered) == ("cancelled", False)
     assert tg.uploads(chat.id) == []
 
@@ -229,5 +230,5 @@ async def test_telegram_failing_on_every_send_video_gets_the_link_instead(
         assert [r.status for r in telegram_calls(tg, "sendVideo")] == [500, 500, 500]  # backed off, gave up
         assert tg.uploads(chat.id) == []
         await tg.wait_for(lambda c: c.method == "editMessageText" and c.text == wording.RENDER_DONE, start=mark)
-        (row,) = await bot.core.store.renders_for_chat(chat.id)
+        (row,) = await bot.core.store.renders.for_chat(chat.id)
         assert row.delivered  # the link was the delivery: a restart does not send it again

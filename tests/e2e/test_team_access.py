@@ -63,7 +63,7 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> N
 
 
 async def _delivered(store: Store, chat_id: int) -> bool:
-    return any(r.delivered for r in await store.renders_for_chat(chat_id))
+    return any(r.delivered for r in await store.renders.for_chat(chat_id))
 
 
 def database_bytes(settings: Settings) -> bytes:
@@ -90,14 +90,14 @@ async def test_an_invite_lets_one_stranger_in_once_and_nobody_after(
         mark = tg.mark()
         await tg.send_photo(stan_chat, stan, jpeg_bytes(720, 1280))
         await tg.wait_for_text(stan_chat.id, "Got 1 photo", start=mark)
-        assert [u.status for u in await bot.core.store.uploads(stan_chat.id)] == ["uploaded"]
+        assert [u.status for u in await bot.core.store.uploads.for_chat(stan_chat.id)] == ["uploaded"]
 
         # The same code a second time, from someone else: refused, and Sue stays a stranger.
         assert await answer_to(tg, sue_chat, sue, "/join", code) == [wording.JOIN_REFUSED]
         assert await answer_to(tg, sue_chat, sue, "/start") == [wording.NOT_ALLOWED]
         assert nothing_stored_for(settings.database_path, sue_chat.id)
 
-        [admission] = await bot.core.store.admissions()
+        [admission] = await bot.core.store.access.all()
         assert (admission.kind, admission.subject_id, admission.admitted_by, admission.invited_by) == (
             "user", stan.id, stan.id, admin.id)
         assert code.encode() not in database_bytes(settings)  # only its hash was ever written
@@ -115,7 +115,7 @@ async def test_an_expired_code_is_refused_and_leaves_nothing(
         assert "1 minute" in said(tg, admin.id)[-1]
         await asyncio.sleep(0.5)
         assert await answer_to(tg, tg.private_chat(stan), stan, "/join", code) == [wording.JOIN_REFUSED]
-        assert await bot.core.store.admissions() == []
+        assert await bot.core.store.access.all() == []
         assert nothing_stored_for(settings.database_path, stan.id)
 
 
@@ -132,7 +132,7 @@ async def test_guessing_codes_is_stopped_after_five_wrong_ones(
         # Now even the right code waits: a lock that a lucky guess could pass would not slow guessing down.
         [locked] = await answer_to(tg, chat, mallory, "/join", code)
         assert locked == wording.join_locked(15 * 60) and "15 minutes" in locked
-        assert await bot.core.store.admissions() == []
+        assert await bot.core.store.access.all() == []
         assert nothing_stored_for(settings.database_path, mallory.id)
         # The code was not used up by the refused try: someone else can still join with it.
         other = tg.user("Olga")
@@ -158,7 +158,7 @@ async def test_a_code_sent_in_a_group_lets_that_group_in(
         assert wording.NOT_ALLOWED not in said(tg, crew.id)
         # ... but only there: the code let the group in, not its members everywhere.
         assert await answer_to(tg, tg.private_chat(gus), gus, "/credits") == [wording.NOT_ALLOWED]
-        [admission] = await bot.core.store.admissions()
+        [admission] = await bot.core.store.access.all()
         assert (admission.kind, admission.subject_id, admission.admitted_by) == ("chat", crew.id, gus.id)
         assert rows(settings.database_path, "SELECT title, chat_type FROM chats WHERE chat_id = ?", crew.id) == [
             ("Crew", "supergroup")]
@@ -235,10 +235,10 @@ async def test_usage_lists_each_chat_with_what_each_person_sent(
         await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == trip.id, timeout=15, start=mark)
         store = bot.core.store
         await until(lambda: _delivered(store, trip.id))
-        assert [(u.kind, u.sender_id) for u in await store.uploads(trip.id)] == [("photo", hana.id),
+        assert [(u.kind, u.sender_id) for u in await store.uploads.for_chat(trip.id)] == [("photo", hana.id),
                                                                                 ("photo", ivan.id)]
-        assert [t["sender_id"] for t in await store.turns(trip.id)] == [hana.id]
-        renders = await store.renders_for_chat(trip.id)
+        assert [t["sender_id"] for t in await store.turns.for_chat(trip.id)] == [hana.id]
+        renders = await store.renders.for_chat(trip.id)
         assert [(r.requested_by, r.delivered) for r in renders] == [(ivan.id, True)]
         balance = nemo.accounts[next(iter(nemo.accounts))].available
 
@@ -266,8 +266,8 @@ async def test_usage_output_longer_than_one_message_is_split(
     settings = settings_for(admin_user_ids=frozenset({admin.id}), video_engine="local")
     async with running(settings, tg) as bot:
         for n in range(60):
-            await bot.core.store.see_chat(-(10_000 + n), title=f"A rather long group title number {n:02d} " * 2,
-                                          chat_type="supergroup")
+            await bot.core.store.chats.see(-(10_000 + n), title=f"A rather long group title number {n:02d} " * 2,
+                                           chat_type="supergroup")
         mark = tg.mark()
         await tg.send_command(tg.private_chat(admin), admin, "/usage")
         await tg.wait_for_text(admin.id, "number 59", start=mark)

@@ -35,7 +35,7 @@ async def test_a_batch_is_kept_before_it_is_confirmed_and_handed_on_once_in_orde
     assert inbox.empty()  # nothing is handed on before it is kept
     await inbox.kept()
     assert [inbox.get_nowait().update_id for _ in range(inbox.qsize())] == [1, 2, 3]
-    assert [update_id for update_id, _ in await store.unfinished_updates()] == [1, 3]  # the stranger's: not kept
+    assert [update_id for update_id, _ in await store.inbox.unfinished()] == [1, 3]  # the stranger's: not kept
 
     await inbox.put(_update(3, 11))  # Telegram delivers it again (the confirmation never arrived)
     await inbox.kept()
@@ -53,14 +53,14 @@ async def test_get_updates_waits_for_the_inbox(tmp_path: Path, monkeypatch: pyte
         return 200, b'{"ok": true, "result": []}'
 
     monkeypatch.setattr(HTTPXRequest, "do_request", sent)  # the wire: what reaches Telegram, and when
-    original = store.receive_updates
+    original = store.inbox.receive
 
     async def receive(updates: list[tuple[int, int | None, str]]) -> set[int]:
         fresh = await original(updates)
         order.append("kept")
         return fresh
 
-    monkeypatch.setattr(store, "receive_updates", receive)
+    monkeypatch.setattr(store.inbox, "receive", receive)
     await inbox.put(_update(1, 10))
     await ConfirmWhenKept(inbox).do_request("http://127.0.0.1/bot/getUpdates", "POST")
     assert order == ["kept", "getUpdates"]

@@ -48,7 +48,7 @@ class LocalEngine:
     """The embedded engine (VIDEO_ENGINE=local). `previews=False` skips the quick preview after each edit."""
 
     name = "local"
-    needs_credits = False
+    runs_here = True  # this machine, free and offline: the way out when an engine elsewhere fails
     poll_seconds = 0.5  # a local render takes seconds: its progress is read from memory, so ask often
     max_photos = model.MAX_PHOTOS
 
@@ -75,15 +75,19 @@ class LocalEngine:
         return root
 
     async def _load(self, chat_id: int) -> dict[str, Any]:
-        return await self._store.local_draft(chat_id) or model.empty_draft()
+        return await self._store.timelines.get(chat_id) or model.empty_draft()
 
     # ------------------------------------------------------------ session
 
+    async def readiness(self, chat_id: int) -> base.Readiness:
+        """Always READY: no account to make, and `connect` only writes an empty timeline."""
+        return base.Readiness.READY
+
     async def connect(self, chat_id: int) -> base.Connection:
         async with self._lock(chat_id):
-            if await self._store.local_draft(chat_id) is not None:
+            if await self._store.timelines.get(chat_id) is not None:
                 return base.Connection(new=False)
-            await self._store.put_local_draft(chat_id, model.empty_draft())
+            await self._store.timelines.put(chat_id, model.empty_draft())
             return base.Connection(new=True)
 
     async def credits(self, chat_id: int) -> base.Credits | None:
@@ -93,7 +97,7 @@ class LocalEngine:
         return None
 
     async def draft(self, chat_id: int) -> dict[str, Any] | None:
-        return await self._store.local_draft(chat_id)
+        return await self._store.timelines.get(chat_id)
 
     # ------------------------------------------------------------ uploads
 
@@ -116,7 +120,7 @@ class LocalEngine:
                     "one video can hold; remove some (e.g. \"remove photo 3\") to make room.")
             photos.append({"id": f"p{uuid.uuid4().hex[:8]}",
                            "m": {"name": media.filename, "path": str(path), "width": width, "height": height}})
-            await self._store.put_local_draft(chat_id, model.layout(photos, model.settings(draft)))
+            await self._store.timelines.put(chat_id, model.layout(photos, model.settings(draft)))
         return base.Uploaded(filename=media.filename, kind=base.MediaKind.PHOTO, ref=str(path),
                              width=width, height=height)
 
@@ -126,7 +130,7 @@ class LocalEngine:
             draft = await self._load(chat_id)
             conf = model.settings(draft)
             conf.update(music=True, music_source="file", audio_path=str(media.path), audio_name=media.filename)
-            await self._store.put_local_draft(chat_id, model.layout(model.photos(draft), conf))
+            await self._store.timelines.put(chat_id, model.layout(model.photos(draft), conf))
         return base.Uploaded(filename=media.filename, kind=base.MediaKind.AUDIO, ref=str(media.path),
                              duration=duration)
 
@@ -140,15 +144,15 @@ class LocalEngine:
                 result = plan.apply_instruction(draft, text)
             except plan.PlanError as exc:
                 raise base.BadInstruction(exc.detail) from None
-            await self._store.put_local_draft(chat_id, result.draft)
-        yield base.Text(result.sentence, editor_talk=False)
+            await self._store.timelines.put(chat_id, result.draft)
+        yield base.Text(result.sentence)
         if self._previews and model.photos(result.draft):
             made = await self._preview(chat_id, result.draft)
             if made is not None:
                 preview, notes = made
                 yield base.Preview(preview, caption="Quick preview (540x960); send /export for full quality.")
                 if notes:
-                    yield base.Text("\n".join(notes), editor_talk=False)
+                    yield base.Text("\n".join(notes))
 
     async def _preview(self, chat_id: int, draft: dict[str, Any]) -> tuple[Path, tuple[str, ...]] | None:
         """A fast low-resolution render and its notes; a failure only loses the preview, never the edit."""

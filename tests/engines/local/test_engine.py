@@ -34,8 +34,14 @@ async def wait_done(engine: LocalEngine, job: str) -> base.RenderStatus:
 async def test_connect_is_new_once(engine: LocalEngine) -> None:
     assert (await engine.connect(CHAT)).new is True
     assert (await engine.connect(CHAT)).new is False
-    assert engine.name == "local" and engine.needs_credits is False
+    assert engine.name == "local" and engine.runs_here is True
     assert await engine.credits(CHAT) is None and await engine.claim_link(CHAT) is None
+
+
+async def test_a_chat_is_always_ready(engine: LocalEngine) -> None:
+    assert await engine.readiness(CHAT) is base.Readiness.READY  # before connect too: nothing to set up
+    await engine.connect(CHAT)
+    assert await engine.readiness(CHAT) is base.Readiness.READY
 
 
 async def test_flow_upload_edit_export(engine: LocalEngine, make_photo: PhotoMaker, tmp_path: Path,

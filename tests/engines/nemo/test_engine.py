@@ -23,6 +23,7 @@ from bot.engines.base import (
     MediaKind,
     OutOfCredits,
     RateLimited,
+    Readiness,
     StreamBroken,
     StreamEvent,
     Text,
@@ -31,11 +32,16 @@ from bot.engines.base import (
     VideoGone,
 )
 from bot.engines.nemo import NemoEngine
+from bot.engines.nemo.gui import CREDITS_HINT, EXPORT_HINT
 from bot.store import Store
-from tests.fakes.nemo import DEFAULT_TEXT, NemoFake
+from bot.timeline import summary
+from tests.fakes.nemo import CallTool, EditDraft, NemoFake, Say
 from tests.fakes.sample_media import jpeg_bytes
 
 CHAT = 42
+# What the default turn's editor talk becomes (tests.fakes.nemo.DEFAULT_TEXT, less its "Preview in Timeline
+# panel or click Export to save it.").
+READY_TEXT = "Your video is ready!"
 MakeEngine = Callable[..., Awaitable[NemoEngine]]
 
 
@@ -97,7 +103,29 @@ def assert_no_secret(exc: BaseException, fake: NemoFake) -> None:
 
 async def test_engine_satisfies_the_port(engine: NemoEngine) -> None:
     assert isinstance(engine, Engine)
-    assert engine.name == "nemo" and engine.needs_credits
+    assert engine.name == "nemo" and engine.runs_here is False
+
+
+async def test_readiness_follows_what_is_kept_without_asking_the_service(
+    engine: NemoEngine, fake: NemoFake, store: Store
+) -> None:
+    assert await engine.readiness(CHAT) is Readiness.SIGNED_OUT
+    await engine.credits(CHAT)  # a balance needs a token, not a session
+    assert await engine.readiness(CHAT) is Readiness.SIGNED_IN
+    await engine.connect(CHAT)
+    asked = len(fake.requests)
+    assert await engine.readiness(CHAT) is Readiness.READY
+    await store.accounts.update(CHAT, token_expires_at="2000-01-01T00:00:00Z")
+    assert await engine.readiness(CHAT) is Readiness.READY  # renewing the token keeps the account and project
+    assert len(fake.requests) == asked
+
+
+async def test_with_nemo_token_a_chat_is_signed_in_from_the_start(make_engine: MakeEngine, fake: NemoFake) -> None:
+    fake.add_token("nmv_usr_fixed_account", user_id="user_1")
+    engine = await make_engine(nemo_token="nmv_usr_fixed_account")
+    assert await engine.readiness(CHAT) is Readiness.SIGNED_IN
+    await engine.connect(CHAT)
+    assert await engine.readiness(CHAT) is Readiness.READY
 
 
 async def test_connect_creates_token_and_session_once(engine: NemoEngine, fake: NemoFake, store: Store) -> None:
@@ -105,8 +133,8 @@ async def test_connect_creates_token_and_session_once(engine: NemoEngine, fake: 
     assert (await engine.connect(CHAT)).new is False
     await engine.credits(CHAT)
     assert fake.count("anonymous_token") == 1 and fake.count("create_session") == 1
-    row = await store.chat(CHAT)
-    assert row.client_id and row.token in fake.tokens and row.nemo_user_id and row.nemo_user_id.startswith("anon_")
+    row = await store.accounts.get(CHAT)
+    assert row.client_id and row.token in fake.tokens and row.user_id and row.user_id.startswith("anon_")
     assert row.token_expires_at and row.session_id in fake.sessions and row.task_id
     assert fake.last("anonymous_token").headers["X-Client-Id"] == row.client_id
     assert fake.last("create_session").json == {"task_name": "project", "language": ""}
@@ -147,10 +175,10 @@ async def test_expired_token_in_the_store_is_renewed_with_the_same_client_id(
     engine: NemoEngine, fake: NemoFake, store: Store
 ) -> None:
     await engine.connect(CHAT)
-    before = await store.chat(CHAT)
-    await store.update_chat(CHAT, token_expires_at="2000-01-01T00:00:00Z")
+    before = await store.accounts.get(CHAT)
+    await store.accounts.update(CHAT, token_expires_at="2000-01-01T00:00:00Z")
     assert (await engine.connect(CHAT)).new is True
-    after = await store.chat(CHAT)
+    after = await store.accounts.get(CHAT)
     assert after.token != before.token and after.client_id == before.client_id
     assert after.session_id == before.session_id
     assert [r.headers["X-Client-Id"] for r in fake.calls("anonymous_token")] == [before.client_id] * 2
@@ -160,12 +188,12 @@ async def test_1001_mid_session_renews_the_token_and_retries_once(
     engine: NemoEngine, fake: NemoFake, store: Store
 ) -> None:
     await engine.connect(CHAT)
-    old = (await store.chat(CHAT)).token
+    old = (await store.accounts.get(CHAT)).token
     fake.expire_token()  # the server-side expiry the stored date did not foresee
     credits = await engine.credits(CHAT)
     assert credits is not None and credits.available == 100
     assert fake.count("anonymous_token") == 2 and fake.count("credits") == 2
-    assert (await store.chat(CHAT)).token != old
+    assert (await store.accounts.get(CHAT)).token != old
 
 
 async def test_1001_twice_gives_up(engine: NemoEngine, fake: NemoFake) -> None:
@@ -177,12 +205,31 @@ async def test_1001_twice_gives_up(engine: NemoEngine, fake: NemoFake) -> None:
     assert_no_secret(caught.value, fake)
 
 
+async def test_a_new_session_after_1002_gets_the_chats_files_again(
+    engine: NemoEngine, fake: NemoFake, store: Store, tmp_path: Path
+) -> None:
+    media = photo(tmp_path)
+    uploaded = await engine.upload(CHAT, media)
+    kept = await store.uploads.add(CHAT, kind="photo", filename=media.filename, size=media.size,
+                                   local_path=str(media.path))
+    await store.uploads.update(kept, engine="nemo", engine_ref=uploaded.ref, status="uploaded")
+    await store.uploads.add(CHAT, kind="photo", filename="never.jpg", size=1, local_path=str(tmp_path / "x"))
+    lost = fake.session().session_id
+    fake.fail_next("state", code=1002)
+    await engine.draft(CHAT)
+    new = fake.session()
+    assert new.session_id != lost and [f["filename"] for f in new.files] == ["a.jpg"]  # only what was uploaded
+    assert fake.last("state").path.endswith(f"/{new.session_id}/latest")  # the retry came after the refill
+    [row, _] = await store.uploads.for_chat(CHAT)
+    assert row.engine_ref == new.files[0]["cdn_url"]
+
+
 async def test_1002_creates_a_new_session_and_retries(engine: NemoEngine, fake: NemoFake, store: Store) -> None:
     await engine.connect(CHAT)
-    old = (await store.chat(CHAT)).session_id
+    old = (await store.accounts.get(CHAT)).session_id
     fake.fail_next("state", code=1002, message_key="msg")
     assert await engine.draft(CHAT) is None
-    new = (await store.chat(CHAT)).session_id
+    new = (await store.accounts.get(CHAT)).session_id
     assert new != old and fake.count("create_session") == 2
     assert fake.last("state").path.endswith(f"/{new}/latest")
 
@@ -190,18 +237,18 @@ async def test_1002_creates_a_new_session_and_retries(engine: NemoEngine, fake: 
 async def test_http_400_on_the_token_call_renews_the_client_id(
     engine: NemoEngine, fake: NemoFake, store: Store
 ) -> None:
-    await store.update_chat(CHAT, client_id="lost-client-id")
+    await store.accounts.update(CHAT, client_id="lost-client-id")
     fake.fail_next("anonymous_token", status=400)
     await engine.connect(CHAT)
     ids = [r.headers.get("X-Client-Id") for r in fake.calls("anonymous_token")]
-    row = await store.chat(CHAT)
+    row = await store.accounts.get(CHAT)
     assert ids[0] == "lost-client-id" and ids[1] == row.client_id != "lost-client-id"
 
 
 async def test_out_of_credits_links_anonymous_users_to_registration(engine: NemoEngine, fake: NemoFake,
                                                                     store: Store) -> None:
     await engine.connect(CHAT)
-    user_id = (await store.chat(CHAT)).nemo_user_id
+    user_id = (await store.accounts.get(CHAT)).user_id
     fake.set_credits(user_id, 0)  # type: ignore[arg-type]
     with pytest.raises(OutOfCredits) as caught:
         await collect(engine)
@@ -311,11 +358,6 @@ async def test_heic_refused_is_converted_to_jpeg_and_retried(
 async def test_default_turn_in_both_shapes(engine: NemoEngine, fake: NemoFake, shape: str) -> None:
     fake.stream_shape = shape  # type: ignore[assignment]
     events = await collect(engine)
-    assert events == [
-        ToolActivity("generate_video_with_seedance", "call"),
-        ToolActivity("generate_video_with_seedance", "result"),
-        Text(DEFAULT_TEXT),
-    ]
     request = fake.last("run_sse")
     assert request.headers["Accept"] == "text/event-stream"
     assert request.json == {
@@ -324,6 +366,12 @@ async def test_default_turn_in_both_shapes(engine: NemoEngine, fake: NemoFake, s
     }
     draft = await engine.draft(CHAT)
     assert draft is not None and [t["tt"] for t in draft["t"]] == [0, 1, 7]
+    assert events == [
+        ToolActivity("generate_video_with_seedance", "call"),
+        ToolActivity("generate_video_with_seedance", "result"),
+        Text(READY_TEXT),  # DEFAULT_TEXT without its "Preview in Timeline panel or click Export"
+        Text(summary(draft) + "\n" + EXPORT_HINT),
+    ]
 
 
 async def test_draft_has_one_segment_per_upload(engine: NemoEngine, tmp_path: Path) -> None:
@@ -363,7 +411,7 @@ async def test_heartbeats_comments_and_empty_data_keep_the_turn_going(
     # Heartbeat events and empty data are signs of life; comments are skipped by httpx-sse (as the SSE spec
     # says); either way the turn goes on to its answer.
     assert sum(isinstance(e, Heartbeat) for e in events) >= (0 if style == "comment" else 4)
-    assert events[-1] == Text(DEFAULT_TEXT)
+    assert events[-2] == Text(READY_TEXT) and isinstance(events[-1], Text) and events[-1].text.endswith(EXPORT_HINT)
 
 
 async def test_error_event_is_stream_broken_and_never_resent(engine: NemoEngine, fake: NemoFake) -> None:
@@ -403,9 +451,50 @@ async def test_errors_before_the_stream_are_retried_once(
     await engine.connect(CHAT)
     fake.fail_next("run_sse", **fault)
     events = await collect(engine)
-    assert events[-1] == Text(DEFAULT_TEXT)
+    assert events[-2] == Text(READY_TEXT)
     assert fake.count("run_sse") == 2
     assert fake.last("run_sse").json["session_id"] == fake.session().session_id
+
+
+# ==================================================================== the editor talk, translated
+
+
+async def test_editor_talk_comes_out_as_what_the_chat_can_do(engine: NemoEngine, fake: NemoFake) -> None:
+    fake.queue_turn(CallTool(), Say("I added the music. Click the Export button to download."))
+    events = await collect(engine)
+    assert [e for e in events if isinstance(e, Text)] == [Text("I added the music."), Text(EXPORT_HINT)]
+    assert ToolActivity("edit_multitrack", "call") in events  # tool activity passes through
+    assert fake.count("state") == 0  # nothing pointed at the timeline: no summary to fetch
+
+
+async def test_talk_of_the_timeline_closes_with_its_summary_then_the_hints_once(
+    engine: NemoEngine, fake: NemoFake
+) -> None:
+    fake.queue_turn(
+        Say("Click Export to save it."),
+        EditDraft(),
+        Say("I added a title. Open the Timeline panel to check the tracks."),
+        Say("Check your account balance on the dashboard. Then click Export."),
+    )
+    texts = [e.text for e in await collect(engine) if isinstance(e, Text)]
+    draft = await engine.draft(CHAT)
+    assert texts == ["I added a title.", "\n".join([summary(draft), EXPORT_HINT, CREDITS_HINT])]
+    assert not any("Click" in text or "Open the" in text for text in texts)
+
+
+async def test_plain_text_is_shown_as_it_is_with_no_closing_message(engine: NemoEngine, fake: NemoFake) -> None:
+    fake.reply("  Three photos, 9 seconds, calm music.  ")
+    assert await collect(engine) == [Text("Three photos, 9 seconds, calm music.")]
+
+
+async def test_a_broken_stream_gets_no_closing_message(engine: NemoEngine, fake: NemoFake) -> None:
+    fake.cut_turn(text_before="Working on it. Open the Timeline panel to watch.")
+    seen: list[StreamEvent] = []
+    with pytest.raises(StreamBroken):
+        async for event in engine.send(CHAT, "edit"):
+            seen.append(event)
+    assert [e for e in seen if isinstance(e, Text)] == [Text("Working on it.")]
+    assert fake.count("state") == 0
 
 
 async def test_5xx_before_the_stream_is_unavailable(engine: NemoEngine, fake: NemoFake) -> None:
@@ -538,7 +627,7 @@ async def test_export_blocked_402(engine: NemoEngine, fake: NemoFake, store: Sto
     fake.export_blocked = True
     with pytest.raises(ExportBlocked) as caught:
         await engine.start_render(CHAT, await engine.draft(CHAT) or {})
-    user_id = (await store.chat(CHAT)).nemo_user_id
+    user_id = (await store.accounts.get(CHAT)).user_id
     assert caught.value.register_url == f"https://nemovideo.com/register?bind={user_id}"
 
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.engines.base import Heartbeat, StreamBroken, StreamEvent, Text, ToolActivity
-from bot.engines.nemo_stream import interpret, parse_data, read_events
+from bot.engines.nemo.stream import interpret, parse_data, read_events
 
 
 class _Cut(httpx.AsyncByteStream):

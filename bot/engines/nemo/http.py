@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Literal
 
-from bot.engines import nemo_models as models
 from bot.engines.base import (
     EngineUnavailable,
     ExportBlocked,
@@ -22,8 +21,9 @@ from bot.engines.base import (
     OutOfCredits,
     UnsupportedFile,
 )
+from bot.engines.nemo import models
 
-log = logging.getLogger("bot.engines.nemo")
+log = logging.getLogger(__name__)
 
 TOKEN_MARGIN = timedelta(minutes=5)  # renew a little before expiry rather than eat a 1001
 KNOWN_CODES = frozenset({1001, 1002, 2001, 4001, 4002})

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.gui import EXPORT_HINT, translate
+from bot.engines.nemo.gui import EXPORT_HINT, translate
 
 # Content sentences, including the ones that only look like GUI talk or have dots inside.
 CONTENT = [

@@ -1,15 +1,19 @@
 """The NemoVideo cloud engine: credentials, sessions, uploads, the SSE turn, state, credits and renders.
 
-Built to `nemo-api.md`. One `httpx.AsyncClient` serves every chat. Per chat the store keeps a client id
-(uuid4, kept so a renewed anonymous token stays on the same account), the anonymous token with its user id
-and expiry (unless `NEMO_TOKEN` gives one account token for all chats), and the session / task ids.
+Built to `nemo-api.md`. One `httpx.AsyncClient` serves every chat. Per chat the store's cloud account
+(`store.accounts`) keeps a client id (uuid4, kept so a renewed anonymous token stays on the same account),
+the anonymous token with its user id and expiry (unless `NEMO_TOKEN` gives one account token for all
+chats), and the session / task ids.
 
 Every call goes through one retry policy (`_call` / `_recover` here; reading answers is
-`nemo_http.AnswerPolicy`, parsing bodies `nemo_models`, the stream `nemo_stream`): code 1001 → new
-anonymous token, 1002 → new session (the chat's files uploaded into it again), HTTP 400 about the client
-id → new client id, HTTP 429 → wait and retry; each at most once per call. The stream uses the same
-policy only until the stream has started: after that a failure is `StreamBroken` and the message is never
-sent again (it may already be charged).
+`http.AnswerPolicy`, parsing bodies `models`, the stream `stream`): code 1001 → new anonymous token,
+1002 → new session (refilled with the chat's files), HTTP 400 about the client id → new client id,
+HTTP 429 → wait and retry; each at most once per call. The stream uses the same policy only until the
+stream has started: after that a failure is `StreamBroken` and the message is never sent again (it may
+already be charged).
+
+The service writes as if the user sat in its web editor; `send` translates every text (`gui`) before it
+leaves the engine, so what it yields can be shown as it is.
 
 Secrets: tokens live only in headers; log lines carry method, path and status/code; exception details are
 fixed sentences. Raw response bodies are never logged nor put into an exception.
@@ -24,15 +28,15 @@ import mimetypes
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, aclosing
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import httpx
 from httpx_sse import aconnect_sse
 
+from bot import timeline
 from bot.config import Settings
-from bot.engines import nemo_models as models
 from bot.engines.base import (
     Connection,
     Credits,
@@ -43,14 +47,17 @@ from bot.engines.base import (
     MediaFile,
     MediaKind,
     RateLimited,
+    Readiness,
     RenderStatus,
     StreamEvent,
+    Text,
     UnsupportedFile,
     Uploaded,
     VideoGone,
 )
-from bot.engines.nemo_http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
-from bot.engines.nemo_stream import peek, read_events
+from bot.engines.nemo import gui, models
+from bot.engines.nemo.http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
+from bot.engines.nemo.stream import peek, read_events
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -75,7 +82,7 @@ class NemoEngine:
     """The cloud engine (name "nemo"); see the module docstring for the policies."""
 
     name = "nemo"
-    needs_credits = True
+    runs_here = False  # a paid service elsewhere: when it fails, the local engine is the way out
     poll_seconds = None  # nemo-api.md: poll every 30 s (RENDER_POLL_SECONDS)
     max_photos = None
 
@@ -90,10 +97,21 @@ class NemoEngine:
         self._client = self._http_client(transport, API_LIMITS)
         self._streams = self._http_client(transport, STREAM_LIMITS)
         self._locks: dict[int, asyncio.Lock] = {}
-        self._restoring: set[int] = set()
+        self._refilling: set[int] = set()
         self._policy = AnswerPolicy(self._web, fixed_token=self._fixed_token is not None)
 
     # ================================================================ credentials and sessions
+
+    async def readiness(self, chat_id: int) -> Readiness:
+        """From the kept account only: no token of its own (and no NEMO_TOKEN) is SIGNED_OUT, a session is
+        READY, a token without a session SIGNED_IN. An expired token still counts: renewing it keeps the
+        account, so nothing new is made."""
+        account = await self._store.accounts.get(chat_id)
+        if self._fixed_token is None and not account.token:
+            return Readiness.SIGNED_OUT
+        if account.session_id:
+            return Readiness.READY
+        return Readiness.SIGNED_IN
 
     async def connect(self, chat_id: int) -> Connection:
         """Make sure the chat has a client id, a live token and a session; `new` when any was created."""
@@ -109,33 +127,33 @@ class NemoEngine:
             return False
         created = False
         async with self._lock(chat_id):
-            row = await self._store.chat(chat_id)
-            if not row.client_id:
+            account = await self._store.accounts.get(chat_id)
+            if not account.client_id:
                 await self._client_id(chat_id)
-            if self._fixed_token is None and (not row.token or token_expired(row.token_expires_at)):
+            if self._fixed_token is None and (not account.token or token_expired(account.token_expires_at)):
                 await self._new_token(chat_id)
                 created = True
-            if level == "session" and not row.session_id:
+            if level == "session" and not account.session_id:
                 await self._new_session(chat_id)
                 created = True
         return created
 
     async def _client_id(self, chat_id: int, *, renew: bool = False) -> str:
-        row = await self._store.chat(chat_id)
-        if row.client_id and not renew:
-            return row.client_id
+        account = await self._store.accounts.get(chat_id)
+        if account.client_id and not renew:
+            return account.client_id
         client_id = str(uuid.uuid4())
-        await self._store.update_chat(chat_id, client_id=client_id)
+        await self._store.accounts.update(chat_id, client_id=client_id)
         return client_id
 
     async def _creds(self, chat_id: int) -> Creds:
-        row = await self._store.chat(chat_id)
+        account = await self._store.accounts.get(chat_id)
         return Creds(
-            client_id=row.client_id or await self._client_id(chat_id),
-            token=self._fixed_token or row.token,
-            user_id=row.nemo_user_id,
-            session_id=row.session_id,
-            task_id=row.task_id,
+            client_id=account.client_id or await self._client_id(chat_id),
+            token=self._fixed_token or account.token,
+            user_id=account.user_id,
+            session_id=account.session_id,
+            task_id=account.task_id,
         )
 
     async def _new_token(self, chat_id: int) -> None:
@@ -146,15 +164,14 @@ class NemoEngine:
 
         body = await self._call(chat_id, build, ensure="none")
         data = models.parse(models.TokenData, body.get("data"), "sign-in")
-        fields: dict[str, Any] = {"token": data.token, "token_expires_at": data.expires_at}
+        fields: dict[str, str | None] = {"token": data.token, "token_expires_at": data.expires_at}
         if data.user_id:
-            fields["nemo_user_id"] = data.user_id
-        await self._store.update_chat(chat_id, **fields)
+            fields["user_id"] = data.user_id
+        await self._store.accounts.update(chat_id, **fields)
         log.info("nemo: chat %s got an anonymous token", chat_id)
 
     async def _new_session(self, chat_id: int) -> None:
-        row = await self._store.chat(chat_id)
-        language = row.language or ""
+        language = (await self._store.chats.get(chat_id)).language or ""
 
         def build(creds: Creds) -> Req:
             return Req(
@@ -164,10 +181,10 @@ class NemoEngine:
 
         body = await self._call(chat_id, build, ensure="none")
         data = models.parse(models.SessionData, body.get("data"), "session")
-        fields: dict[str, Any] = {"session_id": data.session_id, "task_id": data.task_id}
+        fields: dict[str, str | None] = {"session_id": data.session_id, "task_id": data.task_id}
         if data.user_id:
-            fields["nemo_user_id"] = data.user_id
-        await self._store.update_chat(chat_id, **fields)
+            fields["user_id"] = data.user_id
+        await self._store.accounts.update(chat_id, **fields)
         log.info("nemo: chat %s has a new session %s", chat_id, data.session_id)
 
     # ================================================================ the retry policy
@@ -230,36 +247,41 @@ class NemoEngine:
         if kind == "rate_limit":
             await asyncio.sleep(self._settings.rate_limit_wait_seconds)
         elif kind == "token":
-            await self._store.update_chat(chat_id, token=None, token_expires_at=None)
+            await self._store.accounts.update(chat_id, token=None, token_expires_at=None)
             await self._new_token(chat_id)
         elif kind == "session":
-            await self._store.update_chat(chat_id, session_id=None, task_id=None)
+            await self._store.accounts.update(chat_id, session_id=None, task_id=None)
             await self._new_session(chat_id)
-            await self._restore_uploads(chat_id)
+            await self._refill_new_session(chat_id)
         else:
             await self._client_id(chat_id, renew=True)
 
     # ================================================================ uploads
 
-    async def _restore_uploads(self, chat_id: int) -> None:
+    async def _refill_new_session(self, chat_id: int) -> None:
         """A lost session (1002) took the chat's files with it: upload the kept copies into the new one, so
-        the user's photos do not silently drop out of the video. Not re-entered if the restore loses it too."""
-        if chat_id in self._restoring:
+        the user's photos do not silently drop out of the video.
+
+        This is the engine's to do, not the core's: it runs inside the retry policy, between making the new
+        session and retrying the call that met 1002. The core only hears of that call once the retry is over,
+        when the retried call has already gone into an empty session. Not re-entered if the refill loses the
+        session too."""
+        if chat_id in self._refilling:
             return
-        self._restoring.add(chat_id)
+        self._refilling.add(chat_id)
         try:
-            for row in await self._store.uploads(chat_id):
+            for row in await self._store.uploads.for_chat(chat_id):
                 if row.engine != self.name or row.status != "uploaded" or not row.local_path:
                     continue
                 media = MediaFile(Path(row.local_path), row.filename, MediaKind(row.kind), row.size)
                 try:
                     uploaded = await self.upload(chat_id, media)
                 except (EngineError, OSError) as exc:  # a refused or since-deleted file: the rest still go
-                    log.info("nemo: chat %s: upload %s not restored: %s", chat_id, row.id, type(exc).__name__)
+                    log.info("nemo: chat %s: upload %s not refilled: %s", chat_id, row.id, type(exc).__name__)
                     continue
-                await self._store.update_upload(row.id, engine_ref=uploaded.ref)
+                await self._store.uploads.update(row.id, engine_ref=uploaded.ref)
         finally:
-            self._restoring.discard(chat_id)
+            self._refilling.discard(chat_id)
 
     async def upload(self, chat_id: int, media: MediaFile) -> Uploaded:
         """Upload one file as a streamed multipart `files` part; HEIC refused with 4001 → JPEG, once."""
@@ -313,7 +335,33 @@ class NemoEngine:
     # ================================================================ the turn
 
     async def send(self, chat_id: int, text: str) -> AsyncIterator[StreamEvent]:
-        """Run one instruction over `/run_sse`; yields until the server closes the stream.
+        """Run one instruction; yields what to show until the server closes the stream.
+
+        The service's texts are written for its web editor: each goes through `gui.translate`, and only what
+        is left is yielded. What the removed sentences pointed at (the timeline, /export, /credits) is
+        gathered over the whole answer and, once the stream has closed normally, yielded as one closing
+        message: the timeline summary first, then the hints. A broken stream raises StreamBroken before
+        any closing message. Tool activity, heartbeats and previews pass through as they are.
+        """
+        show_timeline = False
+        hints: list[str] = []
+        async with aclosing(self._turn(chat_id, text)) as events:
+            async for event in events:
+                if not isinstance(event, Text):
+                    yield event
+                    continue
+                translated = gui.translate(event.text)
+                show_timeline = show_timeline or translated.show_timeline
+                hints += [hint for hint in translated.hints if hint not in hints]
+                if translated.text:
+                    yield Text(translated.text)
+        closing = [timeline.summary(await self.draft(chat_id))] if show_timeline else []
+        closing += hints
+        if closing:
+            yield Text("\n".join(closing))
+
+    async def _turn(self, chat_id: int, text: str) -> AsyncIterator[StreamEvent]:
+        """Run one instruction over `/run_sse`; yields the service's own events until it closes the stream.
 
         Errors before the stream starts (401/1001, 1002, 429, 2001, ...) go through the retry policy:
         nothing was charged. Once the stream is open, any failure is StreamBroken and nothing is re-sent.

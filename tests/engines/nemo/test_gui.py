@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.gui import ADJUST_HINT, CREDITS_HINT, EXPORT_HINT, translate
+from bot.engines.nemo.gui import ADJUST_HINT, CREDITS_HINT, EXPORT_HINT, translate
 
 
 def test_the_contract_example_becomes_a_summary_and_the_export_pointer() -> None:

@@ -1,0 +1,99 @@
+"""Every render job: the job id is the only handle on a cloud render, so it is written before the job is
+submitted, and a restart resumes every job not yet delivered, delivering each exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.store.database import NOW, assignments, ensure_chat
+
+_COLUMNS = frozenset({"status", "progress", "url", "attempt", "progress_message_id", "delivered", "error"})
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRow:
+    id: str
+    chat_id: int
+    engine: str
+    status: str  # pending | processing | completed | failed | cancelled
+    progress: int
+    url: str | None
+    attempt: int
+    reply_to_message_id: int | None
+    progress_message_id: int | None
+    delivered: bool
+    error: str | None
+    requested_by: int | None = None
+
+
+class Renders:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        render_id: str,
+        chat_id: int,
+        *,
+        engine: str,
+        status: str = "pending",
+        attempt: int = 1,
+        reply_to_message_id: int | None = None,
+        progress_message_id: int | None = None,
+        requested_by: int | None = None,
+    ) -> None:
+        await ensure_chat(self._db, chat_id)
+        await self._db.execute(
+            "INSERT INTO renders (id, chat_id, engine, status, attempt, reply_to_message_id, progress_message_id,"
+            " requested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (render_id, chat_id, engine, status, attempt, reply_to_message_id, progress_message_id, requested_by),
+        )
+
+    async def update(self, render_id: str, **fields: Any) -> None:
+        """Write the fields passed (status, progress, url, attempt, progress_message_id, delivered, error)."""
+        columns = assignments(fields, _COLUMNS, "render")
+        if "delivered" in fields:
+            fields["delivered"] = int(bool(fields["delivered"]))
+        if fields:
+            await self._db.execute(
+                f"UPDATE renders SET {columns}, updated_at = {NOW} WHERE id = ?", (*fields.values(), render_id)
+            )
+
+    async def get(self, render_id: str) -> RenderRow | None:
+        async with self._db.execute("SELECT * FROM renders WHERE id = ?", (render_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _row(row) if row else None
+
+    async def unfinished(self) -> list[RenderRow]:
+        """Renders accepted but not yet delivered or given up: what a restart must resume."""
+        async with self._db.execute(
+            "SELECT * FROM renders WHERE delivered = 0 AND status NOT IN ('failed', 'cancelled')"
+            " ORDER BY created_at"
+        ) as cursor:
+            return [_row(r) for r in await cursor.fetchall()]
+
+    async def for_message(self, chat_id: int, message_id: int) -> list[RenderRow]:
+        """The renders a message asked for (its update may be handled again after a crash)."""
+        async with self._db.execute(
+            "SELECT * FROM renders WHERE chat_id = ? AND reply_to_message_id = ? ORDER BY created_at",
+            (chat_id, message_id),
+        ) as cursor:
+            return [_row(r) for r in await cursor.fetchall()]
+
+    async def for_chat(self, chat_id: int) -> list[RenderRow]:
+        async with self._db.execute(
+            "SELECT * FROM renders WHERE chat_id = ? ORDER BY created_at", (chat_id,)
+        ) as cursor:
+            return [_row(r) for r in await cursor.fetchall()]
+
+
+def _row(row: aiosqlite.Row) -> RenderRow:
+    return RenderRow(
+        id=row["id"], chat_id=row["chat_id"], engine=row["engine"], status=row["status"],
+        progress=row["progress"], url=row["url"], attempt=row["attempt"],
+        reply_to_message_id=row["reply_to_message_id"], progress_message_id=row["progress_message_id"],
+        delivered=bool(row["delivered"]), error=row["error"], requested_by=row["requested_by"],
+    )
