@@ -10,8 +10,13 @@ import sys
 from pathlib import Path
 
 import av
+import pytest
 from PIL import Image
 
+from bot.app import open_core
+from bot.config import Settings
+from bot.console import ConsoleReplies, handle
+from bot.conversation import wording
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import mp4_bytes
 
@@ -80,3 +85,30 @@ async def test_the_terminal_speaks_to_the_cloud(tmp_path: Path) -> None:
     assert exported(output).read_bytes() == mp4_bytes()
     with av.open(io.BytesIO(mp4_bytes())):
         pass
+
+
+async def test_text_too_long_or_made_of_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Telegram never delivers a text over 4096 characters and strips control characters, but a terminal
+    passes both (a long paste, the escape sequences of arrow keys): the core holds to the same rules."""
+    async with NemoFake() as nemo:
+        settings = Settings(_env_file=None, nemo_api_url=nemo.url, database_path=tmp_path / "db.sqlite3",
+                            media_dir=tmp_path / "media")  # type: ignore[call-arg]
+        core = await open_core(settings)
+        conversation = core.conversation(ConsoleReplies(tmp_path / "out"))
+        try:
+            await handle(conversation, "add a title " + "x" * 5000)
+            assert capsys.readouterr().out.splitlines() == [
+                "bot> " + wording.TEXT_TOO_LONG.format(length=5012, limit=4096)]
+
+            await handle(conversation, "\x1b[A\x1b[B\x00\x07\x7f")
+            assert capsys.readouterr().out.splitlines() == ["bot> " + wording.EMPTY_TEXT]
+            assert nemo.requests == []  # neither reached the cloud
+
+            await handle(conversation, "make it\x1b[D slower\x00\x08")
+            assert [c.json["new_message"]["parts"][0]["text"] for c in nemo.calls("run_sse")] == ["make it slower"]
+            assert "bot> Your video is ready!" in capsys.readouterr().out.splitlines()
+        finally:
+            await conversation.aclose()
+            await core.aclose()

@@ -59,7 +59,7 @@ class Handlers:
     def __init__(self, settings: Settings, store: Store, media: MediaFolder, conversation: Conversation) -> None:
         self.settings = settings
         self.store = store  # for the update inbox (`bot.telegram.inbox`): which updates were handled
-        self.media = media
+        self.folder = media
         self.conversation = conversation
         self.albums: AlbumCollector[AlbumPart] = AlbumCollector(settings.album_wait_seconds, self._album_ready)
         self._told_channels: set[int] = set()  # channels already told the bot does not work there
@@ -169,7 +169,7 @@ class Handlers:
             await self.conversation.on_media(origin, [media], caption=message.caption, sources=[source])
 
     async def _download(self, message: Message, incoming: Incoming) -> MediaFile:
-        path = self.media.place_for(message.chat_id, incoming.filename)
+        path = self.folder.place_for(message.chat_id, incoming.filename)
         telegram_file = await message.get_bot().get_file(incoming.file_id)
         await telegram_file.download_to_drive(path)
         return MediaFile(path, incoming.filename, incoming.kind, path.stat().st_size,

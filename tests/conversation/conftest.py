@@ -92,7 +92,8 @@ class RecordingReplies:
     async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
         if self.refuse_videos:
             return False
-        self.videos.append((path, caption, path.stat().st_size))
+        size = await asyncio.to_thread(lambda: path.stat().st_size)
+        self.videos.append((path, caption, size))
         await self._note()
         return True
 
@@ -192,8 +193,11 @@ class ScriptedEngine:
         return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
 
     async def download(self, chat_id: int, job_id: str, status: RenderStatus, dest: Path) -> Path:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(b"\0" * self.video_bytes)
+        def write() -> None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(b"\0" * self.video_bytes)
+
+        await asyncio.to_thread(write)
         return dest
 
     async def cancel_render(self, chat_id: int, job_id: str) -> None:
@@ -251,7 +255,7 @@ async def core(tmp_path: Path, settings_overrides: dict[str, Any]) -> AsyncItera
     media = MediaFolder(settings.media_dir)
     replies = RecordingReplies()
     cloud = ScriptedEngine("nemo", runs_here=False, state=Readiness.SIGNED_OUT)
-    local = ScriptedEngine("local", runs_here=True, max_photos=30)
+    local = ScriptedEngine("local", runs_here=True, max_photos=30, balance=None)
     conversation = Conversation(settings, store, {"nemo": cloud, "local": local}, replies, media)
     yield Core(conversation, replies, cloud, local, store, settings, media)
     await conversation.aclose()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.conversation.access import Access, JoinGuard, JoinResult, code_hash, new_code
 from bot.config import Settings
+from bot.conversation.access import Access, JoinGuard, JoinResult, code_hash, new_code
 from bot.store import Store
 
 

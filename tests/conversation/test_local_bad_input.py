@@ -14,17 +14,19 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Origin
 from bot.engines.base import MediaFile, MediaKind
 from bot.engines.local import LocalEngine
 from bot.store import Store
-from bot.talk import Origin
 
 CHAT = 42
 
 
 class Recorder:
     """`Replies` that keeps what the bot said."""
+
+    working_lasts = 5.0
+    largest_video = 50 * 1024 * 1024
 
     def __init__(self) -> None:
         self.said: list[str] = []
@@ -61,7 +63,7 @@ async def talk(tmp_path: Path) -> AsyncIterator[tuple[Conversation, Recorder, St
 
 def received(conversation: Conversation, name: str, write: object) -> MediaFile:
     """A file as the adapter saves it: under MEDIA_DIR/<chat>/, then handed over."""
-    path = conversation.media_path(CHAT, name)
+    path = conversation.media.place_for(CHAT, name)
     if isinstance(write, bytes):
         path.write_bytes(write)
     else:
@@ -75,7 +77,7 @@ def leftovers(settings: Settings) -> list[str]:
 
 
 async def timeline(store: Store) -> str:
-    return json.dumps(await store.local_draft(CHAT), sort_keys=True)
+    return json.dumps(await store.timelines.get(CHAT), sort_keys=True)
 
 
 async def three_photos(conversation: Conversation) -> list[MediaFile]:
@@ -124,9 +126,9 @@ async def test_export_of_an_empty_timeline_and_an_edit_of_photo_9_of_3(
     talk: tuple[Conversation, Recorder, Store, Settings],
 ) -> None:
     conversation, replies, store, settings = talk
-    await conversation.export(Origin(CHAT))
+    await conversation.command(Origin(CHAT), "export")
     assert len(replies.said) == 1 and "photo" in replies.said[0].lower()
-    assert replies.videos == [] and await store.renders_for_chat(CHAT) == []
+    assert replies.videos == [] and await store.renders.for_chat(CHAT) == []
 
     await three_photos(conversation)
     before = await timeline(store)

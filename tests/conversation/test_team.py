@@ -103,5 +103,6 @@ async def test_a_balance_that_cannot_be_read_shows_a_question_mark(core: Core) -
         raise EngineUnavailable("down")
 
     core.cloud.credits = down  # type: ignore[assignment,method-assign]
+    core.cloud.state = Readiness.SIGNED_IN
     await core.conversation.command(origin(user_id=ADMIN, chat_id=ADMIN), "usage", "")
     assert any(line.endswith("credits: ?") for line in core.replies.texts(ADMIN)[-1].splitlines())

@@ -1,5 +1,5 @@
 """Input the bot cannot use, or must not act on, as a user sees it: files too big for Telegram or the cloud,
-texts too long or full of control characters, an album whose caption is the instruction, polls and
+an album whose caption is the instruction, polls and
 contacts, edits, channel posts, anonymous admins, old buttons and service messages.
 
 Each answer is one sentence (or, for service messages, silence); nothing reaches the engine that should not,
@@ -18,11 +18,8 @@ from typing import Any
 
 import pytest
 
-from bot.conversation import wording
-from bot.app import open_core
 from bot.config import Settings
-from bot.console import handle
-from bot.conversation.ports import Activity
+from bot.conversation import wording
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes
@@ -100,53 +97,6 @@ async def test_a_local_bot_api_server_lifts_the_download_limit_up_to_the_clouds_
 
 
 # ---------------------------------------------------------------- texts
-
-
-class Recorded:
-    """The terminal's `Replies`, keeping what was said instead of printing it."""
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
-        self.said.append(text)
-        return len(self.said)
-
-    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
-        self.said.append(text)
-
-    async def working(self, chat_id: int, activity: Activity) -> None:
-        return None
-
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
-        return True
-
-
-async def test_terminal_text_too_long_or_made_of_control_characters(
-    settings_for: Callable[..., Settings], nemo: NemoFake
-) -> None:
-    """Telegram never delivers a text over 4096 characters and strips control characters, but a terminal
-    passes both (a long paste, the escape sequences of arrow keys): the conversation holds to the same rules."""
-    core = await open_core(settings_for())
-    replies = Recorded()
-    conversation = core.conversation(replies)
-    try:
-        await handle(conversation, "add a title " + "x" * 5000)
-        assert replies.said == [wording.TEXT_TOO_LONG.format(length=5012, limit=4096)]
-        assert replies.said[0].startswith("That message is 5012 characters long")
-
-        replies.said.clear()
-        await handle(conversation, "\x1b[A\x1b[B\x00\x07\x7f")
-        assert replies.said == [wording.EMPTY_TEXT]
-        assert nemo.requests == []  # neither reached the cloud
-
-        replies.said.clear()
-        await handle(conversation, "make it\x1b[D slower\x00\x08")
-        assert [c.json["new_message"]["parts"][0]["text"] for c in nemo.calls("run_sse")] == ["make it slower"]
-        assert "Your video is ready!" in replies.said
-    finally:
-        await conversation.aclose()
-        await core.aclose()
 
 
 # ---------------------------------------------------------------- albums, odd kinds, edits
