@@ -21,19 +21,10 @@ from bot.conversation import wording
 from bot.conversation.line import Line
 from bot.conversation.ports import Activity, Origin, Replies
 from bot.engines.base import Engine, EngineError, Readiness
+from bot.locks import KeyedLocks
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-
-
-class KeyedLocks:
-    """One `asyncio.Lock` per key (a chat), made on first use."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    def __call__(self, key: int) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
 
 
 class Engines:

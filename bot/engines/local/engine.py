@@ -24,6 +24,7 @@ from typing import Any
 from bot.config import Settings
 from bot.engines import base
 from bot.engines.local import images, model, plan, render
+from bot.locks import KeyedLocks
 from bot.store import Store
 from bot.timeline import missing_for_export
 
@@ -58,14 +59,11 @@ class LocalEngine:
         self._previews = previews
         self._jobs: dict[str, _Job] = {}
         self._cancelled: set[str] = set()
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._lock = KeyedLocks()
         self._preview_files: dict[int, Path] = {}
         _remove_orphaned_work(Path(settings.media_dir) / "local-renders")
 
     # ------------------------------------------------------------ helpers
-
-    def _lock(self, chat_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(chat_id, asyncio.Lock())
 
     def _work_root(self) -> Path:
         """Renders and previews go under MEDIA_DIR/local-renders/<pid>: one folder per process, so the bot and

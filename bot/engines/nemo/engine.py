@@ -58,6 +58,7 @@ from bot.engines.base import (
 from bot.engines.nemo import gui, models
 from bot.engines.nemo.http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
 from bot.engines.nemo.stream import peek, read_events
+from bot.locks import KeyedLocks
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class NemoEngine:
         self._fixed_token = settings.nemo_token.get_secret_value().strip() if settings.nemo_token else None
         self._client = self._http_client(transport, API_LIMITS)
         self._streams = self._http_client(transport, STREAM_LIMITS)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._lock = KeyedLocks()
         self._refilling: set[int] = set()
         self._policy = AnswerPolicy(self._web, fixed_token=self._fixed_token is not None)
 
@@ -116,9 +117,6 @@ class NemoEngine:
     async def connect(self, chat_id: int) -> Connection:
         """Make sure the chat has a client id, a live token and a session; `new` when any was created."""
         return Connection(new=await self._ensure(chat_id, "session"))
-
-    def _lock(self, chat_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(chat_id, asyncio.Lock())
 
     async def _ensure(self, chat_id: int, level: Ensure) -> bool:
         """Set up what `level` needs; True when something was created. Inner set-up calls use "none"."""
