@@ -8,7 +8,7 @@ from bot.store import Store
 
 
 def code_hash(code: str) -> str:
-    """What the caller hands the store for a code (bot.access makes it; its normalising is tested there)."""
+    """What the caller hands the store for a code (bot.conversation.access makes it; its normalising is tested there)."""
     return hashlib.sha256("".join(ch for ch in code.upper() if ch.isalnum()).encode()).hexdigest()
 
 

@@ -3,8 +3,8 @@
 No account, no network: `connect` only makes sure the chat has a (possibly empty) timeline, and a render is
 an asyncio task running one ffmpeg process in its own temp directory. That directory is removed whatever
 happens (failure, cancel, shut-down) except for the finished MP4, which `download` moves out and then removes
-the directory too. Render jobs live in memory: after a restart a job id is unknown and reported as failed
-with a sentence asking for /export again, which the conversation can show as is.
+the directory too. Render jobs live in memory: after a restart a job id is unknown and reported as "lost",
+which the core answers by starting the render again (nothing was delivered or charged).
 """
 
 from __future__ import annotations
