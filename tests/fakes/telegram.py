@@ -246,7 +246,11 @@ class BotMessage:
 
 @dataclass
 class RequestRecord:
-    """One HTTP request the fake received and what it answered."""
+    """One HTTP request the fake received and what it answered.
+
+    ``status`` stays 0 when no answer was made. ``client_gone``: the client went away (a killed bot, a long
+    poll it gave up) before its answer was written; that is the client's doing, never an internal error.
+    """
 
     http_method: str
     path: str
@@ -258,6 +262,7 @@ class RequestRecord:
     status: int = 0
     response: Any = None
     at: float = 0.0
+    client_gone: bool = False
 
     @property
     def description(self) -> str | None:
@@ -305,6 +310,16 @@ class _Callback:
     query_id: str
     chat_id: int | None
     answered: bool = False
+
+
+class _ClientGone(Exception):
+    """The client hung up before its request could be read."""
+
+
+def _client_gone(request: web.BaseRequest) -> bool:
+    """True once the client's connection is closed or closing."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 class ApiError(Exception):
@@ -1006,7 +1021,8 @@ class TelegramFake:
         """Start serving on ``host`` at a free port."""
         app = web.Application(client_max_size=UPLOAD_LIMIT * 2 + MiB)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        # handler_cancellation: a request whose client hung up (a killed bot's long poll) ends right away.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
@@ -1062,6 +1078,8 @@ class TelegramFake:
     # ---------------------------------------------------------------------------------------------- HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer one request. A client that goes away (SIGKILLed bot, cancelled long poll) is recorded with
+        ``client_gone`` and not answered; only exceptions while the client still waits are internal errors."""
         record = RequestRecord(
             http_method=request.method,
             path=request.path,
@@ -1072,10 +1090,38 @@ class TelegramFake:
         )
         self.requests.append(record)
         try:
+            response = await self._respond(request, record)
+            if response is None or _client_gone(request):
+                record.client_gone = True  # nobody to answer: aiohttp drops the response unwritten
+                return response or web.Response(status=400)
             try:
-                record.body = await request.read()
-            except web.HTTPRequestEntityTooLarge:
-                raise ApiError(413, "Request Entity Too Large") from None
+                await response.prepare(request)
+                await response.write_eof()
+            except ConnectionError:  # the client left while the answer was being written
+                record.client_gone = True
+            return response
+        except asyncio.CancelledError:
+            # aiohttp cancels the handler when the client's connection is lost, and every handler when the
+            # fake stops; neither is an answer, nor an error of the fake.
+            record.client_gone = not self._closing
+            raise
+        finally:
+            self._bump()
+
+    async def _read(self, request: web.Request) -> bytes:
+        try:
+            return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise ApiError(413, "Request Entity Too Large") from None
+        except Exception:
+            if _client_gone(request):  # the bot died halfway through sending its request
+                raise _ClientGone from None
+            raise
+
+    async def _respond(self, request: web.Request, record: RequestRecord) -> web.StreamResponse | None:
+        """The answer to ``request`` (recorded on ``record``), or None when its client hung up unread."""
+        try:
+            record.body = await self._read(request)
             path = request.path
             if path.startswith("/file/bot"):
                 return await self._download(request, record)
@@ -1101,6 +1147,8 @@ class TelegramFake:
             result = await handler(params)
             payload: dict[str, Any] = {"ok": True, "result": result}
             record.status = 200
+        except _ClientGone:
+            return None
         except ApiError as error:
             payload = {"ok": False, "error_code": error.status, "description": error.description}
             if error.parameters:
@@ -1109,14 +1157,15 @@ class TelegramFake:
         except _RawAnswer as raw:
             record.status = raw.status
             record.response = raw.body
-            self._bump()
             return web.Response(status=raw.status, text=raw.body, content_type=raw.content_type)
-        except Exception as error:  # a bug in the fake: answer 500 and keep it for the test to see
+        except Exception as error:
+            if isinstance(error, OSError) and _client_gone(request):
+                return None  # a connection error because the client left: theirs, not the fake's
+            # A bug in the fake: answer 500 and keep it for the test to see.
             self.internal_errors.append(f"{record.method or request.path}: {error!r}")
             payload = {"ok": False, "error_code": 500, "description": "Internal Server Error"}
             record.status = 500
         record.response = payload
-        self._bump()
         return web.json_response(payload, status=record.status)
 
     def _parse_params(self, request: web.Request, record: RequestRecord) -> _Params:
@@ -2395,8 +2444,13 @@ class TelegramFake:
         return [call for call in self.sent(chat_id) if call.method in _FILE_METHODS]
 
     def errors(self, method: str | None = None) -> list[RequestRecord]:
-        """Requests that were answered with an error (status != 200)."""
-        return [r for r in self.requests if r.status != 200 and (method is None or r.method == method)]
+        """Requests the bot got an error answer to (requests still in progress, or whose client went away,
+        had no answer and are left out)."""
+        return [
+            r
+            for r in self.requests
+            if r.status not in (0, 200) and not r.client_gone and (method is None or r.method == method)
+        ]
 
     def all_request_bodies(self) -> list[str]:
         """Every request received, as ``"<METHOD> <path>?<query>\\n<headers>\\n\\n<body>"`` (for secret checks)."""

@@ -551,3 +551,28 @@ async def test_edit_that_only_drops_the_keyboard_is_a_modification(tg: TelegramF
     assert isinstance(edited, telegram.Message) and edited.reply_markup is None
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("pick", chat_id=chat.id, message_id=message.message_id)
+
+
+# ------------------------------------------------------------------------------------------------ clients that go away
+
+
+async def test_a_client_killed_halfway_through_its_request_is_not_an_error(tg: TelegramFake) -> None:
+    """The bot is SIGKILLed while it sends an edit: the request stops after the headers and part of the body,
+    and the connection is reset. That is the client's doing, not an internal error of the fake."""
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "hi")
+    body = f'{{"chat_id": {chat.id}, "message_id": 1, "text": "50%"}}'.encode()
+    _, writer = await asyncio.open_connection(tg.host, int(tg.api_url.rsplit(":", 1)[1]))
+    head = f"POST /bot{DEFAULT_TOKEN}/editMessageText HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body[:12])
+    await writer.drain()
+    deadline = time.monotonic() + 30
+    while not tg.requests:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    writer.transport.abort()  # RST, as the kernel does for a killed process
+    while not tg.requests[0].client_gone:
+        assert time.monotonic() < deadline, "the fake never noticed the client was gone"
+        await asyncio.sleep(0.01)
+    assert tg.internal_errors == [] and tg.errors() == [] and tg.sent() == []
