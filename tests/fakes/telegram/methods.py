@@ -1,0 +1,459 @@
+"""The Bot API methods, as strict as Telegram on every parameter the bot sends.
+
+Only what the bot calls is here, with what python-telegram-bot's Application calls for it: getMe
+(``initialize``), deleteWebhook and getUpdates (``start_polling``), setMyCommands (with scopes),
+sendMessage, editMessageText, sendChatAction, sendVideo, sendDocument, getFile and answerCallbackQuery.
+Anything else answers 404 like an unknown method. Features of these methods the bot does not use (parse
+modes, entities, keyboards, files by URL, inline messages) raise `NotModelled` rather than being guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from tests.fakes.telegram.errors import ApiError, NotModelled, bad
+from tests.fakes.telegram.limits import (
+    CHAT_ACTIONS,
+    COMMAND_RE,
+    DEFAULT_ALLOWED_UPDATES,
+    DOWNLOAD_LIMIT,
+    LOCAL_FILE_LIMIT,
+    MAX_CALLBACK_ANSWER,
+    MAX_CAPTION,
+    MAX_COMMAND_DESCRIPTION,
+    MAX_COMMANDS,
+    MAX_TEXT,
+    UPLOAD_LIMIT,
+)
+from tests.fakes.telegram.media import file_path, guess_mime, probe_mp4
+from tests.fakes.telegram.objects import Chat, StoredFile
+from tests.fakes.telegram.params import Params, truthy, utf16_len
+from tests.fakes.telegram.rates import RateCheck
+from tests.fakes.telegram.records import SentCall
+from tests.fakes.telegram.state import State
+
+Handler = Callable[[Params], Awaitable[Any]]
+
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+
+
+class BotApi:
+    """The Bot API methods over the shared `State`; the server calls them with parsed parameters."""
+
+    def __init__(self, state: State, rates: RateCheck) -> None:
+        self._state = state
+        self._rates = rates
+        methods: dict[str, Handler] = {
+            "getMe": self.get_me,
+            "getUpdates": self.get_updates,
+            "deleteWebhook": self.delete_webhook,
+            "setMyCommands": self.set_my_commands,
+            "sendMessage": self.send_message,
+            "editMessageText": self.edit_message_text,
+            "sendChatAction": self.send_chat_action,
+            "sendVideo": self.send_video,
+            "sendDocument": self.send_document,
+            "getFile": self.get_file,
+            "answerCallbackQuery": self.answer_callback_query,
+        }
+        # Telegram reads method names case-insensitively: lower-case name -> (canonical name, handler)
+        self._methods = {name.lower(): (name, handler) for name, handler in methods.items()}
+
+    def find(self, name: str) -> tuple[str, Handler] | None:
+        """The canonical name and handler of method ``name`` (any case), or None for an unknown method."""
+        return self._methods.get(name.lower())
+
+    @property
+    def file_limit(self) -> int:
+        """The largest file the bot may upload: 50 MB, or 2000 MB to a local Bot API server."""
+        return LOCAL_FILE_LIMIT if self._state.local_dir is not None else UPLOAD_LIMIT
+
+    # ------------------------------------------------------------------------------------------ the bot itself
+
+    async def get_me(self, params: Params) -> dict[str, Any]:
+        """The bot's ``User`` with the capabilities BotFather set."""
+        return {
+            **self._state.bot.to_dict(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": not self._state.group_privacy,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def set_my_commands(self, params: Params) -> bool:
+        """The command menu of a scope and language, validated as Telegram validates it."""
+        commands = params.obj("commands", "bot commands")
+        if commands is None:
+            raise bad('parameter "commands" is required')
+        if not isinstance(commands, list):
+            raise bad("can't parse bot commands JSON object")
+        if len(commands) > MAX_COMMANDS:
+            raise bad("too many commands")
+        cleaned: list[dict[str, str]] = []
+        for command in commands:
+            if not isinstance(command, dict):
+                raise bad("can't parse BotCommand JSON object")
+            name = command.get("command")
+            description = command.get("description")
+            if not isinstance(name, str) or not COMMAND_RE.match(name):
+                raise bad("BOT_COMMAND_INVALID")
+            if not isinstance(description, str) or not 1 <= len(description.strip()) <= MAX_COMMAND_DESCRIPTION:
+                raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
+            cleaned.append({"command": name, "description": description})
+        self._state.commands[scope_key(params)] = cleaned
+        return True
+
+    # ------------------------------------------------------------------------------------------ updates
+
+    async def delete_webhook(self, params: Params) -> bool:
+        """Called by ``start_polling`` before it polls; no webhook is ever set, so only the optional drop of
+        pending updates does anything."""
+        if params.boolean("drop_pending_updates"):
+            self._state.updates.drop_pending()
+        return True
+
+    async def get_updates(self, params: Params) -> list[dict[str, Any]]:
+        """Confirm ``offset``, then answer the pending updates, holding the request up to ``timeout`` seconds
+        until one comes. A newer getUpdates ends this one with Telegram's 409."""
+        updates = self._state.updates
+        offset = params.integer("offset", 0) or 0
+        limit = min(max(params.integer("limit", 100) or 100, 1), 100)
+        timeout = max(params.integer("timeout", 0) or 0, 0)
+        allowed = params.obj("allowed_updates", "allowed updates")
+        if allowed is not None:
+            if not isinstance(allowed, list) or not all(isinstance(item, str) for item in allowed):
+                raise bad("can't parse allowed updates JSON object")
+            updates.allowed = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
+        updates.polls += 1
+        updates.confirm(offset)
+        updates.poll_generation += 1
+        generation = updates.poll_generation
+        self._state.changed.notify()  # wakes an older long poll, which then answers 409
+
+        def superseded() -> bool:
+            return generation != updates.poll_generation
+
+        await self._state.changed.until(
+            lambda: superseded() or self._state.closing or bool(updates.deliverable(limit)), timeout
+        )
+        if superseded():
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+            )
+        return updates.deliverable(limit)
+
+    # ------------------------------------------------------------------------------------------ messages
+
+    async def send_message(self, params: Params) -> dict[str, Any]:
+        """A text message (plain text: 1 to 4096 UTF-16 code units once stripped)."""
+        chat = self._chat(params)
+        text = self._text(params, "text", "entities", MAX_TEXT, required=True)
+        message = self._new_message(chat, params)
+        self._rates.check("sendMessage", chat)
+        message["text"] = text
+        stored = self._state.keep_bot_message(chat, message, "text")
+        self._record("sendMessage", params, chat.id, text=text, message_id=stored.message_id, result=message)
+        return message
+
+    async def edit_message_text(self, params: Params) -> dict[str, Any]:
+        """Edit the text of one of the bot's own text messages; refused when nothing would change."""
+        if params.has("inline_message_id"):
+            raise NotModelled("editMessageText of an inline message (inline_message_id)")
+        chat = self._chat(params)
+        if not params.has("message_id"):
+            raise bad("message identifier is not specified")
+        message_id = params.integer("message_id")
+        assert message_id is not None
+        stored = self._state.bot_messages.get((chat.id, message_id))
+        if stored is None:
+            if (chat.id, message_id) in self._state.messages:
+                raise bad("message can't be edited")  # a user's message
+            raise bad("message to edit not found")
+        if stored.kind != "text":
+            raise bad("there is no text in the message to edit")
+        text = self._text(params, "text", "entities", MAX_TEXT, required=True)
+        self._refuse_markup(params)
+        # An edit without reply_markup drops an inline keyboard the message had: that alone is a change.
+        if stored.message.get("text") == text and "reply_markup" not in stored.message:
+            raise bad(_NOT_MODIFIED)
+        self._rates.check("editMessageText", chat)
+        stored.message["text"] = text
+        stored.message.pop("reply_markup", None)
+        stored.message["edit_date"] = int(time.time())
+        stored.text = text
+        stored.edits += 1
+        self._record(
+            "editMessageText", params, chat.id, text=text, message_id=stored.message_id, result=stored.message
+        )
+        return stored.message
+
+    async def send_chat_action(self, params: Params) -> bool:
+        """A chat action ("typing"…), one of Telegram's list."""
+        chat = self._chat(params)
+        action = params.string("action")
+        if not action:
+            raise bad("action is empty")
+        if action not in CHAT_ACTIONS:
+            raise bad("wrong parameter action in request")
+        self._record("sendChatAction", params, chat.id, result=True)
+        return True
+
+    async def answer_callback_query(self, params: Params) -> bool:
+        """Answer a button press once, with at most 200 characters."""
+        query_id = params.string("callback_query_id")
+        callback = self._state.callbacks.get(query_id or "")
+        if callback is None or callback.answered:
+            raise bad("query is too old and response timeout expired or query ID is invalid")
+        text = params.string("text", "") or ""
+        if len(text) > MAX_CALLBACK_ANSWER:
+            raise bad("MESSAGE_TOO_LONG")
+        callback.answered = True
+        self._record("answerCallbackQuery", params, callback.chat_id, text=text or None, result=True)
+        return True
+
+    # ------------------------------------------------------------------------------------------ files
+
+    async def send_video(self, params: Params) -> dict[str, Any]:
+        """A video; a file that is not an MP4 arrives as a document, as Telegram turns it into one."""
+        chat, caption, message = self._file_message(params)
+        stored = self._input_file(params, "video")
+        self._rates.check("sendVideo", chat)
+        probe = probe_mp4(stored.data)
+        if probe is None:
+            kind = "document"
+            message["document"] = stored.to_dict()
+        else:
+            kind = "video"
+            width, height, duration = probe
+            message["video"] = stored.to_dict() | {
+                "width": params.integer("width", width) or width,
+                "height": params.integer("height", height) or height,
+                "duration": params.integer("duration", duration) or duration,
+            }
+        return self._finish_file_message("sendVideo", params, chat, caption, message, stored, kind)
+
+    async def send_document(self, params: Params) -> dict[str, Any]:
+        """A file sent as it is."""
+        chat, caption, message = self._file_message(params)
+        stored = self._input_file(params, "document")
+        self._rates.check("sendDocument", chat)
+        message["document"] = stored.to_dict()
+        return self._finish_file_message("sendDocument", params, chat, caption, message, stored, "document")
+
+    async def get_file(self, params: Params) -> dict[str, Any]:
+        """A file's ``file_path`` for download: up to 20 MB, or up to 2000 MB from a local Bot API server,
+        which answers an absolute path on its own disk instead."""
+        file_id = params.string("file_id")
+        if not file_id:
+            raise bad("file_id is empty")
+        stored = self._state.files.get(file_id)
+        if stored is None:
+            raise bad("invalid file_id")
+        local_dir = self._state.local_dir
+        if stored.size > (LOCAL_FILE_LIMIT if local_dir is not None else DOWNLOAD_LIMIT):
+            raise bad("file is too big")
+        if stored.file_path is None:
+            stored.file_path = file_path(stored, next(self._state.file_serial))
+            if local_dir is not None:
+                stored.file_path = str(self._write_local(local_dir, stored, stored.file_path))
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size,
+            "file_path": stored.file_path,
+        }
+
+    def _write_local(self, local_dir: Path, stored: StoredFile, relative: str) -> Path:
+        """Put a file on "the server's disk" as `telegram-bot-api --local` does, at its reported size (the
+        bytes beyond ``data`` are a sparse tail of zeros), and return the absolute path getFile answers."""
+        path = (local_dir / self._state.token / relative).resolve()  # the server keeps a folder per bot token
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            out.write(stored.data)
+            out.truncate(max(stored.size, len(stored.data)))
+        return path
+
+    def _file_message(self, params: Params) -> tuple[Chat, str | None, dict[str, Any]]:
+        """What every file send checks first, in Telegram's order: the chat, the caption, the reply."""
+        chat = self._chat(params)
+        caption = self._text(params, "caption", "caption_entities", MAX_CAPTION, required=False)
+        return chat, caption, self._new_message(chat, params)
+
+    def _finish_file_message(
+        self,
+        method: str,
+        params: Params,
+        chat: Chat,
+        caption: str | None,
+        message: dict[str, Any],
+        stored: StoredFile,
+        kind: str,
+    ) -> dict[str, Any]:
+        if caption is not None:
+            message["caption"] = caption
+        bot_message = self._state.keep_bot_message(chat, message, kind)
+        self._record(
+            method, params, chat.id, caption=caption, message_id=bot_message.message_id, file=stored, result=message
+        )
+        return message
+
+    def _input_file(self, params: Params, kind: str) -> StoredFile:
+        """The file a send refers to: a multipart upload in the field named ``kind``, or a known file_id."""
+        part = params.parts.get(kind)
+        if part is not None:
+            if not part.data:
+                raise bad("file must be non-empty")
+            mime = guess_mime(part.filename, part.content_type, part.data)
+            return self._state.issue_file(kind, part.data, file_name=part.filename, mime_type=mime)
+        value = params.string(kind)
+        if not value:
+            raise bad(f"there is no {kind} in the request")
+        if re.match(r"^(https?|file|attach)://", value):
+            raise NotModelled(f"{kind} given as {value.split('://', 1)[0]}:// (only uploads and file_ids are)")
+        stored = self._state.files.get(value)
+        if stored is None:
+            raise bad("wrong file identifier/HTTP URL specified")
+        if stored.kind == "photo":
+            raise bad(f"can't use file of type Photo as {kind.title()}")
+        return stored
+
+    # ------------------------------------------------------------------------------------------ shared checks
+
+    def _chat(self, params: Params) -> Chat:
+        """The chat a call acts on: a known chat id, or ``@username`` of a public group; 403 when the user
+        blocked the bot."""
+        raw = params.values.get("chat_id")
+        if raw is None or raw == "":
+            raise bad("chat_id is empty")
+        chat: Chat | None
+        if isinstance(raw, str) and raw.startswith("@"):
+            chats = self._state.chats.values()
+            chat = next((c for c in chats if c.username and f"@{c.username}" == raw and c.type != "private"), None)
+        else:
+            chat_id = params.integer("chat_id")
+            chat = self._state.chats.get(chat_id) if chat_id is not None else None
+        if chat is None:
+            raise bad("chat not found")
+        if chat.id in self._state.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    @staticmethod
+    def _text(params: Params, key: str, entities_key: str, limit: int, *, required: bool) -> str | None:
+        """A text or caption as the user will see it: stripped, and at most ``limit`` UTF-16 code units."""
+        for unmodelled in ("parse_mode", entities_key):
+            if params.has(unmodelled):
+                raise NotModelled(f"{unmodelled} (the fake takes plain text only)")
+        text = (params.string(key) or "").strip()
+        if not text:
+            if required:
+                raise bad("message text is empty")
+            return None
+        if utf16_len(text) > limit:
+            raise bad("message is too long" if key == "text" else "message caption is too long")
+        return text
+
+    @staticmethod
+    def _refuse_markup(params: Params) -> None:
+        if params.has("reply_markup"):
+            raise NotModelled("reply_markup (keyboards)")
+
+    def _new_message(self, chat: Chat, params: Params) -> dict[str, Any]:
+        """The frame of a message the bot sends: sender, chat, date and the message it replies to."""
+        reply = self._reply_target(params, chat)
+        self._refuse_markup(params)
+        message: dict[str, Any] = {
+            "message_id": 0,
+            "from": self._state.bot.to_dict(),
+            "chat": chat.to_dict(),
+            "date": int(time.time()),
+        }
+        if reply is not None:
+            message["reply_to_message"] = reply
+        return message
+
+    def _reply_target(self, params: Params, chat: Chat) -> dict[str, Any] | None:
+        """The message replied to (``reply_parameters``, or the older ``reply_to_message_id``); a missing one
+        is an error unless ``allow_sending_without_reply``."""
+        reply = params.obj("reply_parameters", "reply parameters")
+        allow = params.boolean("allow_sending_without_reply")
+        message_id: int | None = None
+        target_chat = chat.id
+        if reply is not None:
+            if not isinstance(reply, dict) or "message_id" not in reply:
+                raise bad("can't parse reply parameters JSON object")
+            try:
+                message_id = int(reply["message_id"])
+            except (TypeError, ValueError):
+                raise bad("can't parse reply parameters JSON object") from None
+            allow = truthy(reply.get("allow_sending_without_reply", allow))
+            if reply.get("chat_id") not in (None, ""):
+                try:
+                    target_chat = int(reply["chat_id"])
+                except (TypeError, ValueError):
+                    raise bad("chat not found") from None
+        elif params.has("reply_to_message_id"):
+            message_id = params.integer("reply_to_message_id")
+        if message_id is None:
+            return None
+        original = self._state.messages.get((target_chat, message_id))
+        if original is None:
+            if allow:
+                return None
+            raise bad("message to be replied not found")
+        return {key: value for key, value in original.items() if key != "reply_to_message"}
+
+    def _record(
+        self,
+        method: str,
+        params: Params,
+        chat_id: int | None,
+        *,
+        text: str | None = None,
+        caption: str | None = None,
+        message_id: int | None = None,
+        file: StoredFile | None = None,
+        result: Any = None,
+    ) -> None:
+        self._state.sent.append(
+            SentCall(
+                method=method,
+                chat_id=chat_id,
+                text=text,
+                caption=caption,
+                message_id=message_id,
+                params=params.shown(),
+                file_bytes=file.data if file is not None else None,
+                filename=file.file_name if file is not None else None,
+                at=time.monotonic(),
+                mime_type=file.mime_type if file is not None else None,
+                result=result,
+            )
+        )
+
+
+def scope_key(params: Params) -> tuple[str, str]:
+    """The key commands are kept under: the scope (default ``{"type": "default"}``) and the language."""
+    scope = params.obj("scope", "bot command scope") or {"type": "default"}
+    if not isinstance(scope, dict) or "type" not in scope:
+        raise bad("can't parse bot command scope JSON object")
+    language = params.string("language_code", "") or ""
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad("invalid language code specified")
+    return command_key(scope, language)
+
+
+def command_key(scope: dict[str, Any], language: str) -> tuple[str, str]:
+    """The key of a scope and language in `State.commands` (the scope's JSON with sorted keys)."""
+    return json.dumps(scope, sort_keys=True), language
+
