@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.conversation import wording
 from bot.config import Settings
+from bot.conversation import wording
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said
 from tests.fakes.nemo import Beat, CallTool, EditDraft, NemoFake, Say
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes, png_bytes

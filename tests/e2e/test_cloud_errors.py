@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.conversation import wording
 from bot.config import Settings
+from bot.conversation import wording
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said, with_photo, with_video_made
 from tests.fakes.nemo import CallTool, Cut, EditDraft, NemoFake, Say, edited_draft
 from tests.fakes.sample_media import fake_mp4_bytes, jpeg_bytes, mp4_bytes

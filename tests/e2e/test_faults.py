@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import wording
 from bot.config import Settings
+from bot.conversation import wording
 from tests.e2e.conftest import INSTRUCTION, Bot, running, said, with_photo, with_video_made
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.conversation import wording
 from bot.config import Settings
+from bot.conversation import wording
 from tests.e2e.conftest import INSTRUCTION, said, with_photo
 from tests.fakes.nemo import DEFAULT_TEXT, NemoFake
 from tests.fakes.sample_media import jpeg_bytes

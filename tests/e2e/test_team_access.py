@@ -9,8 +9,8 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.conversation import wording
 from bot.config import Settings
+from bot.conversation import wording
 from bot.store import Store
 from tests.e2e.conftest import INSTRUCTION, running, said
 from tests.fakes.nemo import NemoFake

@@ -1,15 +1,10 @@
 """Invites and admissions: a code is kept as its hash only, used up once, and lets in a user or a group."""
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.conversation.access import code_hash
 from bot.store import Store
-
-
-def code_hash(code: str) -> str:
-    """What the caller hands the store for a code (bot.conversation.access makes it; its normalising is tested there)."""
-    return hashlib.sha256("".join(ch for ch in code.upper() if ch.isalnum()).encode()).hexdigest()
 
 
 async def test_an_invite_code_lets_one_user_in_once_and_only_its_hash_is_kept(tmp_path: Path) -> None:
