@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 from bot.config import Settings
 from bot.conversation import wording
@@ -50,9 +50,6 @@ class Engines:
     def way_out(self, engine: Engine, exc: EngineError) -> bool:
         """Whether to offer the engine on this machine after `engine` failed with `exc` (credits, reach)."""
         return not engine.runs_here and self.where(runs_here=True) is not None and wording.offers_local(exc)
-
-    def __iter__(self) -> Iterator[Engine]:
-        return iter(self._engines.values())
 
 
 class Pulse:

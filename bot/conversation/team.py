@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 
 from bot.config import Settings
 from bot.conversation import wording
@@ -99,7 +98,7 @@ class Team:
             gate = asyncio.Semaphore(USAGE_BALANCES_AT_ONCE)
             balances = await asyncio.gather(*(self._balance(chat, gate) for chat in chats))
             lines = [
-                (replace(chat, engine=engine.name), wording.engine_label(engine.runs_here), balance)
+                (chat, wording.engine_label(engine.runs_here), balance)
                 for chat, (engine, balance) in zip(chats, balances, strict=True)
             ]
             await self._chats.say(origin, wording.usage_report(lines))

@@ -46,13 +46,6 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "db.sqlite3")
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
 async def engine(settings: Settings, store: Store) -> AsyncIterator[LocalEngine]:
     made = LocalEngine(settings, store, previews=False)
     yield made

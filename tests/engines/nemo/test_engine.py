@@ -52,13 +52,6 @@ async def fake() -> AsyncIterator[NemoFake]:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "db.sqlite3")
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
 async def make_engine(fake: NemoFake, store: Store) -> AsyncIterator[MakeEngine]:
     engines: list[NemoEngine] = []
 

@@ -1,3 +1,5 @@
+"""Fixtures every test folder shares: a real SQLite store in the test's own folder."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
