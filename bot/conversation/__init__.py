@@ -79,6 +79,25 @@ class Conversation:
     async def see_chat(self, chat_id: int, *, title: str | None, kind: str | None) -> None:
         await self.team.see_chat(chat_id, title=title, kind=kind)
 
+    # ------------------------------------------------------------ where a chat is
+
+    async def moved(self, old: int, new: int) -> None:
+        """The chat's id changed (a group became a supergroup): its project, its renders in flight and its
+        admission follow it. Idempotent: the transport may learn of one move several times."""
+        if await self.chats.moved(old, new):
+            self.team.moved(old, new)
+
+    async def gone(self, chat_id: int, *, blocked: bool) -> None:
+        """The bot was blocked (a private chat) or removed from a group: its turns and renders stop, and
+        nothing more is sent there; /usage shows it."""
+        await self.chats.gone(chat_id, "blocked" if blocked else "removed")
+        await self.exports.stop(chat_id)
+
+    async def back(self, chat_id: int) -> None:
+        """The bot is in the chat again: what was left undelivered there is followed and delivered."""
+        if await self.chats.back(chat_id):
+            await self.exports.back(chat_id)
+
     async def tell(self, origin: Origin, text: str) -> None:
         """Answer with a sentence the transport chose (a refusal of something the engines never see)."""
         await self.chats.say(origin, text)
@@ -126,7 +145,9 @@ class Conversation:
     # ------------------------------------------------------------ renders in the background
 
     async def resume(self) -> int:
-        """After a restart: follow every render that was accepted but not delivered, and deliver it once."""
+        """After a restart: follow every render that was accepted but not delivered, and deliver it once
+        (except in chats that blocked or removed the bot: they get theirs if they let it back in)."""
+        await self.chats.load_presence()
         return await self.exports.resume()
 
     async def wait_background(self) -> None:

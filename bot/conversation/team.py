@@ -50,6 +50,11 @@ class Team:
             await self._store.chats.see(chat_id, title=title, chat_type=kind)
             self._names[chat_id] = (title, kind)
 
+    def moved(self, old: int, new: int) -> None:
+        """The chat's id changed: what this run remembers about it follows (its admission moved in the store)."""
+        self._refused.discard(new)
+        self._names.pop(old, None)
+
     async def invite(self, origin: Origin) -> None:
         """/invite: a one-time code, for admins, and never posted where a whole group could read it."""
         if not self._access.is_admin(origin.user_id):

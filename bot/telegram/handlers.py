@@ -2,6 +2,11 @@
 
 Files are downloaded here (Telegram's getFile is a Telegram concern) into the media folder, so the core
 only ever sees saved files. What an update may do is the core's to say: who gets in, what a command does.
+
+Some updates are not a chat's messages to the bot: a business account's chats (the bot answers there only
+through its business connection, and the customer's chat id is the same number as that person's own chat
+with the bot) and guest messages (answered through their query). The bot offers neither, so they are
+ignored before anything is written or sent.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import Message, MessageEntity, Update
+from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -20,6 +25,7 @@ from bot.engines.base import MediaFile, MediaKind
 from bot.media import MediaFolder, kind_of
 from bot.store import Store
 from bot.telegram.albums import AlbumCollector
+from bot.telegram.presence import ChatPresence
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,11 @@ _MIME_SUFFIX = {
     "audio/wav": ".wav", "audio/x-wav": ".wav", "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/aac": ".aac",
 }
 _OPEN_TO_STRANGERS = frozenset(command.name for command in COMMANDS if command.open_to_strangers)
+# Updates that are no chat of the bot's own (see the module).
+_NOT_OURS = ("business_connection", "business_message", "edited_business_message", "deleted_business_messages",
+             "guest_message")
+# What the bot's own membership says once it is back in a chat (a restricted member may still be one).
+_IN_THE_CHAT = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +67,15 @@ class AlbumPart:
 class Handlers:
     """The callbacks registered in `bot.telegram.application`."""
 
-    def __init__(self, settings: Settings, store: Store, media: MediaFolder, conversation: Conversation) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, media: MediaFolder, conversation: Conversation,
+        presence: ChatPresence | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store  # for the update inbox (`bot.telegram.inbox`): which updates were handled
         self.folder = media
         self.conversation = conversation
+        self.presence = presence or ChatPresence()
         self.albums: AlbumCollector[AlbumPart] = AlbumCollector(settings.album_wait_seconds, self._album_ready)
         self._told_channels: set[int] = set()  # channels already told the bot does not work there
 
@@ -70,7 +85,16 @@ class Handlers:
         """Group -1, the first code an update meets: its place in the chat's line is taken before any await
         (updates are handled concurrently; the line keeps a chat's messages in order). An update Telegram
         delivers again after a crash was seen before: skip it. One whose handling a crash cut short is
-        handled again: the core acts on a message once (it checks what the message already did)."""
+        handled again: the core acts on a message once (it checks what the message already did).
+
+        A business or guest update stops here, before anything (see the module). The service messages of a
+        group that became a supergroup move the project first, so the supergroup is let in as the group was."""
+        if _not_ours(update):
+            log.info("update %s is not a chat of the bot's own; ignored", update.update_id)
+            raise ApplicationHandlerStop
+        moved = _migration(update)
+        if moved is not None:
+            await self.presence.chat_moved(*moved)
         chat_id = update.effective_chat.id if update.effective_chat else None
         if chat_id is not None:
             self.conversation.arrive(chat_id, update.update_id)
@@ -101,7 +125,12 @@ class Handlers:
 
     async def admits(self, update: Update) -> bool:
         """Asked of every update as it arrives (`bot.telegram.inbox` keeps only what this admits) and as it is
-        handled: the access lists and invites of the core."""
+        handled: the access lists and invites of the core. A business or guest update is never kept; the
+        service message of a group's move is Telegram's own and is (it carries nothing of anyone's)."""
+        if _not_ours(update):
+            return False
+        if _migration(update) is not None:
+            return True
         user, chat = update.effective_user, update.effective_chat
         return await self.conversation.lets_in(user.id if user else None, chat.id if chat else None)
 
@@ -181,6 +210,20 @@ class Handlers:
             parts[0].origin, [p.media for p in parts], caption=caption, sources=[p.source for p in parts],
         )
 
+    # ------------------------------------------------------------ the bot's own membership
+
+    async def membership(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot's own membership changed: blocked in a private chat or removed from a group ("kicked",
+        "left") stops everything for that chat; let back in, what was left undelivered is delivered."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat, member = change.chat, change.new_chat_member
+        if member.status in (ChatMember.BANNED, ChatMember.LEFT):
+            await self.conversation.gone(chat.id, blocked=chat.type == chat.PRIVATE)
+        elif member.status in _IN_THE_CHAT or getattr(member, "is_member", False):
+            await self.conversation.back(chat.id)
+
     # ------------------------------------------------------------ what the bot does not act on
 
     async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -215,6 +258,23 @@ class Handlers:
             return
         text = wording.VOICE if message.voice or message.video_note else wording.UNSUPPORTED_KIND
         await self.conversation.tell(self._origin(update), text)
+
+
+def _not_ours(update: Update) -> bool:
+    return any(getattr(update, kind, None) is not None for kind in _NOT_OURS)
+
+
+def _migration(update: Update) -> tuple[int, int] | None:
+    """(group, supergroup) when the update is a service message of a group's move: `migrate_to_chat_id` in
+    the old group, `migrate_from_chat_id` in the new supergroup (Telegram sends both)."""
+    message = update.message
+    if message is None:
+        return None
+    if message.migrate_to_chat_id:
+        return message.chat.id, message.migrate_to_chat_id
+    if message.migrate_from_chat_id:
+        return message.migrate_from_chat_id, message.chat.id
+    return None
 
 
 def _command(update: Update) -> str | None:
