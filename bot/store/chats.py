@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from bot.store.database import NOW, ensure_chat
+from bot.store.database import NOW, ensure_chat, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +120,9 @@ class Chats:
         so those of the old group's messages (what a row answered, a progress message to edit) mean nothing
         in the supergroup and could name a different message there: they are cleared. The old row is
         removed. False when there was nothing under `old` (the move was made already)."""
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with transaction(self._db):
             async with self._db.execute("SELECT 1 FROM chats WHERE chat_id = ?", (old,)) as cursor:
                 if await cursor.fetchone() is None:
-                    await self._db.execute("ROLLBACK")
                     return False
             await self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (new,))
             kept = ", ".join(f"{c} = COALESCE(chats.{c}, moved.{c})" for c in _PROJECT_COLUMNS)
@@ -149,8 +147,4 @@ class Chats:
                 await self._db.execute(statement, (new, old))
             await self._db.execute("DELETE FROM local_timelines WHERE chat_id = ?", (old,))
             await self._db.execute("DELETE FROM chats WHERE chat_id = ?", (old,))
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
         return True

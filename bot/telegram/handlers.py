@@ -106,7 +106,8 @@ class Handlers:
             if update.effective_chat is not None and update.effective_message is not None:
                 await self.conversation.refuse(self._origin(update))
             raise ApplicationHandlerStop
-        await self._see_chat(update)
+        if moved is None or chat_id != moved[0]:  # the old group is gone: no row for it again
+            await self._see_chat(update)
         before = await self.store.inbox.start(update.update_id, chat_id)
         if before == "done":
             log.info("update %s was handled before; skipped", update.update_id)

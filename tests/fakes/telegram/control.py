@@ -168,6 +168,70 @@ class TelegramFake:
         else:
             self._state.blocked.discard(chat_id)
 
+    def migrate(self, group: Chat, by: User) -> Chat:
+        """``by`` turns the basic group into a supergroup (as enabling topics or visible history does): a new
+        chat with a ``-100…`` id, the service messages Telegram sends into both (``migrate_to_chat_id`` in the
+        group, then ``migrate_from_chat_id`` in the supergroup; a bot in privacy mode gets service messages
+        too), and every later call naming the group answers 400 with ``migrate_to_chat_id``."""
+        if group.type != "group":
+            raise ValueError("only a basic group becomes a supergroup")
+        supergroup = self.group(group.title or "Team")
+        self._state.chats[supergroup.id] = supergroup
+        self.inject("message", self._user_message(group, by, {"migrate_to_chat_id": supergroup.id}))
+        self._state.migrated[group.id] = supergroup.id
+        self.inject("message", self._user_message(supergroup, by, {"migrate_from_chat_id": group.id}))
+        return supergroup
+
+    def block_bot(self, user: User) -> dict[str, Any]:
+        """``user`` blocks the bot: a ``my_chat_member`` update ("kicked"), and 403 for every later call."""
+        chat = self.private_chat(user)
+        self.block(chat.id)
+        return self._membership(chat, user, "member", "kicked")
+
+    def unblock_bot(self, user: User) -> dict[str, Any]:
+        """``user`` unblocks the bot (restarts it): ``my_chat_member`` ("member"), and calls go through again."""
+        chat = self.private_chat(user)
+        self.block(chat.id, blocked=False)
+        return self._membership(chat, user, "kicked", "member")
+
+    def remove_bot(self, group: Chat, by: User, *, ban: bool = False) -> dict[str, Any]:
+        """``by`` removes the bot from ``group`` ("left"; "kicked" when banned): ``my_chat_member``, and 403 for
+        every later call."""
+        status = "kicked" if ban else "left"
+        self._state.removed[group.id] = status
+        return self._membership(group, by, "member", status)
+
+    def add_bot(self, group: Chat, by: User) -> dict[str, Any]:
+        """``by`` adds the bot to ``group`` (again): ``my_chat_member`` ("member")."""
+        old = self._state.removed.pop(group.id, "left")
+        self._state.chats[group.id] = group
+        return self._membership(group, by, old, "member")
+
+    def _membership(self, chat: Chat, by: User, old: str, new: str) -> dict[str, Any]:
+        self._state.chats[chat.id] = chat
+
+        def member(status: str) -> dict[str, Any]:
+            return {"user": self.bot.to_dict(), "status": status} | ({"until_date": 0} if status == "kicked" else {})
+
+        return self.inject("my_chat_member", {
+            "chat": chat.to_dict(), "from": by.to_dict(), "date": int(time.time()),
+            "old_chat_member": member(old), "new_chat_member": member(new),
+        })
+
+    async def send_business_message(self, customer: User, text: str, *, connection_id: str = "bc-1") -> dict[str, Any]:
+        """A customer writes to a business account connected to the bot: a ``business_message`` whose chat is
+        the customer's private chat with that account, so its id is the customer's user id (the same number as
+        the customer's own chat with the bot). Answering it means sending with ``business_connection_id``."""
+        message = {
+            "message_id": self._state.new_message_id(customer.id),
+            "from": customer.to_dict(),
+            "chat": self.private_chat(customer).to_dict(),
+            "date": int(time.time()),
+            "business_connection_id": connection_id,
+            "text": text,
+        }
+        return self.inject("business_message", message)
+
     def file(self, file_id: str) -> StoredFile:
         """The stored file behind ``file_id`` (KeyError when unknown)."""
         return self._state.files[file_id]
@@ -409,6 +473,8 @@ class TelegramFake:
         self, chat: Chat, user: User, content: dict[str, Any], *, reply_to: int | None = None
     ) -> dict[str, Any]:
         """A message of ``user`` in ``chat``, kept so the bot can reply to it."""
+        if chat.id in self._state.migrated:
+            raise ValueError(f"group {chat.id} became supergroup {self._state.migrated[chat.id]}: write there")
         self._state.chats[chat.id] = chat
         message: dict[str, Any] = {
             "message_id": self._state.new_message_id(chat.id),

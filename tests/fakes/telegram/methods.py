@@ -344,8 +344,15 @@ class BotApi:
             chat = self._state.chats.get(chat_id) if chat_id is not None else None
         if chat is None:
             raise bad("chat not found")
+        if chat.id in self._state.migrated:  # what a basic group answers for good once it became a supergroup
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": self._state.migrated[chat.id]})
         if chat.id in self._state.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.id in self._state.removed:
+            if self._state.removed[chat.id] == "kicked":
+                raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         return chat
 
     @staticmethod

@@ -1,0 +1,222 @@
+"""Where a chat is, as real Telegram moves it: a group that becomes a supergroup keeps its project, a chat that
+blocks or removes the bot is sent nothing more (and gets its video when it lets the bot back in), and a
+business account's chats are not the bot's to answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.config import Settings
+from bot.conversation import wording
+from bot.store import Store
+from tests.e2e.conftest import INSTRUCTION, running, said, with_video_made
+from tests.e2e.test_team_access import answer_to, invite_code, rows, until
+from tests.fakes.nemo import NemoFake
+from tests.fakes.telegram import TelegramFake
+
+HELD = 10**6  # render polls: a render that stays "processing" until the test lets it finish
+
+
+def hold_renders(nemo: NemoFake) -> None:
+    nemo.render_polls = HELD
+
+
+def release_renders(nemo: NemoFake) -> None:
+    for render in nemo.renders.values():
+        render.polls_total = 0
+    nemo.render_polls = 2
+
+
+async def _renders_in(store: Store, chat_id: int) -> bool:
+    return bool(await store.renders.for_chat(chat_id))
+
+
+# ---------------------------------------------------------------- a group becomes a supergroup
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_project_and_gets_its_render(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    admin, gus = tg.user("Ada"), tg.user("Gus")
+    crew = tg.group("Crew", supergroup=False)
+    tg.group_privacy = False
+    settings = settings_for(allowed_user_ids=frozenset({admin.id}), admin_user_ids=frozenset({admin.id}))
+    async with running(settings, tg) as bot:
+        code = await invite_code(tg, admin)
+        assert await answer_to(tg, crew, gus, "/join", code) == [wording.JOINED_GROUP]
+        await with_video_made(tg, crew, gus)
+        session = (await bot.core.store.accounts.get(crew.id)).session_id
+        hold_renders(nemo)
+        mark = tg.mark()
+        await tg.send_command(crew, gus, "/export")
+        await tg.wait_for_text(crew.id, "Rendering", start=mark)
+        await until(lambda: _polled(nemo))
+
+        supergroup = tg.migrate(crew, gus)  # the render is still running
+        await until(lambda: _renders_in(bot.core.store, supergroup.id))
+        release_renders(nemo)
+        video = await tg.wait_for(lambda c: c.method == "sendVideo", timeout=15, start=mark)
+        assert video.chat_id == supergroup.id and video.caption == wording.RENDER_DONE
+        assert tg.uploads(crew.id) == []
+
+        # The team goes on in the supergroup: let in, same cloud session, same timeline, /export works.
+        assert (await bot.core.store.accounts.get(supergroup.id)).session_id == session
+        [status] = await answer_to(tg, supergroup, gus, "/status")
+        assert status.startswith("Timeline (") and "Timeline is empty" not in status
+        mark = tg.mark()
+        await tg.send_text(supergroup, gus, INSTRUCTION)
+        await tg.wait_for(lambda c: c.chat_id == supergroup.id and c.method == "sendMessage", start=mark)
+        mark = tg.mark()
+        await tg.send_command(supergroup, gus, "/export")
+        await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == supergroup.id, timeout=15, start=mark)
+        assert wording.NOT_ALLOWED not in said(tg, supergroup.id)
+        assert nemo.count("render") == 2  # the render in flight was not started again
+
+        # One chat in /usage, under its new id, with everything it did.
+        report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
+        assert f"• Crew (supergroup {supergroup.id})" in report and str(crew.id) not in report
+        assert rows(settings.database_path, "SELECT COUNT(*) FROM uploads WHERE chat_id = ?", crew.id) == [(0,)]
+
+
+async def _polled(nemo: NemoFake) -> bool:
+    return nemo.count("render_status") >= 2
+
+
+async def test_a_send_to_a_group_that_moved_is_followed_into_the_supergroup(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    """Telegram's service messages can come late (or be missed): the 400 of a send is enough to follow."""
+    gus = tg.user("Gus")
+    crew = tg.group("Crew", supergroup=False)
+    tg.group_privacy = False
+    async with running(settings_for(), tg) as bot:
+        await with_video_made(tg, crew, gus)
+        hold_renders(nemo)
+        mark = tg.mark()
+        await tg.send_command(crew, gus, "/export")
+        await tg.wait_for_text(crew.id, "Rendering", start=mark)
+        # The group moves without the bot hearing of it: only the fake knows.
+        supergroup = tg.group("Crew")
+        tg.register_chat(supergroup)
+        tg._state.migrated[crew.id] = supergroup.id
+        release_renders(nemo)
+        video = await tg.wait_for(lambda c: c.method == "sendVideo", timeout=15, start=mark)
+        assert video.chat_id == supergroup.id
+        await until(lambda: _renders_in(bot.core.store, supergroup.id))
+        assert (await bot.core.store.chats.absent()) == set()
+
+
+# ---------------------------------------------------------------- blocked, removed, back
+
+
+async def test_a_user_who_blocks_the_bot_gets_nothing_more_and_their_video_when_they_come_back(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    ana, admin = tg.user("Ana"), tg.user("Ada")
+    chat = tg.private_chat(ana)
+    async with running(settings_for(admin_user_ids=frozenset({admin.id})), tg) as bot:
+        await with_video_made(tg, chat, ana)
+        hold_renders(nemo)
+        mark = tg.mark()
+        await tg.send_command(chat, ana, "/export")
+        await tg.wait_for_text(chat.id, "Rendering", start=mark)
+        await until(lambda: _polled(nemo))
+
+        tg.block_bot(ana)
+        await until(lambda: _absent(bot.core.store, chat.id))
+        polls = nemo.count("render_status")
+        release_renders(nemo)
+        blocked_at = tg.mark()
+        report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
+        assert f"• Ana (private {ana.id})" in report and wording.USAGE_BLOCKED in report
+        assert nemo.count("render_status") == polls  # no more polls for a chat that can't receive the video
+        assert all(c.chat_id != chat.id for c in tg.sent()[blocked_at:])
+        assert not any(r.method != "getUpdates" and r.params.get("chat_id") in (chat.id, str(chat.id))
+                       for r in tg.errors())  # not even tried: nothing was sent there after the block
+        [render] = await bot.core.store.renders.for_chat(chat.id)
+        assert not render.delivered and render.status != "cancelled"  # the cloud render is still recorded
+
+        tg.unblock_bot(ana)
+        video = await tg.wait_for(lambda c: c.method == "sendVideo", timeout=15, start=mark)
+        assert video.chat_id == chat.id
+        assert nemo.count("render") == 1  # delivered, not rendered again
+        report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
+        assert wording.USAGE_BLOCKED not in report
+
+
+async def _absent(store: Store, chat_id: int) -> bool:
+    return chat_id in await store.chats.absent()
+
+
+async def test_a_403_is_taken_as_a_block(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    """The my_chat_member update can be lost (or come after a send): Telegram's 403 says the same thing."""
+    ana = tg.user("Ana")
+    chat = tg.private_chat(ana)
+    async with running(settings_for(), tg) as bot:
+        await with_video_made(tg, chat, ana)
+        tg.block(chat.id)  # no update: only the 403s tell
+        hold_renders(nemo)
+        await tg.send_command(chat, ana, "/export")
+        await until(lambda: _absent(bot.core.store, chat.id))
+        failed = len(tg.errors())
+        release_renders(nemo)
+        await until(lambda: _all_renders_settled(bot.core.store, chat.id))
+        assert len(tg.errors()) == failed  # nothing tried there again
+        [render] = await bot.core.store.renders.for_chat(chat.id)
+        assert not render.delivered
+
+
+async def _all_renders_settled(store: Store, chat_id: int) -> bool:
+    return all(r.status != "submitting" for r in await store.renders.for_chat(chat_id))
+
+
+async def test_a_group_that_removes_the_bot_stops_its_stream_and_shows_in_usage(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    admin, gus = tg.user("Ada"), tg.user("Gus")
+    crew = tg.group("Crew")
+    tg.group_privacy = False
+    async with running(settings_for(admin_user_ids=frozenset({admin.id}), heartbeat_seconds=0.2), tg) as bot:
+        await with_video_made(tg, crew, gus)
+        nemo.slow_turn(beats=600, interval=0.05)  # half a minute of signs of life, unless stopped
+        mark = tg.mark()
+        await tg.send_text(crew, gus, "make the titles bigger")
+        await tg.wait_for_text(crew.id, wording.STILL_WORKING, start=mark)
+        tg.remove_bot(crew, gus)
+        await until(lambda: _absent(bot.core.store, crew.id))
+        await until(lambda: _turn_over(bot.core.store, crew.id))  # the stream was stopped, not waited out
+        removed_at = tg.mark()
+        report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
+        assert wording.USAGE_REMOVED in report
+        assert all(c.chat_id != crew.id for c in tg.sent()[removed_at:])
+        assert not any(r.params.get("chat_id") in (crew.id, str(crew.id)) for r in tg.errors())
+
+
+async def _turn_over(store: Store, chat_id: int) -> bool:
+    async with store._db.execute("SELECT COUNT(*) FROM turns WHERE chat_id = ? AND outcome = 'running'",
+                                 (chat_id,)) as cursor:
+        row = await cursor.fetchone()
+    return row is not None and row[0] == 0
+
+
+# ---------------------------------------------------------------- not the bot's chats
+
+
+async def test_a_business_message_gets_no_answer_and_no_project(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    customer = tg.user("Cleo")
+    tg.register_chat(tg.private_chat(customer))  # she also talks to the bot itself: the same chat id
+    async with running(settings_for(), tg) as bot:
+        update = await tg.send_business_message(customer, INSTRUCTION)
+        await tg.wait_confirmed(update)
+        mark = tg.mark()
+        await tg.send_command(tg.private_chat(customer), customer, "/help")  # a later update is handled ...
+        await tg.wait_for(lambda c: c.chat_id == customer.id, start=mark)
+        assert len(tg.sent(customer.id)) == 1  # ... and the business message got no answer anywhere
+        assert nemo.count("create_session") == 0 and nemo.count("run_sse") == 0
+        assert await bot.core.store.turns.for_chat(customer.id) == []
+        assert rows(settings_for().database_path, "SELECT COUNT(*) FROM handled_updates WHERE update_id = ?",
+                    update["update_id"]) == [(0,)]
