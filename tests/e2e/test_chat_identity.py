@@ -103,7 +103,7 @@ async def test_a_send_to_a_group_that_moved_is_followed_into_the_supergroup(
         video = await tg.wait_for(lambda c: c.method == "sendVideo", timeout=15, start=mark)
         assert video.chat_id == supergroup.id
         await until(lambda: _renders_in(bot.core.store, supergroup.id))
-        assert (await bot.core.store.chats.absent()) == set()
+        assert not await _absent(bot.core.store, supergroup.id)
 
 
 # ---------------------------------------------------------------- blocked, removed, back
@@ -145,7 +145,8 @@ async def test_a_user_who_blocks_the_bot_gets_nothing_more_and_their_video_when_
 
 
 async def _absent(store: Store, chat_id: int) -> bool:
-    return chat_id in await store.chats.absent()
+    """Whether the bot recorded that it is not in the chat any more (what /usage shows)."""
+    return any(chat.chat_id == chat_id and chat.presence != "present" for chat in await store.usage.report())
 
 
 async def test_a_403_is_taken_as_a_block(
@@ -204,19 +205,26 @@ async def _turn_over(store: Store, chat_id: int) -> bool:
 # ---------------------------------------------------------------- not the bot's chats
 
 
-async def test_a_business_message_gets_no_answer_and_no_project(
+async def test_business_messages_get_no_answer_and_no_project(
     settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
 ) -> None:
-    customer = tg.user("Cleo")
-    tg.register_chat(tg.private_chat(customer))  # she also talks to the bot itself: the same chat id
-    async with running(settings_for(), tg) as bot:
-        update = await tg.send_business_message(customer, INSTRUCTION)
-        await tg.wait_confirmed(update)
+    """A customer writes (and edits) to a business account connected to the bot. Her chat there has her user
+    id, the same number as her own chat with the bot: an answer without the business connection would land
+    in that chat, the wrong place, and a project kept under it would be hers."""
+    customer, other = tg.user("Cleo"), tg.user("Olga")
+    tg.register_chat(tg.private_chat(customer))  # she started the bot once
+    settings = settings_for()
+    async with running(settings, tg) as bot:
+        written = await tg.send_business_message(customer, INSTRUCTION)
+        edited = await tg.edit_business_message(customer, written["business_message"]["message_id"], "longer")
         mark = tg.mark()
-        await tg.send_command(tg.private_chat(customer), customer, "/help")  # a later update is handled ...
-        await tg.wait_for(lambda c: c.chat_id == customer.id, start=mark)
-        assert len(tg.sent(customer.id)) == 1  # ... and the business message got no answer anywhere
+        await tg.send_command(tg.private_chat(other), other, "/help")  # a later update is handled ...
+        await tg.wait_for(lambda c: c.chat_id == other.id, start=mark)
+        await tg.wait_confirmed(edited)
+        assert tg.sent(customer.id) == []  # ... and the business messages got no answer anywhere
         assert nemo.count("create_session") == 0 and nemo.count("run_sse") == 0
         assert await bot.core.store.turns.for_chat(customer.id) == []
-        assert rows(settings_for().database_path, "SELECT COUNT(*) FROM handled_updates WHERE update_id = ?",
-                    update["update_id"]) == [(0,)]
+        ids = (written["update_id"], edited["update_id"])
+        assert rows(settings.database_path, "SELECT COUNT(*) FROM handled_updates WHERE update_id IN (?, ?)",
+                    *ids) == [(0,)]
+        assert rows(settings.database_path, "SELECT COUNT(*) FROM chats WHERE chat_id = ?", customer.id) == [(0,)]

@@ -62,6 +62,7 @@ class TelegramFake:
         self._rates = RateCheck()
         self._failures = Failures()
         self._server = BotApiServer(self._state, BotApi(self._state, self._rates), self._failures, host)
+        self._business_messages: dict[int, dict[str, Any]] = {}
 
     # ---------------------------------------------------------------------------------------------- lifecycle
 
@@ -230,7 +231,14 @@ class TelegramFake:
             "business_connection_id": connection_id,
             "text": text,
         }
+        self._business_messages[message["message_id"]] = message
         return self.inject("business_message", message)
+
+    async def edit_business_message(self, customer: User, message_id: int, text: str) -> dict[str, Any]:
+        """The customer edits a message sent to the business account: an ``edited_business_message``."""
+        message = self._business_messages[message_id]
+        message.update(text=text, edit_date=int(time.time()))
+        return self.inject("edited_business_message", dict(message))
 
     def file(self, file_id: str) -> StoredFile:
         """The stored file behind ``file_id`` (KeyError when unknown)."""
