@@ -17,7 +17,7 @@ what it needs through its constructor and none calling another:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,11 +61,12 @@ class Conversation:
 
     # ------------------------------------------------------------ a message's life
 
-    def arrive(self, chat_id: int, key: int) -> None:
-        """A message came in: its place in the chat's line, under the transport's key for it (passed back
-        as `Origin.arrival`). Call it before any await; `leave` when done with the message, whatever became
-        of it."""
-        self.chats.line.arrive(chat_id, key)
+    def arrive(self, line: Hashable, key: int) -> None:
+        """A message came in: its place in its line (the chat's, or a forum topic's: whatever names the place
+        the transport knows without waiting), under the transport's key for it (passed back as
+        `Origin.arrival`). Call it before any await; `leave` when done with the message, whatever became of
+        it."""
+        self.chats.line.arrive(line, key)
 
     def leave(self, key: int) -> None:
         self.chats.line.leave(key)
@@ -90,13 +91,13 @@ class Conversation:
     async def gone(self, chat_id: int, *, blocked: bool) -> None:
         """The bot was blocked (a private chat) or removed from a group: its turns and renders stop, and
         nothing more is sent there; /usage shows it."""
-        await self.chats.gone(chat_id, "blocked" if blocked else "removed")
-        await self.exports.stop(chat_id)
+        for project in await self.chats.gone(chat_id, "blocked" if blocked else "removed"):
+            await self.exports.stop(project)
 
     async def back(self, chat_id: int) -> None:
         """The bot is in the chat again: what was left undelivered there is followed and delivered."""
-        if await self.chats.back(chat_id):
-            await self.exports.back(chat_id)
+        for project in await self.chats.back(chat_id):
+            await self.exports.back(project)
 
     async def tell(self, origin: Origin, text: str) -> None:
         """Answer with a sentence the transport chose (a refusal of something the engines never see)."""

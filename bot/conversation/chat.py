@@ -162,22 +162,32 @@ class Chats:
 
     async def load_presence(self) -> None:
         """At start-up: the chats that blocked or removed the bot in an earlier run are still sent nothing."""
-        self._absent.update(await self.store.chats.absent())
+        for chat_id in await self.store.chats.absent():
+            self._absent.update(await self.projects_in(chat_id))
 
-    async def gone(self, chat_id: int, presence: Presence) -> None:
-        """The bot was blocked or removed: recorded, its turns stopped, nothing more sent there."""
-        self._absent.add(chat_id)
+    async def projects_in(self, chat_id: int) -> list[int]:
+        """The chat's own project and those of its forum topics."""
+        return [chat_id, *await self.store.topics.in_chat(chat_id)]
+
+    async def gone(self, chat_id: int, presence: Presence) -> list[int]:
+        """The bot was blocked or removed: recorded, the turns of the chat (and of its topics) stopped,
+        nothing more sent there. Returns the projects that stopped."""
+        projects = await self.projects_in(chat_id)
+        self._absent.update(projects)
         await self.store.chats.set_presence(chat_id, presence)
         now = asyncio.get_running_loop().time()
-        for scope in list(self._running.get(chat_id, ())):
-            scope.reschedule(now)
+        for project in projects:
+            for scope in list(self._running.get(project, ())):
+                scope.reschedule(now)
+        return projects
 
-    async def back(self, chat_id: int) -> bool:
-        """The bot is in the chat again; True when it had been away."""
+    async def back(self, chat_id: int) -> list[int]:
+        """The bot is in the chat again: the projects that had been away (none if it had not)."""
+        projects = await self.projects_in(chat_id)
         was_away = chat_id in self._absent or chat_id in await self.store.chats.absent()
-        self._absent.discard(chat_id)
+        self._absent.difference_update(projects)
         await self.store.chats.set_presence(chat_id, "present")
-        return was_away
+        return projects if was_away else []
 
     async def moved(self, old: int, new: int) -> bool:
         """A group became a supergroup: its project moves to the new id (store, engines, what this run knows);

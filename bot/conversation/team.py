@@ -77,7 +77,7 @@ class Team:
         if not code:
             await self._chats.say(origin, wording.JOIN_HOW)
             return
-        result = await self._access.join(code, user_id=origin.user_id, chat_id=origin.chat_id,
+        result = await self._access.join(code, user_id=origin.user_id, chat_id=origin.admitted_as,
                                          in_group=origin.in_group)
         if result is JoinResult.ADMITTED:
             self._refused.discard(origin.chat_id)

@@ -142,6 +142,7 @@ class Chats:
                 " SELECT ?, draft, updated_at FROM local_timelines WHERE chat_id = ?",
                 "UPDATE admissions SET subject_id = ? WHERE kind = 'chat' AND subject_id = ?",
                 "UPDATE handled_updates SET chat_id = ? WHERE chat_id = ?",
+                "UPDATE topics SET chat_id = ? WHERE chat_id = ?",
             )
             for statement in statements:
                 await self._db.execute(statement, (new, old))

@@ -94,7 +94,7 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     presence = ChatPresence()
     app = build_application(settings, inbox, presence)
     replies = TelegramReplies(app.bot, retry_seconds=settings.telegram_retry_seconds,
-                              largest_video_mb=settings.upload_limit_mb)
+                              largest_video_mb=settings.upload_limit_mb, topics=core.store.topics)
     conversation = core.conversation(replies)
     handlers = Handlers(settings, core.store, core.media, conversation, presence)
 

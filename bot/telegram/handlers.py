@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation, Origin, Source, wording
 from bot.engines.base import MediaFile, MediaKind
 from bot.media import MediaFolder, kind_of
-from bot.store import Store
+from bot.store import Place, Store
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.presence import ChatPresence
 
@@ -97,14 +97,14 @@ class Handlers:
             await self.presence.chat_moved(*moved)
         chat_id = update.effective_chat.id if update.effective_chat else None
         if chat_id is not None:
-            self.conversation.arrive(chat_id, update.update_id)
+            self.conversation.arrive(_place(update), update.update_id)
         if not await self.admits(update):
             if _command(update) in _OPEN_TO_STRANGERS:
                 return  # the way in (/join): it writes nothing unless the code is good
             self.conversation.leave(update.update_id)
             log.info("update %s from a chat or user not on the access lists: refused", update.update_id)
             if update.effective_chat is not None and update.effective_message is not None:
-                await self.conversation.refuse(self._origin(update))
+                await self.conversation.refuse(await self._origin(update))
             raise ApplicationHandlerStop
         if moved is None or chat_id != moved[0]:  # the old group is gone: no row for it again
             await self._see_chat(update)
@@ -137,22 +137,35 @@ class Handlers:
 
     async def _see_chat(self, update: Update) -> None:
         chat = update.effective_chat
-        if chat is not None:
-            await self.conversation.see_chat(chat.id, title=chat.effective_name, kind=chat.type)
+        if chat is None:
+            return
+        await self.conversation.see_chat(chat.id, title=chat.effective_name, kind=chat.type)
+        place = _place(update)
+        if place.topic_id is not None:  # /usage lists a topic's project under the forum's name and the topic's
+            message = update.effective_message
+            created = message.reply_to_message.forum_topic_created if message and message.reply_to_message else None
+            name = created.name if created else f"#{place.topic_id}"
+            await self.conversation.see_chat(await self.store.topics.project(place),
+                                             title=f"{chat.effective_name} / {name}", kind="forum topic")
 
-    def _origin(self, update: Update) -> Origin:
+    async def _origin(self, update: Update) -> Origin:
+        """Who asked and where to answer. In a forum, each topic is a project of its own (its key from
+        `bot.store.topics`); the General topic, like any other chat, is the chat's own project."""
         chat = update.effective_chat
         assert chat is not None
         user = update.effective_user
         message = update.effective_message
-        return Origin(chat.id, user.id if user else None, message.message_id if message else None,
-                      in_group=chat.type != chat.PRIVATE, arrival=update.update_id)
+        project = await self.store.topics.project(_place(update))
+        return Origin(project, user.id if user else None, message.message_id if message else None,
+                      in_group=chat.type != chat.PRIVATE, arrival=update.update_id,
+                      group_id=chat.id if project != chat.id else None)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("while handling an update: %s", type(context.error).__name__, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
             try:
-                await context.bot.send_message(update.effective_chat.id, wording.INTERNAL)
+                place = _place(update)
+                await context.bot.send_message(place.chat_id, wording.INTERNAL, message_thread_id=place.topic_id)
             except TelegramError:
                 pass
 
@@ -162,18 +175,18 @@ class Handlers:
         """Any command of the core's table (`bot.conversation.COMMANDS`), as /name or /name@thisbot."""
         name = _command(update)
         if name is not None:
-            await self.conversation.command(self._origin(update), name, " ".join(context.args or []))
+            await self.conversation.command(await self._origin(update), name, " ".join(context.args or []))
 
     async def text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
-        await self.conversation.on_text(self._origin(update), message.text or "")
+        await self.conversation.on_text(await self._origin(update), message.text or "")
 
     async def media(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Photos, image/video/audio files: saved, then handed over (an album as one hand-over)."""
         message = update.effective_message
         assert message is not None
-        origin = self._origin(update)
+        origin = await self._origin(update)
         incoming = _incoming(message)
         if incoming is None:
             name = message.document.file_name if message.document else None
@@ -230,7 +243,7 @@ class Handlers:
     async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: acting on it again could run (and charge) a turn twice, or take a file in twice,
         so the user is asked to send the change as a new message."""
-        await self.conversation.tell(self._origin(update), wording.EDITED)
+        await self.conversation.tell(await self._origin(update), wording.EDITED)
 
     async def channel_post(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A post in a channel the bot is in: a post has no sender to make a video for and every answer is
@@ -239,7 +252,7 @@ class Handlers:
         if chat is None or chat.id in self._told_channels or update.edited_channel_post is not None:
             return
         self._told_channels.add(chat.id)
-        await self.conversation.tell(self._origin(update), wording.NO_CHANNELS)
+        await self.conversation.tell(await self._origin(update), wording.NO_CHANNELS)
 
     async def old_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on an inline button (the bot sends none now; an older message may carry one): answered,
@@ -258,7 +271,17 @@ class Handlers:
         if message is None:
             return
         text = wording.VOICE if message.voice or message.video_note else wording.UNSUPPORTED_KIND
-        await self.conversation.tell(self._origin(update), text)
+        await self.conversation.tell(await self._origin(update), text)
+
+
+def _place(update: Update) -> Place:
+    """The chat an update came from, and the forum topic in it: a topic message in a forum has its thread id;
+    the General topic has none, and neither has any other chat."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None
+    if chat.is_forum and message is not None and message.is_topic_message and message.message_thread_id:
+        return Place(chat.id, message.message_thread_id)
+    return Place(chat.id)
 
 
 def _not_ours(update: Update) -> bool:

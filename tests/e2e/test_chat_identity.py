@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
+
 from bot.config import Settings
 from bot.conversation import wording
-from bot.store import Store
+from bot.store import Place, Store
 from tests.e2e.conftest import INSTRUCTION, running, said, with_video_made
 from tests.e2e.test_team_access import answer_to, invite_code, rows, until
 from tests.fakes.nemo import NemoFake
+from tests.fakes.sample_media import jpeg_bytes
 from tests.fakes.telegram import TelegramFake
 
 HELD = 10**6  # render polls: a render that stays "processing" until the test lets it finish
@@ -228,3 +231,60 @@ async def test_business_messages_get_no_answer_and_no_project(
         assert rows(settings.database_path, "SELECT COUNT(*) FROM handled_updates WHERE update_id IN (?, ?)",
                     *ids) == [(0,)]
         assert rows(settings.database_path, "SELECT COUNT(*) FROM chats WHERE chat_id = ?", customer.id) == [(0,)]
+
+
+# ---------------------------------------------------------------- forum topics
+
+
+async def test_each_forum_topic_is_a_project_answered_in_its_own_topic(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    gus, ida = tg.user("Gus"), tg.user("Ida")
+    studio = tg.forum("Studio")
+    tg.group_privacy = False
+    beach, city = tg.create_topic(studio, gus, "Beach"), tg.create_topic(studio, ida, "City")
+    # Few messages in all: a group gets 20 a minute, and this test is about where they go.
+    async with running(settings_for(heartbeat_seconds=0.4), tg) as bot:
+        for topic, who in ((beach, gus), (city, ida)):
+            mark = tg.mark()
+            await tg.send_photo(studio, who, jpeg_bytes(720, 1280), topic=topic)
+            await tg.wait_for(lambda c, t=topic: c.thread_id == t and "Got 1 photo" in (c.text or ""), start=mark)
+        # Both topics stream at once, long enough for a "Still working" note in each.
+        nemo.slow_turn(beats=12, interval=0.05)
+        nemo.slow_turn(beats=12, interval=0.05)
+        mark = tg.mark()
+        await tg.send_text(studio, gus, INSTRUCTION, topic=beach)
+        await tg.send_text(studio, ida, INSTRUCTION, topic=city)
+        for topic in (beach, city):
+            await tg.wait_for(lambda c, t=topic: c.thread_id == t and "/export" in (c.text or ""), start=mark)
+            await tg.send_command(studio, gus, "/export", topic=topic)
+        for topic in (beach, city):
+            await tg.wait_for(lambda c, t=topic: c.method == "sendVideo" and c.thread_id == t, timeout=15,
+                              start=mark)
+
+        in_studio = [c for c in tg.sent(studio.id) if not c.method.startswith("edit")]  # an edit names its message
+        assert in_studio and all(c.thread_id in (beach, city) for c in in_studio), tg.dump(in_studio)
+        for topic in (beach, city):
+            here = [c for c in in_studio if c.thread_id == topic]
+            assert any(c.text == wording.STILL_WORKING for c in here)
+            assert any(c.method == "sendChatAction" for c in here)
+            assert [c.caption for c in here if c.method == "sendVideo"] == [wording.RENDER_DONE]
+        # Two projects: each with its own photos and its own cloud session; the General topic has none.
+        store = bot.core.store
+        projects = [await store.topics.project(Place(studio.id, topic)) for topic in (beach, city)]
+        assert [len(await store.uploads.for_chat(p)) for p in projects] == [1, 1]
+        assert len({(await store.accounts.get(p)).session_id for p in projects}) == 2
+        assert await store.uploads.for_chat(studio.id) == []
+
+
+async def test_a_thread_that_does_not_exist_is_refused_like_telegram(tg: TelegramFake) -> None:
+    studio = tg.forum("Studio")
+    gus = tg.user("Gus")
+    topic = tg.create_topic(studio, gus, "Beach")
+    async with httpx.AsyncClient(base_url=f"{tg.base_url}{tg.token}") as client:
+        sent = (await client.post("/sendMessage", json={"chat_id": studio.id, "text": "hi",
+                                                         "message_thread_id": topic})).json()
+        assert sent["ok"] and sent["result"]["message_thread_id"] == topic
+        wrong = (await client.post("/sendChatAction", json={"chat_id": studio.id, "action": "typing",
+                                                            "message_thread_id": topic + 100})).json()
+        assert wrong == {"ok": False, "error_code": 400, "description": "Bad Request: message thread not found"}

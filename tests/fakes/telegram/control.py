@@ -158,6 +158,26 @@ class TelegramFake:
             id = -(1_000_000_000_000 + 700_000_000 + serial) if supergroup else -(400_000_000 + serial)
         return Chat(id, "supergroup" if supergroup else "group", title=title, username=username)
 
+    def forum(self, title: str = "Studio") -> Chat:
+        """A supergroup with topics (``is_forum``): messages in a topic carry its ``message_thread_id``; the
+        General topic's carry none."""
+        chat = self.group(title)
+        forum = Chat(chat.id, "supergroup", title=title, is_forum=True)
+        self._state.chats[forum.id] = forum
+        return forum
+
+    def create_topic(self, forum: Chat, by: User, name: str) -> int:
+        """``by`` creates a topic: its ``forum_topic_created`` service message (a bot gets service messages in
+        privacy mode too), whose id is the topic's ``message_thread_id``; returns that id."""
+        if not forum.is_forum:
+            raise ValueError("topics exist in forum supergroups only")
+        message = self._user_message(forum, by, {"forum_topic_created": {"name": name, "icon_color": 7322096}})
+        thread = message["message_id"]
+        message.update(message_thread_id=thread, is_topic_message=True)
+        self._state.topics.setdefault(forum.id, {})[thread] = message
+        self.inject("message", message)
+        return thread
+
     def register_chat(self, chat: Chat) -> None:
         """Make ``chat`` known to the fake without an update (as if the user had written before)."""
         self._state.chats[chat.id] = chat
@@ -258,15 +278,17 @@ class TelegramFake:
         *,
         reply_to: int | None = None,
         entities: list[dict[str, Any]] | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
-        """The user sends ``text``; returns the Update."""
+        """The user sends ``text`` (in a forum ``topic`` when given); returns the Update."""
         content: dict[str, Any] = {"text": text}
         if entities:
             content["entities"] = entities
-        return self._deliver(chat, self._user_message(chat, user, content, reply_to=reply_to))
+        return self._deliver(chat, self._user_message(chat, user, content, reply_to=reply_to, topic=topic))
 
     async def send_command(
-        self, chat: Chat, user: User, command: str, args: str = "", *, mention: bool = False
+        self, chat: Chat, user: User, command: str, args: str = "", *, mention: bool = False,
+        topic: int | None = None,
     ) -> dict[str, Any]:
         """The user sends ``/command [args]`` with its bot_command entity (``mention``: ``/command@botname``)."""
         head = command if command.startswith("/") else f"/{command}"
@@ -274,7 +296,8 @@ class TelegramFake:
             head = f"{head}@{self.bot.username}"
         text = f"{head} {args}".rstrip() if args else head
         entity = {"type": "bot_command", "offset": 0, "length": utf16_len(head)}
-        return self._deliver(chat, self._user_message(chat, user, {"text": text, "entities": [entity]}))
+        content = {"text": text, "entities": [entity]}
+        return self._deliver(chat, self._user_message(chat, user, content, topic=topic))
 
     async def send_photo(
         self,
@@ -285,12 +308,14 @@ class TelegramFake:
         media_group_id: str | None = None,
         *,
         file_size: int | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
         """The user sends a compressed photo: a PhotoSize array, the largest carrying ``data`` itself."""
         size = image_size(data) or (1280, 960)
         stored = self._state.issue_file("photo", data, mime_type="image/jpeg", size=file_size)
         content: dict[str, Any] = {"photo": self._photo_sizes(stored, *size)}
-        return self._deliver(chat, self._user_message(chat, user, _extras(content, caption, media_group_id)))
+        message = self._user_message(chat, user, _extras(content, caption, media_group_id), topic=topic)
+        return self._deliver(chat, message)
 
     async def send_document(
         self,
@@ -478,9 +503,11 @@ class TelegramFake:
         return self.inject("edited_message", dict(message))
 
     def _user_message(
-        self, chat: Chat, user: User, content: dict[str, Any], *, reply_to: int | None = None
+        self, chat: Chat, user: User, content: dict[str, Any], *, reply_to: int | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
-        """A message of ``user`` in ``chat``, kept so the bot can reply to it."""
+        """A message of ``user`` in ``chat`` (in a forum ``topic``: with its thread id, and answering the topic's
+        creation unless it answers another message, as Telegram shows it), kept so the bot can reply to it."""
         if chat.id in self._state.migrated:
             raise ValueError(f"group {chat.id} became supergroup {self._state.migrated[chat.id]}: write there")
         self._state.chats[chat.id] = chat
@@ -496,6 +523,12 @@ class TelegramFake:
             if original is None:
                 raise KeyError(f"no message {reply_to} in chat {chat.id}")
             message["reply_to_message"] = {k: v for k, v in original.items() if k != "reply_to_message"}
+        if topic is not None:
+            created = self._state.topics.get(chat.id, {}).get(topic)
+            if created is None:
+                raise KeyError(f"no topic {topic} in chat {chat.id}")
+            message.update(message_thread_id=topic, is_topic_message=True)
+            message.setdefault("reply_to_message", {k: v for k, v in created.items() if k != "reply_to_message"})
         self._state.messages[(chat.id, message["message_id"])] = message
         return message
 
