@@ -142,6 +142,8 @@ class Chats:
                 # A scope `gone` can end: the turn stops where it is (a stream, an upload) and ends quietly.
                 async with asyncio.timeout(None) as scope:
                     running.add(scope)
+                    if origin.chat_id in self._absent:  # a late message from a chat the bot has left
+                        scope.reschedule(asyncio.get_running_loop().time())
                     try:
                         yield
                     finally:
@@ -174,7 +176,8 @@ class Chats:
         nothing more sent there. Returns the projects that stopped."""
         projects = await self.projects_in(chat_id)
         self._absent.update(projects)
-        await self.store.chats.set_presence(chat_id, presence)
+        for project in projects:  # /usage lists a forum's topics too
+            await self.store.chats.set_presence(project, presence)
         now = asyncio.get_running_loop().time()
         for project in projects:
             for scope in list(self._running.get(project, ())):
@@ -186,7 +189,8 @@ class Chats:
         projects = await self.projects_in(chat_id)
         was_away = chat_id in self._absent or chat_id in await self.store.chats.absent()
         self._absent.difference_update(projects)
-        await self.store.chats.set_presence(chat_id, "present")
+        for project in projects:
+            await self.store.chats.set_presence(project, "present")
         return projects if was_away else []
 
     async def moved(self, old: int, new: int) -> bool:

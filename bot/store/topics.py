@@ -32,11 +32,14 @@ def is_topic_project(project: int) -> bool:
 class Topics:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        self._known: dict[Place, int] = {}  # a key given out never changes: asked for every topic message
 
     async def project(self, place: Place) -> int:
         """The project key of a place: the chat id, or the topic's own key (given out on first use)."""
         if place.topic_id is None:
             return place.chat_id
+        if place in self._known:
+            return self._known[place]
         await self._db.execute(
             "INSERT OR IGNORE INTO topics (project_id, chat_id, topic_id)"
             " SELECT MAX(COALESCE(MAX(project_id) + 1, ?), ?), ?, ? FROM topics",
@@ -47,7 +50,8 @@ class Topics:
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
-        return int(row["project_id"])
+        self._known[place] = int(row["project_id"])
+        return self._known[place]
 
     async def place(self, project: int) -> Place:
         """Where a project lives (a key that is no topic's is the chat itself)."""

@@ -1,9 +1,11 @@
-"""A group that became a supergroup: everything kept under the group's id moves to the supergroup's in one
-transaction, and whether the bot is still in a chat is kept for /usage."""
+"""Where a project lives: a group that became a supergroup takes everything kept under the group's id to the
+supergroup's in one transaction; a forum topic has a project key of its own; whether the bot is still in a
+chat is kept for /usage."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from bot.store import Store
+from bot.store import Place, Store, migration_files
 
 GROUP, SUPERGROUP = -4001, -1001234567890
 
@@ -66,3 +68,35 @@ async def test_a_chat_that_removed_the_bot_is_recorded_until_it_lets_it_back_in(
     assert usage.presence == "blocked"
     assert await store.chats.set_presence(5, "present")
     assert await store.chats.absent() == set()
+
+
+async def test_each_forum_topic_gets_a_project_key_no_chat_can_have(store: Store) -> None:
+    forum = -1009876543210
+    assert await store.topics.project(Place(forum)) == forum  # the General topic is the chat's own project
+    beach = await store.topics.project(Place(forum, 7))
+    city = await store.topics.project(Place(forum, 12))
+    assert beach >= 2**53 and city >= 2**53 and beach != city  # above every Telegram id (52 bits)
+    assert await store.topics.project(Place(forum, 7)) == beach  # given out once
+    assert await store.topics.place(beach) == Place(forum, 7)
+    assert await store.topics.place(forum) == Place(forum)
+    assert await store.topics.in_chat(forum) == [beach, city]
+    # A topic's project is kept like any chat's, under its key.
+    await store.uploads.add(beach, kind="photo", filename="a.jpg", size=1, local_path="/a")
+    assert [u.filename for u in await store.uploads.for_chat(beach)] == ["a.jpg"]
+    assert await store.uploads.for_chat(forum) == []
+
+
+async def test_rows_kept_before_topics_mean_what_they_meant(tmp_path: Path) -> None:
+    """A database at version 4 (before topics) is brought to 5: every chat's rows are its own project."""
+    fresh = await Store.open(tmp_path / "old.sqlite3", migrate=False)
+    old_migrations = tmp_path / "migrations"
+    old_migrations.mkdir()
+    for version, path in migration_files():
+        if version <= 4:
+            (old_migrations / path.name).write_text(path.read_text())
+    await fresh.migrate(old_migrations)
+    await fresh.uploads.add(-100, kind="photo", filename="old.jpg", size=1, local_path="/o")
+    assert await fresh.migrate() == [5]
+    assert await fresh.topics.project(Place(-100)) == -100
+    assert [u.filename for u in await fresh.uploads.for_chat(-100)] == ["old.jpg"]
+    await fresh.close()

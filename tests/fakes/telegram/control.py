@@ -193,11 +193,13 @@ class TelegramFake:
         """``by`` turns the basic group into a supergroup (as enabling topics or visible history does): a new
         chat with a ``-100…`` id, the service messages Telegram sends into both (``migrate_to_chat_id`` in the
         group, then ``migrate_from_chat_id`` in the supergroup; a bot in privacy mode gets service messages
-        too), and every later call naming the group answers 400 with ``migrate_to_chat_id``."""
+        too), after the bot's own ``my_chat_member`` in the supergroup. Every later send to the group answers
+        400 with ``migrate_to_chat_id``; the bot may still edit its messages there."""
         if group.type != "group":
             raise ValueError("only a basic group becomes a supergroup")
         supergroup = self.group(group.title or "Team")
         self._state.chats[supergroup.id] = supergroup
+        self._membership(supergroup, by, "left", "member")  # the bot joins the supergroup (it stays in the group)
         self.inject("message", self._user_message(group, by, {"migrate_to_chat_id": supergroup.id}))
         self._state.migrated[group.id] = supergroup.id
         self.inject("message", self._user_message(supergroup, by, {"migrate_from_chat_id": group.id}))

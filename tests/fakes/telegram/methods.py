@@ -170,7 +170,7 @@ class BotApi:
         """Edit the text of one of the bot's own text messages; refused when nothing would change."""
         if params.has("inline_message_id"):
             raise NotModelled("editMessageText of an inline message (inline_message_id)")
-        chat = self._chat(params)
+        chat = self._chat(params, sending=False)
         if not params.has("message_id"):
             raise bad("message identifier is not specified")
         message_id = params.integer("message_id")
@@ -332,9 +332,11 @@ class BotApi:
 
     # ------------------------------------------------------------------------------------------ shared checks
 
-    def _chat(self, params: Params) -> Chat:
+    def _chat(self, params: Params, *, sending: bool = True) -> Chat:
         """The chat a call acts on: a known chat id, or ``@username`` of a public group; 403 when the user
-        blocked the bot."""
+        blocked the bot or it is not in the group any more. A group that became a supergroup takes no new
+        messages (400 with ``migrate_to_chat_id``), but the bot is still in it and may edit what it sent
+        there (tdlib/telegram-bot-api#266)."""
         raw = params.values.get("chat_id")
         if raw is None or raw == "":
             raise bad("chat_id is empty")
@@ -347,7 +349,7 @@ class BotApi:
             chat = self._state.chats.get(chat_id) if chat_id is not None else None
         if chat is None:
             raise bad("chat not found")
-        if chat.id in self._state.migrated:  # what a basic group answers for good once it became a supergroup
+        if sending and chat.id in self._state.migrated:  # what a basic group answers for good once it became a supergroup
             raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
                            {"migrate_to_chat_id": self._state.migrated[chat.id]})
         if chat.id in self._state.blocked:
