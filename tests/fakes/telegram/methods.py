@@ -349,7 +349,7 @@ class BotApi:
             chat = self._state.chats.get(chat_id) if chat_id is not None else None
         if chat is None:
             raise bad("chat not found")
-        if sending and chat.id in self._state.migrated:  # what a basic group answers for good once it became a supergroup
+        if sending and chat.id in self._state.migrated:  # for good, once the group became a supergroup
             raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
                            {"migrate_to_chat_id": self._state.migrated[chat.id]})
         if chat.id in self._state.blocked:
