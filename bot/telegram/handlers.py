@@ -92,12 +92,12 @@ class Handlers:
         if _not_ours(update):
             log.info("update %s is not a chat of the bot's own; ignored", update.update_id)
             raise ApplicationHandlerStop
-        moved = _migration(update)
-        if moved is not None:
-            await self.presence.chat_moved(*moved)
         chat_id = update.effective_chat.id if update.effective_chat else None
         if chat_id is not None:
             self.conversation.arrive(_place(update), update.update_id)
+        moved = _migration(update)
+        if moved is not None:
+            await self.presence.chat_moved(*moved)
         if not await self.admits(update):
             if _command(update) in _OPEN_TO_STRANGERS:
                 return  # the way in (/join): it writes nothing unless the code is good

@@ -10,6 +10,7 @@ project, or stops and records the chat that is gone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -69,7 +70,9 @@ class ChatPresence:
             except Forbidden:
                 if chat_id is not None and self._gone is not None:
                     log.info("chat %s: the bot was blocked or removed (told by %s)", chat_id, endpoint)
-                    await self._gone(chat_id)
+                    # Shielded: stopping the chat's work may stop the very task that sent this, and the
+                    # stopping must still be done in full.
+                    await asyncio.shield(self._gone(chat_id))
                 raise
 
         return call

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
-
 from bot.config import Settings
 from bot.conversation import wording
 from bot.store import Place, Store
@@ -276,15 +274,3 @@ async def test_each_forum_topic_is_a_project_answered_in_its_own_topic(
         assert len({(await store.accounts.get(p)).session_id for p in projects}) == 2
         assert await store.uploads.for_chat(studio.id) == []
 
-
-async def test_a_thread_that_does_not_exist_is_refused_like_telegram(tg: TelegramFake) -> None:
-    studio = tg.forum("Studio")
-    gus = tg.user("Gus")
-    topic = tg.create_topic(studio, gus, "Beach")
-    async with httpx.AsyncClient(base_url=f"{tg.base_url}{tg.token}") as client:
-        sent = (await client.post("/sendMessage", json={"chat_id": studio.id, "text": "hi",
-                                                         "message_thread_id": topic})).json()
-        assert sent["ok"] and sent["result"]["message_thread_id"] == topic
-        wrong = (await client.post("/sendChatAction", json={"chat_id": studio.id, "action": "typing",
-                                                            "message_thread_id": topic + 100})).json()
-        assert wrong == {"ok": False, "error_code": 400, "description": "Bad Request: message thread not found"}
