@@ -1,9 +1,9 @@
 """Forum topics as projects: which project key a topic of a forum supergroup has, and back.
 
 A chat's own project (a private chat, a group, a forum's General topic) is keyed by the chat id; a topic's
-by a number from `FIRST_TOPIC_PROJECT` on, above every Telegram id, given out once (see migrations/0005).
-So every other table, and every engine, keeps addressing a project by one integer, and the rows kept
-before topics existed mean what they meant.
+by a number from `FIRST_TOPIC_PROJECT` on, above every Telegram id, given out once (see
+migrations/0005_forum_topics.sql). So every other table, and every engine, keeps addressing a project by
+one integer, and the rows kept before topics existed mean what they meant.
 """
 
 from __future__ import annotations

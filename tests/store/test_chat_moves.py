@@ -87,16 +87,16 @@ async def test_each_forum_topic_gets_a_project_key_no_chat_can_have(store: Store
 
 
 async def test_rows_kept_before_topics_mean_what_they_meant(tmp_path: Path) -> None:
-    """A database at version 4 (before topics) is brought to 5: every chat's rows are its own project."""
+    """A database from before topics is brought up to date: every chat's rows are its own project."""
     fresh = await Store.open(tmp_path / "old.sqlite3", migrate=False)
     old_migrations = tmp_path / "migrations"
     old_migrations.mkdir()
-    for version, path in migration_files():
-        if version <= 4:
+    for _, path in migration_files():
+        if "topics" not in path.name:
             (old_migrations / path.name).write_text(path.read_text())
     await fresh.migrate(old_migrations)
     await fresh.uploads.add(-100, kind="photo", filename="old.jpg", size=1, local_path="/o")
-    assert await fresh.migrate() == [5]
+    assert len(await fresh.migrate()) == 1  # topics
     assert await fresh.topics.project(Place(-100)) == -100
     assert [u.filename for u in await fresh.uploads.for_chat(-100)] == ["old.jpg"]
     await fresh.close()
