@@ -5,7 +5,9 @@ Everything is generated in memory, deterministic for the same arguments, and sma
 
 from __future__ import annotations
 
+import functools
 import io
+import random
 import struct
 from fractions import Fraction
 
@@ -28,6 +30,17 @@ def jpeg_bytes(width: int = 64, height: int = 48, color: RGB = (200, 60, 40), qu
     buffer = io.BytesIO()
     _image(width, height, color).save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def noisy_jpeg_bytes(width: int, height: int, *, min_bytes: int) -> bytes:
+    """A JPEG of random noise of at least ``min_bytes`` (at the best quality, noise keeps its size)."""
+    noise = random.Random(width * height)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (width, height), noise.randbytes(width * height * 3)).save(buffer, "JPEG", quality=100)
+    data = buffer.getvalue()
+    if len(data) < min_bytes:
+        raise ValueError(f"{width}x{height} of noise makes only {len(data)} bytes")
+    return data
 
 
 def png_bytes(width: int = 64, height: int = 48, color: RGB = (40, 120, 200)) -> bytes:
@@ -57,6 +70,37 @@ def mp4_bytes(width: int = 108, height: int = 192, frames: int = 6, fps: int = 6
         for packet in stream.encode():
             container.mux(packet)
     return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=2)  # a session makes each big video once
+def noisy_mp4_bytes(min_bytes: int, width: int = 540, height: int = 960, fps: int = 8) -> bytes:
+    """A real, playable H.264 MP4 of at least ``min_bytes``: lossless frames of random noise (which no encoder
+    can shrink), as many as it takes, so a test gets a big video in about a second."""
+    import av
+
+    noise = random.Random(min_bytes)
+    buffer = io.BytesIO()
+    written = 0
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"crf": "0", "preset": "ultrafast"})
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        index = 0
+        while written < min_bytes * 1.02:  # the container's boxes come on top of the packets
+            image = Image.frombytes("RGB", (width, height), noise.randbytes(width * height * 3))
+            frame = av.VideoFrame.from_image(image)
+            frame.pts = index
+            index += 1
+            for packet in stream.encode(frame):
+                written += packet.size
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = buffer.getvalue()
+    assert len(data) >= min_bytes
+    return data
 
 
 def fake_mp4_bytes(size: int) -> bytes:
