@@ -34,15 +34,39 @@ THUMBNAIL_SIDE = 320
 THUMBNAIL_BYTES = 200_000
 
 
+def utf16_length(text: str) -> int:
+    """The length Telegram's limits count: UTF-16 code units, so an emoji or a rare CJK character (outside
+    the Basic Multilingual Plane) counts two."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 units (a character is never cut in half)."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut a long text into pieces Telegram accepts, preferring paragraph, line and word breaks."""
+    """Cut a long text into pieces Telegram accepts, preferring paragraph, line and word breaks.
+
+    `limit` is in UTF-16 code units, as Telegram counts (4096 for a message, 1024 for a caption): counted in
+    characters, a text full of emoji would pass our check and be refused as "message is too long".
+    """
+    if limit < 2:
+        raise ValueError("a limit under 2 UTF-16 units cannot hold an emoji")
     pieces: list[str] = []
     rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
+    while utf16_length(rest) > limit:
+        end = _fitting(rest, limit)
+        window = rest[:end]
         cut = next(
-            (at for sep in ("\n\n", "\n", " ") if (at := window.rfind(sep)) >= limit // 2),
-            limit,
+            (at for sep in ("\n\n", "\n", " ")
+             if (at := window.rfind(sep)) > 0 and utf16_length(window[:at]) >= limit // 2),
+            end,
         )
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
