@@ -9,6 +9,7 @@ import functools
 import io
 import random
 import struct
+import zlib
 from fractions import Fraction
 
 from PIL import Image, ImageDraw
@@ -41,6 +42,21 @@ def noisy_jpeg_bytes(width: int, height: int, *, min_bytes: int) -> bytes:
     if len(data) < min_bytes:
         raise ValueError(f"{width}x{height} of noise makes only {len(data)} bytes")
     return data
+
+
+@functools.lru_cache(maxsize=4)  # made once per session: a 30000x30000 one takes most of a second
+def blank_png_bytes(width: int, height: int) -> bytes:
+    """A valid black-and-white PNG of any size, built row by row with zlib so a picture of 900 megapixels (a
+    "decompression bomb") never has to exist in memory: its file is about 110 kB."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\0" * (1 + (width + 7) // 8)  # filter byte "none", then one bit per pixel
+    packer = zlib.compressobj(9)
+    rows = [packer.compress(row * 64) for _ in range(height // 64)]
+    data = b"".join(rows) + packer.compress(row * (height % 64)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale, no interlace
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def png_bytes(width: int = 64, height: int = 48, color: RGB = (40, 120, 200)) -> bytes:
