@@ -1,5 +1,5 @@
-"""A delivered video looks right in every client: `TelegramReplies.video` through python-telegram-bot against
-the Telegram fake, which stores a video past 10 MB with only what the call said, as Telegram does."""
+"""`TelegramReplies` through python-telegram-bot against the Telegram fake, which is as strict as Telegram:
+lengths counted in UTF-16 units, and a video past 10 MB stored with only what the call said."""
 
 from __future__ import annotations
 
@@ -61,3 +61,28 @@ async def test_a_small_video_is_analysed_by_telegram_and_told_the_same(
     kept = await deliver(tg, replies, mp4_bytes(), tmp_path)
     assert (kept["width"], kept["height"], kept["duration"]) == (108, 192, 1)
     assert "thumbnail" in kept
+
+
+def units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_texts_edits_and_captions_full_of_emoji_fit_telegrams_count(
+    tg: TelegramFake, replies: TelegramReplies, tmp_path: Path
+) -> None:
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "/status")
+    long_text = "🎬 " * 1500  # 3000 characters, 4500 UTF-16 units: over the 4096 of one message
+    first = await replies.say(chat.id, long_text)
+    assert first is not None
+    await replies.edit(chat.id, first, "✅ " + "😀" * 2100)  # an edit keeps what fits of its first piece
+    path = tmp_path / "reel.mp4"
+    path.write_bytes(mp4_bytes())
+    assert await replies.video(chat.id, path, caption="🎉" * 600)  # 1200 units: trimmed to the caption's 1024
+    assert tg.errors() == []
+    texts = [m.text for m in tg.messages(chat.id) if m.kind == "text"]
+    assert len(texts) == 2 and all(units(text or "") <= 4096 for text in texts)
+    assert units(texts[0] or "") > 4000 and (texts[0] or "").startswith("✅ 😀")
+    (video,) = tg.uploads(chat.id)
+    assert video.method == "sendVideo" and video.caption == "🎉" * 512
