@@ -8,7 +8,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.filenames import safe_name, safe_suffix
@@ -21,6 +21,7 @@ _NAMES = st.builds(
 ) | st.text(max_size=400)
 
 
+@settings(deadline=None)  # each example writes a file: a busy disk is no failure
 @given(_NAMES)
 @example("../../../etc/passwd.jpg")
 @example("a" * 300 + ".png")

@@ -6,7 +6,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.engines.base import MediaKind
@@ -31,6 +31,7 @@ def test_the_kinds_the_bot_takes() -> None:
     assert kind_of(".pdf") is None and kind_of("") is None
 
 
+@settings(deadline=None)  # each example writes a file: a busy disk is no failure
 @given(st.text(max_size=300))
 @example("../../../etc/passwd.jpg")
 @example("x.j\x00pg")

@@ -60,8 +60,7 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
         raise ValueError("a limit under 2 UTF-16 units cannot hold an emoji")
     pieces: list[str] = []
     rest = text.strip()
-    while utf16_length(rest) > limit:
-        end = _fitting(rest, limit)
+    while (end := _fitting(rest, limit)) < len(rest):
         window = rest[:end]
         cut = next(
             (at for sep in ("\n\n", "\n", " ")
