@@ -21,8 +21,9 @@ _QUALITIES = (85, 75, 60, 45, 30)  # tried in turn until the still fits the call
 
 @dataclass(frozen=True)
 class VideoMeta:
-    """A video's upright picture size in pixels and its length in whole seconds (rounded up, so a clip of
-    0.4 s does not read 0:00)."""
+    """A video's picture size in pixels as coded (a display rotation is not applied: renders, the videos
+    these describe, carry none) and its length in whole seconds, rounded up so a clip of 0.4 s does not read
+    0:00."""
 
     width: int
     height: int
