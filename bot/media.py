@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from bot.engines.base import MediaKind
+from bot.filenames import safe_suffix
 
 # The file types the bot takes, by kind: the one table transports and the wording of refusals go by.
 SUFFIXES: dict[MediaKind, frozenset[str]] = {
@@ -34,11 +35,11 @@ class MediaFolder:
         self.root = Path(root)
 
     def place_for(self, chat_id: int, filename: str) -> Path:
-        """Where to save a file just received in `chat_id` (its suffix kept: engines go by it)."""
+        """Where to save a file just received in `chat_id`: a fresh name of ours, with the suffix of the name
+        it was sent under (engines go by it) when that is a plain extension, never any other part of it."""
         folder = self.root / str(chat_id)
         folder.mkdir(parents=True, exist_ok=True)
-        suffix = Path(filename).suffix.lower()[:10]
-        return folder / f"{uuid.uuid4().hex}{suffix}"
+        return folder / f"{uuid.uuid4().hex}{safe_suffix(filename)}"
 
     def discard(self, path: Path) -> None:
         """Remove a saved copy that will never be used (refused input leaves nothing behind)."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from pathlib import Path
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bot.engines.base import MediaKind
 from bot.media import MediaFolder, kind_of
@@ -24,3 +29,18 @@ def test_the_kinds_the_bot_takes() -> None:
     assert kind_of(".JPEG") is MediaKind.PHOTO and kind_of(".heic") is MediaKind.PHOTO
     assert kind_of(".mov") is MediaKind.VIDEO and kind_of(".m4a") is MediaKind.AUDIO
     assert kind_of(".pdf") is None and kind_of("") is None
+
+
+@settings(deadline=None)  # each example writes a file: a busy disk is no failure
+@given(st.text(max_size=300))
+@example("../../../etc/passwd.jpg")
+@example("x.j\x00pg")
+@example("..\\..\\evil.PNG")
+def test_a_file_is_kept_under_a_name_of_ours_whatever_it_was_sent_as(name: str) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        folder = MediaFolder(Path(root) / "media")
+        place = folder.place_for(7, name)
+        assert place.parent == Path(root) / "media" / "7"
+        assert re.fullmatch(r"[0-9a-f]{32}(\.[a-z0-9]{1,10})?", place.name)
+        place.write_bytes(b"x")  # a name the file system takes (no NUL, no separator, not too long)
+    assert folder.place_for(7, "../../../etc/passwd.jpg").suffix == ".jpg"

@@ -8,15 +8,17 @@ is answered in that topic (`message_thread_id`), every piece, chat action and vi
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from pathlib import Path
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, InputFile, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.conversation.ports import Activity
 from bot.store import Place, Topics
+from bot.video_meta import VideoMeta, read_video_meta, still_jpeg
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +30,44 @@ _ACTIONS: dict[str, str] = {
 _UPLOAD_TIMEOUT = 300.0  # a 50 MB video over a slow uplink
 CHAT_ACTION_SECONDS = 5.0  # how long Telegram shows a chat action ("typing…") unless it is sent again
 VIDEO_ATTEMPTS = 3  # tries of one way of sending a video when Telegram fails on its side
+# What the Bot API takes as a video's thumbnail: a JPEG under 200 kB, at most 320 px on each side. Anything
+# else is dropped without an error, and a video past 10 MB (which Telegram does not analyse) then has none.
+THUMBNAIL_SIDE = 320
+THUMBNAIL_BYTES = 200_000
+
+
+def utf16_length(text: str) -> int:
+    """The length Telegram's limits count: UTF-16 code units, so an emoji or a rare CJK character (outside
+    the Basic Multilingual Plane) counts two."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 units (a character is never cut in half)."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut a long text into pieces Telegram accepts, preferring paragraph, line and word breaks."""
+    """Cut a long text into pieces Telegram accepts, preferring paragraph, line and word breaks.
+
+    `limit` is in UTF-16 code units, as Telegram counts (4096 for a message, 1024 for a caption): counted in
+    characters, a text full of emoji would pass our check and be refused as "message is too long".
+    """
+    if limit < 2:
+        raise ValueError("a limit under 2 UTF-16 units cannot hold an emoji")
     pieces: list[str] = []
     rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
+    while (end := _fitting(rest, limit)) < len(rest):
+        window = rest[:end]
         cut = next(
-            (at for sep in ("\n\n", "\n", " ") if (at := window.rfind(sep)) >= limit // 2),
-            limit,
+            (at for sep in ("\n\n", "\n", " ")
+             if (at := window.rfind(sep)) > 0 and utf16_length(window[:at]) >= limit // 2),
+            end,
         )
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
@@ -107,17 +136,19 @@ class TelegramReplies:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         caption = split_text(caption, MessageLimit.CAPTION_LENGTH)[0] if caption.strip() else ""
         place = await self._place(chat_id)
-        for send in (self._send_video, self._send_document):
+        meta, thumbnail = await asyncio.to_thread(_describe, path)
+        as_video = functools.partial(self._send_video, meta=meta, thumbnail=thumbnail)
+        for way, send in (("video", as_video), ("document", self._send_document)):
             for attempt in range(1, VIDEO_ATTEMPTS + 1):
                 try:
                     with path.open("rb") as stream:
                         await send(place, stream, path.name, caption, reply)
                     return True
                 except BadRequest as exc:
-                    log.warning("chat %s: %s of %s refused: %s", chat_id, send.__name__, path.name, exc.message)
+                    log.warning("chat %s: %s of %s refused: %s", chat_id, way, path.name, exc.message)
                     break  # this way of sending will not work: try the next one
                 except NetworkError as exc:  # 5xx and transport failures (TimedOut is one)
-                    log.warning("chat %s: %s of %s failed (attempt %d): %s", chat_id, send.__name__, path.name,
+                    log.warning("chat %s: %s of %s failed (attempt %d): %s", chat_id, way, path.name,
                                 attempt, type(exc).__name__)
                     if attempt == VIDEO_ATTEMPTS:
                         return False
@@ -128,9 +159,15 @@ class TelegramReplies:
         return False
 
     async def _send_video(self, place: Place, stream: object, name: str, caption: str,
-                          reply: ReplyParameters | None) -> None:
+                          reply: ReplyParameters | None, *, meta: VideoMeta | None,
+                          thumbnail: bytes | None) -> None:
+        """Telegram analyses only uploads up to about 10 MB; a bigger video without its size, length and
+        thumbnail shows in every client as a 320x320 square reading 00:00, so all four always go along."""
         await self._bot.send_video(
             place.chat_id, stream, filename=name, caption=caption, supports_streaming=True,
+            width=meta.width if meta else None, height=meta.height if meta else None,
+            duration=meta.duration if meta else None,
+            thumbnail=InputFile(thumbnail, filename="thumbnail.jpg", attach=True) if thumbnail else None,
             reply_parameters=reply, message_thread_id=place.topic_id, read_timeout=_UPLOAD_TIMEOUT,
             write_timeout=_UPLOAD_TIMEOUT,
         )
@@ -142,3 +179,8 @@ class TelegramReplies:
             message_thread_id=place.topic_id, read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT,
         )
 
+
+
+def _describe(path: Path) -> tuple[VideoMeta | None, bytes | None]:
+    """The size, length and thumbnail Telegram needs of a video (blocking: PyAV reads the file)."""
+    return read_video_meta(path), still_jpeg(path, longest_side=THUMBNAIL_SIDE, max_bytes=THUMBNAIL_BYTES)

@@ -18,6 +18,7 @@ from bot.conversation import Conversation, Origin
 from bot.engines.base import MediaFile, MediaKind
 from bot.engines.local import LocalEngine
 from bot.store import Store
+from tests.fakes.sample_media import blank_png_bytes
 
 CHAT = 42
 
@@ -94,6 +95,8 @@ async def three_photos(conversation: Conversation) -> list[MediaFile]:
         ("notes.jpg", b"just some text, not a photo\n" * 10, "notes.jpg"),
         ("huge.png", Image.new("1", (12000, 12000)), "huge.png"),
         ("dot.png", Image.new("RGB", (1, 1)), "dot.png"),
+        ("bomb.png", blank_png_bytes(30000, 30000), "bomb.png"),
+        ("big.png", blank_png_bytes(20000, 20000), "big.png"),
     ],
 )
 async def test_an_unusable_photo_gets_a_sentence_and_leaves_nothing(
@@ -106,6 +109,24 @@ async def test_an_unusable_photo_gets_a_sentence_and_leaves_nothing(
     await conversation.on_media(Origin(CHAT), [received(conversation, name, content)])
     (answer,) = replies.said
     assert expected in answer and "can't be used" in answer, answer
+    assert await timeline(store) == before
+    assert leftovers(settings) == kept == sorted(f.path.name for f in good)
+
+
+@pytest.mark.parametrize(("side", "name"), [(30000, "bomb.png"), (20000, "big.png"), (12000, "huge.png")])
+async def test_an_enormous_photo_is_called_too_large_not_damaged(
+    talk: tuple[Conversation, Recorder, Store, Settings], side: int, name: str
+) -> None:
+    # A valid PNG of 900 or 400 megapixels is a small file; Pillow's "decompression bomb" check used to fire
+    # first, and the answer said "damaged ... send it again", which would fail again the same way.
+    conversation, replies, store, settings = talk
+    good = await three_photos(conversation)
+    before, kept = await timeline(store), leftovers(settings)
+    replies.said.clear()
+    await conversation.on_media(Origin(CHAT), [received(conversation, name, blank_png_bytes(side, side))])
+    (answer,) = replies.said
+    assert name in answer and "too large" in answer and "64 megapixels" in answer, answer
+    assert "damaged" not in answer and "again" not in answer
     assert await timeline(store) == before
     assert leftovers(settings) == kept == sorted(f.path.name for f in good)
 

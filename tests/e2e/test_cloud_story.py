@@ -6,11 +6,11 @@ import io
 
 import av
 
-from tests.e2e.conftest import INSTRUCTION, Bot
+from tests.e2e.conftest import INSTRUCTION, Bot, with_video_made
 from tests.e2e.leaks import assert_nothing_leaked
 from tests.fakes.nemo import NemoFake
-from tests.fakes.sample_media import jpeg_bytes, mp4_bytes
-from tests.fakes.telegram import TelegramFake
+from tests.fakes.sample_media import jpeg_bytes, mp4_bytes, noisy_mp4_bytes
+from tests.fakes.telegram import MiB, TelegramFake
 
 
 async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
@@ -77,3 +77,22 @@ async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
 
     # Secrets never reach the chat or anything the bot sent to Telegram; no raw output either.
     assert_nothing_leaked(tg, nemo)
+
+
+async def test_a_video_past_10_mb_arrives_with_its_size_length_and_thumbnail(
+    bot: Bot, tg: TelegramFake, nemo: NemoFake
+) -> None:
+    # Telegram analyses only uploads up to 10 MB: a bigger render shows as the bot describes it, or as a
+    # 320x320 square reading 0:00 with no picture when the bot says nothing.
+    nemo.set_video(noisy_mp4_bytes(11 * MiB))
+    bea = tg.user("Bea")
+    chat = tg.private_chat(bea)
+    await with_video_made(tg, chat, bea)
+    mark = tg.mark()
+    await tg.send_command(chat, bea, "/export")
+    video = await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == chat.id, timeout=20, start=mark)
+    kept = video.result["video"]
+    assert kept["file_size"] > 10 * MiB
+    assert (kept["width"], kept["height"]) == (540, 960)
+    assert kept["duration"] >= 2
+    assert max(kept["thumbnail"]["width"], kept["thumbnail"]["height"]) == 320

@@ -275,3 +275,25 @@ async def test_usage_output_longer_than_one_message_is_split(
         assert len(parts) >= 2 and all(len(p) <= 4096 for p in parts)
         assert sum(p.count("• ") for p in parts) == 61  # 60 groups and the admin's own chat, none lost
         assert "credits" not in "".join(parts)  # the local engine needs none
+
+
+async def test_usage_with_emoji_in_group_titles_fits_telegrams_count(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    # Telegram counts a message's 4096 in UTF-16 units, where an emoji is two: this report is under 4096
+    # characters but over 4096 units, and was refused whole as "message is too long".
+    admin = tg.user("Ada")
+    settings = settings_for(admin_user_ids=frozenset({admin.id}), video_engine="local")
+    async with running(settings, tg) as bot:
+        for n in range(20):
+            await bot.core.store.chats.see(-(20_000 + n), title=f"旅行 {n:02d} " + "🎉🎬" * 30, chat_type="supergroup")
+        mark = tg.mark()
+        await tg.send_command(tg.private_chat(admin), admin, "/usage")
+        await tg.wait_for_text(admin.id, "旅行 19", start=mark)
+        parts = said(tg, admin.id, mark)
+        report = "\n".join(parts)
+        assert len(report) < 4096 < len(report.encode("utf-16-le")) // 2
+        assert len(parts) >= 2 and all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
+        assert sum(p.count("• ") for p in parts) == 21  # 20 groups and the admin's own chat, none lost
+        assert "🎉🎬" * 30 in report and wording.INTERNAL not in report
+        assert tg.errors("sendMessage") == []

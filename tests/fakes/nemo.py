@@ -23,6 +23,7 @@ import io
 import json
 import secrets
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -636,6 +637,7 @@ class NemoFake:
             async for part in reader:
                 if part.name != "files" or not part.filename:  # type: ignore[union-attr]
                     raise self._bad("multipart parts must be files named 'files'")
+                self._check_name(part.filename)  # type: ignore[union-attr]
                 self._check_type(part.filename)  # type: ignore[union-attr]
                 size, kept = 0, io.BytesIO()
                 while chunk := await part.read_chunk(256 * 1024):  # type: ignore[union-attr]
@@ -652,6 +654,17 @@ class NemoFake:
         files = [self._file_info(name, size, data) for name, size, data in received]
         session.files.extend(files)
         return _ok({"files": files, "session_state_applied": True})
+
+    def _check_name(self, filename: str) -> None:
+        """A name the service files an upload under (its CDN URL ends in it): one path segment a file system
+        takes, so a path, a control character or more than 255 bytes is refused."""
+        if (
+            any(sep in filename for sep in "/\\")
+            or filename.strip(". ") == ""
+            or len(filename.encode()) > 255
+            or any(unicodedata.category(char) in ("Cc", "Cf") for char in filename)
+        ):
+            raise self._bad("invalid file name")
 
     def _check_type(self, filename: str) -> None:
         ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""

@@ -5,8 +5,11 @@ Everything is generated in memory, deterministic for the same arguments, and sma
 
 from __future__ import annotations
 
+import functools
 import io
+import random
 import struct
+import zlib
 from fractions import Fraction
 
 from PIL import Image, ImageDraw
@@ -28,6 +31,32 @@ def jpeg_bytes(width: int = 64, height: int = 48, color: RGB = (200, 60, 40), qu
     buffer = io.BytesIO()
     _image(width, height, color).save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def noisy_jpeg_bytes(width: int, height: int, *, min_bytes: int) -> bytes:
+    """A JPEG of random noise of at least ``min_bytes`` (at the best quality, noise keeps its size)."""
+    noise = random.Random(width * height)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (width, height), noise.randbytes(width * height * 3)).save(buffer, "JPEG", quality=100)
+    data = buffer.getvalue()
+    if len(data) < min_bytes:
+        raise ValueError(f"{width}x{height} of noise makes only {len(data)} bytes")
+    return data
+
+
+@functools.lru_cache(maxsize=4)  # made once per session: a 30000x30000 one takes most of a second
+def blank_png_bytes(width: int, height: int) -> bytes:
+    """A valid black-and-white PNG of any size, built row by row with zlib so a picture of 900 megapixels (a
+    "decompression bomb") never has to exist in memory: its file is about 110 kB."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\0" * (1 + (width + 7) // 8)  # filter byte "none", then one bit per pixel
+    packer = zlib.compressobj(9)
+    rows = [packer.compress(row * 64) for _ in range(height // 64)]
+    data = b"".join(rows) + packer.compress(row * (height % 64)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale, no interlace
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def png_bytes(width: int = 64, height: int = 48, color: RGB = (40, 120, 200)) -> bytes:
@@ -57,6 +86,37 @@ def mp4_bytes(width: int = 108, height: int = 192, frames: int = 6, fps: int = 6
         for packet in stream.encode():
             container.mux(packet)
     return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=2)  # a session makes each big video once
+def noisy_mp4_bytes(min_bytes: int, width: int = 540, height: int = 960, fps: int = 8) -> bytes:
+    """A real, playable H.264 MP4 of at least ``min_bytes``: lossless frames of random noise (which no encoder
+    can shrink), as many as it takes, so a test gets a big video in about a second."""
+    import av
+
+    noise = random.Random(min_bytes)
+    buffer = io.BytesIO()
+    written = 0
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"crf": "0", "preset": "ultrafast"})
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        index = 0
+        while written < min_bytes * 1.02:  # the container's boxes come on top of the packets
+            image = Image.frombytes("RGB", (width, height), noise.randbytes(width * height * 3))
+            frame = av.VideoFrame.from_image(image)
+            frame.pts = index
+            index += 1
+            for packet in stream.encode(frame):
+                written += packet.size
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = buffer.getvalue()
+    assert len(data) >= min_bytes
+    return data
 
 
 def fake_mp4_bytes(size: int) -> bytes:

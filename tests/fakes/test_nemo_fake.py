@@ -223,6 +223,14 @@ async def test_upload_needs_files_parts_or_url_json(http: httpx.AsyncClient) -> 
     assert [f["file_type"] for f in both.json()["data"]["files"]] == ["image", "video"]
 
 
+@pytest.mark.parametrize("name", ["../etc/passwd.jpg", "..\\evil.jpg", "a" * 300 + ".jpg", "\u202egpj.exe.jpg", ".."])
+async def test_upload_under_a_name_no_file_system_takes_is_refused(http: httpx.AsyncClient, name: str) -> None:
+    headers, sid, _ = await signed_in(http)
+    response = await http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=headers,
+                               files={"files": (name, b"x", "image/jpeg")})
+    assert response.status_code == 400 and response.json()["code"] == 4000
+
+
 async def test_upload_over_the_limit_is_4002(fake: NemoFake, http: httpx.AsyncClient) -> None:
     headers, sid, _ = await signed_in(http)
     fake.max_upload_bytes = 1000

@@ -19,7 +19,14 @@ import pytest
 import telegram
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
-from tests.fakes.sample_media import fake_mp4_bytes, jpeg_bytes, mp4_bytes, png_bytes
+from tests.fakes.sample_media import (
+    fake_mp4_bytes,
+    jpeg_bytes,
+    mp4_bytes,
+    noisy_jpeg_bytes,
+    noisy_mp4_bytes,
+    png_bytes,
+)
 from tests.fakes.telegram import DEFAULT_TOKEN, MiB, TelegramFake
 
 
@@ -681,3 +688,36 @@ async def test_ptb_application_polls_replies_and_confirms_on_stop(tg: TelegramFa
     assert tg.flood_violations == []
     assert tg.errors() == []  # the long poll stop() cut was the client's doing, not an error answer
     assert [r.method for r in tg.requests[:3]] == ["getMe", "deleteWebhook", "getUpdates"]
+
+
+async def test_a_video_past_10_mb_keeps_only_what_send_video_said(tg: TelegramFake, bot: telegram.Bot) -> None:
+    chat_id = await known_chat(tg)
+    big = noisy_mp4_bytes(11 * MiB)
+
+    def kept() -> dict[str, Any]:
+        return tg.uploads(chat_id)[-1].result["video"]
+
+    await bot.send_video(chat_id, big, filename="big.mp4")
+    assert (kept()["width"], kept()["height"], kept()["duration"]) == (320, 320, 0)
+    assert "thumbnail" not in kept()  # Telegram did not analyse it: a square reading 0:00, no picture
+    thumb = jpeg_bytes(180, 320)
+    await bot.send_video(chat_id, big, width=540, height=960, duration=3, thumbnail=thumb)
+    assert (kept()["width"], kept()["height"], kept()["duration"]) == (540, 960, 3)
+    assert (kept()["thumbnail"]["width"], kept()["thumbnail"]["height"]) == (180, 320)
+    assert tg.file(kept()["thumbnail"]["file_id"]).data == thumb  # sent as attach://, kept as given
+    await bot.send_video(chat_id, mp4_bytes(), thumbnail=jpeg_bytes(10, 10))
+    assert (kept()["width"], kept()["height"], kept()["duration"]) == (108, 192, 1)  # analysed
+    assert (kept()["thumbnail"]["width"], kept()["thumbnail"]["height"]) == (108, 192)  # its own, not ours
+
+
+@pytest.mark.parametrize(
+    "thumbnail",
+    [png_bytes(180, 320), jpeg_bytes(321, 180), jpeg_bytes(180, 321), noisy_jpeg_bytes(320, 320, min_bytes=200_000)],
+    ids=["png", "too-wide", "too-tall", "200-kB"],
+)
+async def test_a_thumbnail_the_bot_api_would_not_take_is_dropped(
+    tg: TelegramFake, bot: telegram.Bot, thumbnail: bytes
+) -> None:
+    chat_id = await known_chat(tg)
+    await bot.send_video(chat_id, noisy_mp4_bytes(11 * MiB), width=540, height=960, duration=3, thumbnail=thumbnail)
+    assert "thumbnail" not in tg.uploads(chat_id)[-1].result["video"]

@@ -58,9 +58,7 @@ def validate(path: Path, filename: str) -> tuple[int, int]:
                     f"{filename} is only {width}x{height} pixels; send a photo at least {MIN_SIDE} pixels "
                     "on each side.", accepted=accepted)
             if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
-                raise UnsupportedFile(
-                    f"{filename} is {width}x{height} pixels, too large to process; send a photo of at most "
-                    f"{MAX_PIXELS // 1_000_000} megapixels and {MAX_SIDE} pixels on a side.", accepted=accepted)
+                raise UnsupportedFile(_too_large(filename, f"is {width}x{height} pixels"), accepted=accepted)
             img.draft("RGB", (MIN_SIDE * 4, MIN_SIDE * 4))
             img.load()
             orientation = img.getexif().get(0x0112, 1)
@@ -70,10 +68,22 @@ def validate(path: Path, filename: str) -> tuple[int, int]:
         raise UnsupportedFile(
             f"{filename} is not an image I can read; send a JPEG, PNG, WEBP, HEIC or GIF photo.",
             accepted=accepted) from None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow refuses to open an image this big before its size can be read: it is no less too large for
+        # that, and sending it again would fail the same way.
+        bomb_megapixels = 2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000
+        raise UnsupportedFile(_too_large(filename, f"has more than {bomb_megapixels} megapixels"),
+                              accepted=accepted) from None
+    except (OSError, ValueError, SyntaxError):
         raise UnsupportedFile(f"{filename} is damaged or incomplete and cannot be decoded; send it again.",
                               accepted=accepted) from None
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def _too_large(filename: str, measure: str) -> str:
+    """The sentence for a photo past MAX_PIXELS or MAX_SIDE, with the limit, so the user knows what will do."""
+    return (f"{filename} {measure}, too large to process; send a photo of at most "
+            f"{MAX_PIXELS // 1_000_000} megapixels and {MAX_SIDE} pixels on a side.")
 
 
 def _even(value: float) -> int:

@@ -58,6 +58,7 @@ from bot.engines.base import (
 from bot.engines.nemo import gui, models
 from bot.engines.nemo.http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
 from bot.engines.nemo.stream import peek, read_events
+from bot.filenames import safe_name
 from bot.locks import KeyedLocks
 from bot.store import Store
 
@@ -296,7 +297,7 @@ class NemoEngine:
             ):
                 raise
         with tempfile.TemporaryDirectory(prefix="reelbot-heic-") as tmp:
-            jpeg = Path(tmp) / (Path(media.filename).stem + ".jpg")
+            jpeg = Path(tmp) / (Path(safe_name(media.filename)).stem + ".jpg")
             try:
                 await asyncio.to_thread(_heic_to_jpeg, media.path, jpeg)
             except Exception:
@@ -578,12 +579,13 @@ async def _started_within(seconds: float, connecting: AbstractAsyncContextManage
 
 
 def _wire_name(filename: str) -> str:
-    """The name a file is uploaded under: the service knows its formats by these extensions
+    """The name a file is uploaded under: a safe base name of the one it was sent under (never a path, a
+    control character or 300 characters of it), with the extension the service knows the format by
     (nemo-api.md lists "jpg"), so "IMG_1.JPEG" goes as "IMG_1.jpg"."""
-    stem, dot, suffix = filename.rpartition(".")
+    stem, dot, suffix = safe_name(filename).rpartition(".")
     if dot and suffix.lower() in ("jpeg", "jpe"):
         return f"{stem}.jpg"
-    return filename
+    return f"{stem}{dot}{suffix}"
 
 
 def _heic_to_jpeg(source: Path, dest: Path) -> None:

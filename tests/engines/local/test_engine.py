@@ -16,6 +16,7 @@ from bot.engines import base
 from bot.engines.local import LocalEngine, model
 from bot.store import Store
 from bot.timeline import missing_for_export, summary
+from tests.fakes.sample_media import blank_png_bytes
 
 from .conftest import PhotoMaker, media, work_files
 
@@ -223,3 +224,16 @@ async def test_work_of_a_killed_process_is_cleared_and_a_live_ones_kept(settings
     engine = LocalEngine(settings, store, previews=False)
     await engine.aclose()
     assert not dead.exists() and (alive / "render-x.mp4").is_file()
+
+
+@pytest.mark.parametrize("side", [30000, 20000])
+async def test_an_enormous_photo_is_too_large_with_the_limit_never_damaged(
+    engine: LocalEngine, tmp_path: Path, side: int
+) -> None:
+    path = tmp_path / "enormous.png"
+    path.write_bytes(blank_png_bytes(side, side))  # valid, and a small file: Pillow calls it a decompression bomb
+    with pytest.raises(base.UnsupportedFile) as caught:
+        await engine.upload(CHAT, media(path))
+    detail = caught.value.detail
+    assert detail == ("enormous.png has more than 178 megapixels, too large to process; send a photo of at most "
+                      "64 megapixels and 10000 pixels on a side.")

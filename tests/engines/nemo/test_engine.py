@@ -313,6 +313,29 @@ async def test_upload_streams_a_multipart_files_part(engine: NemoEngine, fake: N
     assert fake.session().files[0]["filename"] == "a.jpg"
 
 
+@pytest.mark.parametrize(
+    ("sent_as", "uploaded_as"),
+    [
+        ("../../../etc/passwd.jpg", "passwd.jpg"),
+        ("C:\\Users\\me\\Pictures\\beach.JPEG", "beach.jpg"),
+        ("a" * 300 + ".png", "a" * 96 + ".png"),
+        ("sun\x00set\n\r.jpg", "sun_set.jpg"),
+        ("\u202egpj.exe.png", "gpj.exe.png"),  # a right-to-left override, dropped
+        ("旅行照片 2024.jpg", "旅行照片 2024.jpg"),  # other scripts stay readable
+        (".jpg", "file.jpg"),
+    ],
+)
+async def test_the_name_uploaded_is_a_safe_base_name(
+    engine: NemoEngine, fake: NemoFake, tmp_path: Path, sent_as: str, uploaded_as: str
+) -> None:
+    kept = tmp_path / "kept.jpg"  # the bot keeps files under names of its own (bot.media)
+    kept.write_bytes(jpeg_bytes(64, 48))
+    media = MediaFile(path=kept, filename=sent_as, kind=MediaKind.PHOTO, size=kept.stat().st_size)
+    uploaded = await engine.upload(CHAT, media)
+    assert fake.session().files[-1]["filename"] == uploaded_as
+    assert uploaded.ref.endswith("/" + uploaded_as)
+
+
 async def test_unsupported_file_lists_the_accepted_formats(engine: NemoEngine, tmp_path: Path) -> None:
     with pytest.raises(UnsupportedFile) as caught:
         await engine.upload(CHAT, photo(tmp_path, "scan.bmp", b"BM...."))

@@ -19,6 +19,14 @@ UPLOAD_LIMIT = 50 * MiB  #: the public Bot API answers 413 to bigger multipart u
 LOCAL_FILE_LIMIT = 2000 * MiB  #: a local Bot API server (``--local``) takes and hands out files up to this size
 MULTIPART_SLACK = MiB  #: room for the other parts and headers of a multipart body around its file
 
+#: Telegram reads the size, length and a thumbnail of an uploaded video itself only up to this size; past it,
+#: the Video is stored with what sendVideo said, and clients show a 320x320 square reading 0:00 for what it left out.
+ANALYSED_VIDEO_LIMIT = 10 * MiB
+UNANALYSED_VIDEO_SIDE = 320
+#: A thumbnail sent with a file: a JPEG under 200 kB, at most 320 px each side; any other is silently dropped.
+MAX_THUMBNAIL_BYTES = 200_000
+MAX_THUMBNAIL_SIDE = 320
+
 #: Lengths of what the user sees, in UTF-16 code units (an emoji outside the BMP counts twice).
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

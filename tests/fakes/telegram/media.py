@@ -6,8 +6,8 @@ from __future__ import annotations
 import functools
 import io
 import mimetypes
-import struct
 
+from tests.fakes.telegram.limits import MAX_THUMBNAIL_BYTES, MAX_THUMBNAIL_SIDE
 from tests.fakes.telegram.objects import StoredFile
 
 _EXTENSIONS = {
@@ -77,48 +77,52 @@ def guess_mime(name: str | None, declared: str | None, data: bytes) -> str | Non
 
 
 def probe_mp4(data: bytes) -> tuple[int, int, int] | None:
-    """(width, height, duration seconds) of an MP4/MOV, or None when ``data`` is not one (Telegram then
-    turns a sendVideo into a document)."""
-    if len(data) < 12 or data[4:8] != b"ftyp":
+    """(width, height, duration seconds) of a video Telegram can analyse, read with PyAV; None when ``data``
+    is not one (Telegram then turns a sendVideo into a document)."""
+    analysis = analyse_video(data)
+    return analysis[:3] if analysis is not None else None
+
+
+@functools.lru_cache(maxsize=8)  # the same render delivered to many chats is analysed once
+def analyse_video(data: bytes) -> tuple[int, int, int, bytes | None] | None:
+    """What Telegram reads from a video it analyses: (width, height, whole seconds, a JPEG thumbnail of the
+    first frame in a 320 px box or None), or None when ``data`` holds no decodable video stream."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if stream.duration is not None and stream.time_base is not None:
+                seconds = float(stream.duration * stream.time_base)
+            else:
+                seconds = (container.duration or 0) / av.time_base
+            first = next(iter(container.decode(stream)), None)
+            image = first.to_image() if first is not None else None
+    except (av.FFmpegError, OSError, ValueError):
         return None
-    width = height = 0
-    duration = 0.0
+    if not width or not height:
+        return None
+    thumbnail = None
+    if image is not None:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        scaled = downscale_jpeg(buffer.getvalue(), 320)
+        thumbnail = scaled[0] if scaled is not None else None
+    return width, height, round(seconds), thumbnail
 
-    def walk(start: int, end: int) -> None:
-        nonlocal width, height, duration
-        pos = start
-        while pos + 8 <= end:
-            size, kind = struct.unpack(">I4s", data[pos : pos + 8])
-            header = 8
-            if size == 1 and pos + 16 <= end:
-                size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
-                header = 16
-            elif size == 0:
-                size = end - pos
-            if size < header or pos + size > end:
-                return
-            body = pos + header
-            if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
-                walk(body, pos + size)
-            elif kind == b"mvhd":
-                version = data[body]
-                if version == 1:
-                    timescale, dur = struct.unpack(">IQ", data[body + 20 : body + 32])
-                else:
-                    timescale, dur = struct.unpack(">II", data[body + 12 : body + 20])
-                if timescale:
-                    duration = dur / timescale
-            elif kind == b"tkhd":
-                version = data[body]
-                offset = body + (88 if version == 1 else 76)
-                if offset + 8 <= pos + size:
-                    w, h = struct.unpack(">II", data[offset : offset + 8])
-                    if w and h and not width:
-                        width, height = w >> 16, h >> 16
-            pos += size
 
-    walk(0, len(data))
-    return width, height, round(duration)
+def valid_thumbnail(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a thumbnail the Bot API keeps: a JPEG under 200 kB, at most 320 px each side; None
+    for any other, which Telegram drops without an error."""
+    if len(data) >= MAX_THUMBNAIL_BYTES or not data.startswith(b"\xff\xd8\xff"):
+        return None
+    size = image_size(data)
+    if size is None or max(size) > MAX_THUMBNAIL_SIDE:
+        return None
+    return size
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

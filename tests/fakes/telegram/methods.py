@@ -18,6 +18,7 @@ from typing import Any
 
 from tests.fakes.telegram.errors import ApiError, NotModelled, bad
 from tests.fakes.telegram.limits import (
+    ANALYSED_VIDEO_LIMIT,
     CHAT_ACTIONS,
     COMMAND_RE,
     DEFAULT_ALLOWED_UPDATES,
@@ -28,9 +29,10 @@ from tests.fakes.telegram.limits import (
     MAX_COMMAND_DESCRIPTION,
     MAX_COMMANDS,
     MAX_TEXT,
+    UNANALYSED_VIDEO_SIDE,
     UPLOAD_LIMIT,
 )
-from tests.fakes.telegram.media import file_path, guess_mime, probe_mp4
+from tests.fakes.telegram.media import analyse_video, file_path, guess_mime, image_size, valid_thumbnail
 from tests.fakes.telegram.objects import Chat, StoredFile
 from tests.fakes.telegram.params import Params, truthy, utf16_len
 from tests.fakes.telegram.rates import RateCheck
@@ -226,23 +228,56 @@ class BotApi:
     # ------------------------------------------------------------------------------------------ files
 
     async def send_video(self, params: Params) -> dict[str, Any]:
-        """A video; a file that is not an MP4 arrives as a document, as Telegram turns it into one."""
+        """A video. Telegram analyses an upload of up to 10 MB itself (size, length, its own thumbnail); a
+        bigger one is stored with the ``width``, ``height``, ``duration`` and ``thumbnail`` the call gave, and
+        what it left out reads 320x320 and 0 seconds with no thumbnail. A file Telegram can analyse but finds
+        no video in arrives as a document."""
         chat, caption, message = self._file_message(params)
         stored = self._input_file(params, "video")
+        thumbnail = self._input_thumbnail(params)
         self._rates.check("sendVideo", chat)
-        probe = probe_mp4(stored.data)
-        if probe is None:
-            kind = "document"
+        given = {key: params.integer(key) for key in ("width", "height", "duration")}
+        if stored.size > ANALYSED_VIDEO_LIMIT:
+            kind = "video" if (stored.mime_type or "").startswith("video/") else "document"
+            seen: dict[str, int] = {"width": UNANALYSED_VIDEO_SIDE, "height": UNANALYSED_VIDEO_SIDE, "duration": 0}
+        else:
+            analysis = analyse_video(stored.data)
+            kind = "video" if analysis is not None else "document"
+            width, height, duration, own_thumbnail = analysis or (0, 0, 0, None)
+            seen = {"width": width, "height": height, "duration": duration}
+            thumbnail = self._kept_photo(own_thumbnail) if own_thumbnail else None
+        if kind == "document":
             message["document"] = stored.to_dict()
         else:
-            kind = "video"
-            width, height, duration = probe
-            message["video"] = stored.to_dict() | {
-                "width": params.integer("width", width) or width,
-                "height": params.integer("height", height) or height,
-                "duration": params.integer("duration", duration) or duration,
-            }
+            message["video"] = stored.to_dict() | {key: given[key] or seen[key] for key in seen}
+            if thumbnail is not None:
+                message["video"]["thumbnail"] = thumbnail
         return self._finish_file_message("sendVideo", params, chat, caption, message, stored, kind)
+
+    def _input_thumbnail(self, params: Params) -> dict[str, Any] | None:
+        """The PhotoSize of the thumbnail a send uploaded (a multipart ``thumbnail`` part, or ``attach://<name>``
+        naming one), or None: an invalid one is dropped without an error, as Telegram drops it."""
+        part = params.parts.get("thumbnail")
+        value = params.string("thumbnail")
+        if part is None and value:
+            if not value.startswith("attach://"):
+                raise NotModelled("thumbnail given as a file_id or URL (Telegram only takes new uploads)")
+            part = params.parts.get(value.removeprefix("attach://"))
+        if part is None or valid_thumbnail(part.data) is None:
+            return None
+        return self._kept_photo(part.data)
+
+    def _kept_photo(self, data: bytes) -> dict[str, Any]:
+        """A JPEG kept as a photo file, as the PhotoSize that points at it."""
+        size = image_size(data) or (0, 0)
+        kept = self._state.issue_file("photo", data, mime_type="image/jpeg")
+        return {
+            "file_id": kept.file_id,
+            "file_unique_id": kept.file_unique_id,
+            "file_size": kept.size,
+            "width": size[0],
+            "height": size[1],
+        }
 
     async def send_document(self, params: Params) -> dict[str, Any]:
         """A file sent as it is."""
