@@ -17,7 +17,7 @@ what it needs through its constructor and none calling another:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,11 +61,12 @@ class Conversation:
 
     # ------------------------------------------------------------ a message's life
 
-    def arrive(self, chat_id: int, key: int) -> None:
-        """A message came in: its place in the chat's line, under the transport's key for it (passed back
-        as `Origin.arrival`). Call it before any await; `leave` when done with the message, whatever became
-        of it."""
-        self.chats.line.arrive(chat_id, key)
+    def arrive(self, line: Hashable, key: int) -> None:
+        """A message came in: its place in its line (the chat's, or a forum topic's: whatever names the place
+        the transport knows without waiting), under the transport's key for it (passed back as
+        `Origin.arrival`). Call it before any await; `leave` when done with the message, whatever became of
+        it."""
+        self.chats.line.arrive(line, key)
 
     def leave(self, key: int) -> None:
         self.chats.line.leave(key)
@@ -78,6 +79,25 @@ class Conversation:
 
     async def see_chat(self, chat_id: int, *, title: str | None, kind: str | None) -> None:
         await self.team.see_chat(chat_id, title=title, kind=kind)
+
+    # ------------------------------------------------------------ where a chat is
+
+    async def moved(self, old: int, new: int) -> None:
+        """The chat's id changed (a group became a supergroup): its project, its renders in flight and its
+        admission follow it. Idempotent: the transport may learn of one move several times."""
+        if await self.chats.moved(old, new):
+            self.team.moved(old, new)
+
+    async def gone(self, chat_id: int, *, blocked: bool) -> None:
+        """The bot was blocked (a private chat) or removed from a group: its turns and renders stop, and
+        nothing more is sent there; /usage shows it."""
+        for project in await self.chats.gone(chat_id, "blocked" if blocked else "removed"):
+            await self.exports.stop(project)
+
+    async def back(self, chat_id: int) -> None:
+        """The bot is in the chat again: what was left undelivered there is followed and delivered."""
+        for project in await self.chats.back(chat_id):
+            await self.exports.back(project)
 
     async def tell(self, origin: Origin, text: str) -> None:
         """Answer with a sentence the transport chose (a refusal of something the engines never see)."""
@@ -126,7 +146,9 @@ class Conversation:
     # ------------------------------------------------------------ renders in the background
 
     async def resume(self) -> int:
-        """After a restart: follow every render that was accepted but not delivered, and deliver it once."""
+        """After a restart: follow every render that was accepted but not delivered, and deliver it once
+        (except in chats that blocked or removed the bot: they get theirs if they let it back in)."""
+        await self.chats.load_presence()
         return await self.exports.resume()
 
     async def wait_background(self) -> None:

@@ -6,6 +6,10 @@ order (a request that must wait for another's work is told so), the chat's engin
 machine where it helps), and the pulse that shows work going on: the chat action kept alive and
 "⏳ Still working..." after HEARTBEAT_SECONDS of silence. Use cases get a `Chats` through their
 constructors; none of them calls another.
+
+It also knows where a chat is: a group that became a supergroup takes its project to the new id (`moved`),
+and a chat that blocked or removed the bot (`gone`) has its turns stopped and is sent nothing more until it
+lets the bot back in (`back`): every use case speaks through `Chats.replies`, which stays silent there.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 from bot.config import Settings
 from bot.conversation import wording
@@ -23,6 +28,7 @@ from bot.conversation.ports import Activity, Origin, Replies
 from bot.engines.base import Engine, EngineError, Readiness
 from bot.locks import KeyedLocks
 from bot.store import Store
+from bot.store.chats import Presence
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +53,61 @@ class Engines:
     def named(self, name: str) -> Engine | None:
         return self._engines.get(name)
 
+    def all(self) -> list[Engine]:
+        return list(self._engines.values())
+
     def way_out(self, engine: Engine, exc: EngineError) -> bool:
         """Whether to offer the engine on this machine after `engine` failed with `exc` (credits, reach)."""
         return not engine.runs_here and self.where(runs_here=True) is not None and wording.offers_local(exc)
 
 
 class Pulse:
-    """What the keep-alive loop needs to know: the current chat action and when the user last heard from us."""
+    """What the keep-alive loop needs to know: the chat (a render follows its chat when a group becomes a
+    supergroup), the current chat action and when the user last heard from us."""
 
-    def __init__(self, activity: Activity) -> None:
+    def __init__(self, chat_id: int, activity: Activity) -> None:
+        self.chat_id = chat_id
         self.activity: Activity = activity
         self.last_said = time.monotonic()
 
     def said(self) -> None:
         self.last_said = time.monotonic()
+
+
+class PresentOnly:
+    """The transport's `Replies`, silent towards the chats the bot is not in any more: whatever a use case
+    still had to say there (a heartbeat, a progress edit, a finished video) is not sent. A video counts as
+    not taken, so a render stays undelivered until the chat lets the bot back in."""
+
+    def __init__(self, replies: Replies, absent: set[int]) -> None:
+        self._replies = replies
+        self._absent = absent
+
+    @property
+    def working_lasts(self) -> float:
+        return self._replies.working_lasts
+
+    @property
+    def largest_video(self) -> int:
+        return self._replies.largest_video
+
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+        if chat_id in self._absent:
+            return None
+        return await self._replies.say(chat_id, text, reply_to=reply_to)
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        if chat_id not in self._absent:
+            await self._replies.edit(chat_id, message_id, text)
+
+    async def working(self, chat_id: int, activity: Activity) -> None:
+        if chat_id not in self._absent:
+            await self._replies.working(chat_id, activity)
+
+    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        if chat_id in self._absent:
+            return False
+        return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to)
 
 
 class Chats:
@@ -70,10 +117,12 @@ class Chats:
         self.settings = settings
         self.store = store
         self.engines = engines
-        self.replies = replies
+        self._absent: set[int] = set()  # chats that blocked or removed the bot (`gone`)
+        self.replies = PresentOnly(replies, self._absent)
         self.line = Line()
         self._turns = KeyedLocks()
         self._ready: set[tuple[int, str]] = set()  # (chat, engine) pairs known to be set up in this run
+        self._running: dict[int, set[asyncio.Timeout]] = {}  # each chat's turns now, to stop when it goes
 
     # ------------------------------------------------------------ the line
 
@@ -88,10 +137,75 @@ class Chats:
             await self.line.wait(origin.arrival)
         async with lock:
             self.line.set_working(origin.arrival, True)
+            running = self._running.setdefault(origin.chat_id, set())
             try:
-                yield
+                # A scope `gone` can end: the turn stops where it is (a stream, an upload) and ends quietly.
+                async with asyncio.timeout(None) as scope:
+                    running.add(scope)
+                    if origin.chat_id in self._absent:  # a late message from a chat the bot has left
+                        scope.reschedule(asyncio.get_running_loop().time())
+                    try:
+                        yield
+                    finally:
+                        running.discard(scope)
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                log.info("chat %s: turn stopped, the bot is not in the chat any more", origin.chat_id)
             finally:
                 self.line.set_working(origin.arrival, False)
+                if not running:
+                    self._running.pop(origin.chat_id, None)
+
+    # ------------------------------------------------------------ where the chat is
+
+    def is_absent(self, chat_id: int) -> bool:
+        return chat_id in self._absent
+
+    async def load_presence(self) -> None:
+        """At start-up: the chats that blocked or removed the bot in an earlier run are still sent nothing."""
+        for chat_id in await self.store.chats.absent():
+            self._absent.update(await self.projects_in(chat_id))
+
+    async def projects_in(self, chat_id: int) -> list[int]:
+        """The chat's own project and those of its forum topics."""
+        return [chat_id, *await self.store.topics.in_chat(chat_id)]
+
+    async def gone(self, chat_id: int, presence: Presence) -> list[int]:
+        """The bot was blocked or removed: recorded, the turns of the chat (and of its topics) stopped,
+        nothing more sent there. Returns the projects that stopped."""
+        projects = await self.projects_in(chat_id)
+        self._absent.update(projects)
+        for project in projects:  # /usage lists a forum's topics too
+            await self.store.chats.set_presence(project, presence)
+        now = asyncio.get_running_loop().time()
+        for project in projects:
+            for scope in list(self._running.get(project, ())):
+                scope.reschedule(now)
+        return projects
+
+    async def back(self, chat_id: int) -> list[int]:
+        """The bot is in the chat again: the projects that had been away (none if it had not)."""
+        projects = await self.projects_in(chat_id)
+        was_away = chat_id in self._absent or chat_id in await self.store.chats.absent()
+        self._absent.difference_update(projects)
+        for project in projects:
+            await self.store.chats.set_presence(project, "present")
+        return projects if was_away else []
+
+    async def moved(self, old: int, new: int) -> bool:
+        """A group became a supergroup: its project moves to the new id (store, engines, what this run knows);
+        False when it had moved already."""
+        if not await self.store.chats.migrate(old, new):
+            return False
+        for engine in self.engines.all():
+            await engine.moved(old, new)
+        self._ready = {(new if chat == old else chat, name) for chat, name in self._ready}
+        if old in self._absent:
+            self._absent.discard(old)
+            self._absent.add(new)
+        log.info("chat %s became chat %s; its project moved with it", old, new)
+        return True
 
     # ------------------------------------------------------------ speaking
 
@@ -124,7 +238,7 @@ class Chats:
     @contextlib.asynccontextmanager
     async def busy(self, chat_id: int, activity: Activity) -> AsyncIterator[Pulse]:
         """Keep the chat action alive, and say "⏳ Still working..." after each HEARTBEAT_SECONDS of silence."""
-        pulse = Pulse(activity)
+        pulse = Pulse(chat_id, activity)
         heartbeat = self.settings.heartbeat_seconds
         renew = max(0.05, self.replies.working_lasts * 0.8)  # a little before the sign lapses
 
@@ -134,12 +248,12 @@ class Chats:
                 now = time.monotonic()
                 if now >= next_action:
                     with contextlib.suppress(Exception):
-                        await self.replies.working(chat_id, pulse.activity)
+                        await self.replies.working(pulse.chat_id, pulse.activity)
                     next_action = now + renew
                 if now - pulse.last_said >= heartbeat:
                     pulse.last_said = now
                     with contextlib.suppress(Exception):
-                        await self.replies.say(chat_id, wording.STILL_WORKING)
+                        await self.replies.say(pulse.chat_id, wording.STILL_WORKING)
                 wake = min(next_action, pulse.last_said + heartbeat)
                 await asyncio.sleep(max(0.01, wake - time.monotonic()))
 

@@ -1,6 +1,10 @@
 """/export and everything after it: a render is submitted under a job id kept before the request leaves,
 followed to its end (progress edited, a failure tried once more under a new id, a render lost in a restart
 started again), and delivered exactly once, also after a restart (`resume`).
+
+A render follows its chat: the chat id is read again at every poll, so one running while a group became a
+supergroup is delivered into the supergroup. Following stops when the bot is blocked or removed (`stop`); a
+cloud render already submitted stays recorded and is delivered if the chat lets the bot back in (`back`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Exports:
         self._store = store
         self._settings = settings
         self._background: set[asyncio.Task[None]] = set()
+        self._following: dict[str, asyncio.Task[None]] = {}  # render id -> the task following it
 
     async def export(self, origin: Origin) -> None:
         async with self._chats.failures_told(origin):
@@ -55,7 +60,7 @@ class Exports:
                 await self._store.renders.update(row.id, progress_message_id=progress_id)
             row = await self._store.renders.get(row.id)
             assert row is not None
-            self._spawn(self._follow_render(row, draft))
+            self._follow(row, draft)
 
     async def _submit_render(
         self, origin: Origin, engine: Engine, draft: dict[str, Any], *, attempt: int,
@@ -91,15 +96,45 @@ class Exports:
 
     async def resume(self) -> int:
         """After a restart: poll every render that was accepted but not delivered, and deliver it once."""
-        rows = await self._store.renders.unfinished()
+        rows = [row for row in await self._store.renders.unfinished() if not self._chats.is_absent(row.chat_id)]
         for row in rows:
-            self._spawn(self._follow_render(row, None))
+            self._follow(row, None)
         return len(rows)
 
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
+    async def stop(self, chat_id: int) -> None:
+        """The bot was blocked in or removed from the chat: stop following its renders. A render on this
+        machine is cancelled (its work would be for nobody); one in the cloud runs on, stays recorded, and
+        is followed again by `back`."""
+        for row in await self._store.renders.unfinished():
+            if row.chat_id != chat_id:
+                continue
+            task = self._following.get(row.id)
+            if task is not None:
+                task.cancel()  # not awaited: the task calling this may be that very one (a 403 while sending)
+            engine = self._chats.engines.named(row.engine)
+            if engine is not None and engine.runs_here:
+                with contextlib.suppress(Exception):
+                    await engine.cancel_render(chat_id, row.id)
+                await self._store.renders.update(row.id, status="cancelled", error="bot removed")
+
+    async def back(self, chat_id: int) -> int:
+        """The chat let the bot back in: follow (and deliver) its renders that were left; returns how many."""
+        rows = [row for row in await self._store.renders.unfinished()
+                if row.chat_id == chat_id and row.id not in self._following]
+        for row in rows:
+            self._follow(row, None)
+        return len(rows)
+
+    def _follow(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
+        task = self._spawn(self._follow_render(row, draft))
+        self._following[row.id] = task
+        task.add_done_callback(lambda _: self._following.pop(row.id, None))
+
+    def _spawn(self, coroutine: Awaitable[None]) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def wait_background(self) -> None:
         """For the terminal and tests: wait until every render has been followed to its end."""
@@ -138,6 +173,11 @@ class Exports:
         shown = row.progress
         async with self._chats.busy(origin.chat_id, "upload_video") as pulse:
             while True:
+                current = await self._store.renders.get(row.id)
+                if current is not None and current.chat_id != origin.chat_id:  # the group became a supergroup
+                    origin = Origin(current.chat_id, origin.user_id)  # the old chat's message ids mean nothing
+                    row = current
+                    pulse.chat_id = current.chat_id
                 try:
                     status = await engine.render_status(origin.chat_id, row.id)
                 except (EngineUnavailable, RateLimited) as exc:
@@ -209,6 +249,8 @@ class Exports:
                     await self._chats.replies.working(origin.chat_id, "upload_video")
                 sent = await self._chats.replies.video(origin.chat_id, path, caption=wording.RENDER_DONE,
                                                 reply_to=origin.message_id)
+            if not sent and self._chats.is_absent(origin.chat_id):
+                return  # blocked or removed meanwhile: delivered if the chat lets the bot back in
             if not sent:
                 url = status.url
                 link = wording.RENDER_LINK if size > limit else wording.RENDER_LINK_UNSENT

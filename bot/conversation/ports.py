@@ -21,9 +21,12 @@ Activity = Literal["typing", "upload_video", "upload_photo"]
 class Origin:
     """Who asked and where to answer; the same for a terminal and a Telegram chat.
 
-    `arrival` is the transport's key for this message's place in its chat's line (`Conversation.arrive`),
-    when the transport hands messages over concurrently; `in_group` says that several people read the
-    answers (a code or a link that hands something over must not be posted there).
+    `chat_id` is the project's key: a chat's own id, or a forum topic's own key (each topic is a project of
+    its own; `bot.store.topics`), and `Replies` take it back to the place. `group_id` is the chat a topic's
+    project lives in (None when that is `chat_id` itself): access and admission are per chat. `arrival` is
+    the transport's key for this message's place in its line (`Conversation.arrive`), when the transport
+    hands messages over concurrently; `in_group` says that several people read the answers (a code or a
+    link that hands something over must not be posted there).
     """
 
     chat_id: int
@@ -31,6 +34,12 @@ class Origin:
     message_id: int | None = None
     in_group: bool = False
     arrival: int | None = field(default=None, compare=False)
+    group_id: int | None = None
+
+    @property
+    def admitted_as(self) -> int:
+        """The chat an invite lets in, or access lists name, for this message."""
+        return self.group_id if self.group_id is not None else self.chat_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,8 @@ class Source:
 
 
 class Replies(Protocol):
-    """How the core talks back. Implementations split long texts and respect flood limits."""
+    """How the core talks back, to a project's key (`Origin.chat_id`: the transport finds the place, a forum
+    topic too). Implementations split long texts and respect flood limits."""
 
     working_lasts: float  # seconds a `working` sign stays shown; the core renews it before it lapses
     largest_video: int  # bytes: a larger MP4 is offered as a link instead

@@ -50,6 +50,11 @@ class Team:
             await self._store.chats.see(chat_id, title=title, chat_type=kind)
             self._names[chat_id] = (title, kind)
 
+    def moved(self, old: int, new: int) -> None:
+        """The chat's id changed: what this run remembers about it follows (its admission moved in the store)."""
+        self._refused.discard(new)
+        self._names.pop(old, None)
+
     async def invite(self, origin: Origin) -> None:
         """/invite: a one-time code, for admins, and never posted where a whole group could read it."""
         if not self._access.is_admin(origin.user_id):
@@ -72,7 +77,7 @@ class Team:
         if not code:
             await self._chats.say(origin, wording.JOIN_HOW)
             return
-        result = await self._access.join(code, user_id=origin.user_id, chat_id=origin.chat_id,
+        result = await self._access.join(code, user_id=origin.user_id, chat_id=origin.admitted_as,
                                          in_group=origin.in_group)
         if result is JoinResult.ADMITTED:
             self._refused.discard(origin.chat_id)

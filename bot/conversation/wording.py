@@ -233,6 +233,10 @@ def engine_label(runs_here: bool) -> str:
     return "local" if runs_here else "cloud"
 
 
+USAGE_BLOCKED = "blocked the bot"
+USAGE_REMOVED = "removed the bot"
+
+
 def usage_report(chats: list[tuple[ChatUsage, str, str | None]]) -> str:
     """/usage: one line per chat with its engine and balance (None: an engine without credits; "?": not
     readable now; "–": never signed in)."""
@@ -247,5 +251,7 @@ def usage_report(chats: list[tuple[ChatUsage, str, str | None]]) -> str:
             f"{_count(chat.instructions, 'instruction')}, renders {chat.renders_delivered} delivered / "
             f"{chat.renders_failed} failed, {_count(chat.senders, 'sender')}"
         )
-        lines.append(line + (f", credits: {balance}" if balance is not None else ""))
+        away = {"blocked": USAGE_BLOCKED, "removed": USAGE_REMOVED}.get(chat.presence)
+        line += f", credits: {balance}" if balance is not None else ""
+        lines.append(line + (f" ({away})" if away else ""))
     return "\n".join(lines)

@@ -254,5 +254,9 @@ class Engine(Protocol):
     async def claim_link(self, chat_id: int) -> str | None:
         """A link that opens the project in the engine's web editor, if it has one."""
 
+    async def moved(self, old: int, new: int) -> None:
+        """The chat's id changed (a group became a supergroup) after the store moved what it keeps: what the
+        engine holds in memory under the old id (a render running, a preview) now belongs to the new one."""
+
     async def aclose(self) -> None:
         """Release connections and background work."""

@@ -4,8 +4,9 @@
 family of tables as a small class over the one shared connection, and `Store` composes them:
 `chats` (a chat's engine, language and last draft), `accounts` (the cloud engine's credentials and
 session, which only that engine reads), `uploads`, `turns`, `renders`, `inbox` (the durable Telegram update
-inbox), `access` (invites and admissions), `usage` (the /usage counts) and `timelines` (the local engine's
-drafts). Rows are frozen dataclasses; none that the core handles carries a credential.
+inbox), `access` (invites and admissions), `usage` (the /usage counts), `timelines` (the local engine's
+drafts) and `topics` (a forum topic's project key). Rows are frozen dataclasses; none that the core
+handles carries a credential.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.store.database import MIGRATIONS_DIR, migration_files
 from bot.store.inbox import UpdateInbox
 from bot.store.renders import RenderRow, Renders
 from bot.store.timelines import LocalTimelines
+from bot.store.topics import Place, Topics
 from bot.store.turns import TurnRow, Turns
 from bot.store.uploads import UploadRow, Uploads
 from bot.store.usage import ChatUsage, Usage
@@ -36,10 +38,12 @@ __all__ = [
     "CloudAccount",
     "CloudAccounts",
     "LocalTimelines",
+    "Place",
     "Redemption",
     "RenderRow",
     "Renders",
     "Store",
+    "Topics",
     "TurnRow",
     "Turns",
     "UpdateInbox",
@@ -64,6 +68,7 @@ class Store:
         self.access = Admissions(db)
         self.usage = Usage(db)
         self.timelines = LocalTimelines(db)
+        self.topics = Topics(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
-from bot.store.database import NOW, ensure_chat
+from bot.store.database import NOW, ensure_chat, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,14 @@ class _Unchanged(Enum):
 
 
 UNCHANGED = _Unchanged.UNCHANGED
+
+Presence = Literal["present", "blocked", "removed"]
+
+# A chat's project, as `migrate` carries it from a group to the supergroup it became: the cloud account and
+# session, the chat's choices and its last draft. Where the supergroup already has a value of its own (a
+# second, late move of a stub the old id grew after the first), that value is kept.
+_PROJECT_COLUMNS = ("client_id", "token", "token_expires_at", "nemo_user_id", "session_id", "task_id", "engine",
+                    "draft", "title", "chat_type")
 
 
 class Chats:
@@ -87,3 +95,57 @@ class Chats:
             " WHERE title IS NOT excluded.title OR chat_type IS NOT excluded.chat_type",
             (chat_id, title, chat_type),
         )
+
+    async def set_presence(self, chat_id: int, presence: Presence) -> bool:
+        """Record whether the bot is in the chat; True when that changed (Telegram may say it twice)."""
+        await ensure_chat(self._db, chat_id)
+        cursor = await self._db.execute(
+            f"UPDATE chats SET presence = ?, presence_changed_at = {NOW} WHERE chat_id = ? AND presence != ?",
+            (presence, chat_id, presence),
+        )
+        return cursor.rowcount == 1
+
+    async def absent(self) -> set[int]:
+        """The chats the bot is not in any more (blocked, removed): nothing is sent there."""
+        async with self._db.execute("SELECT chat_id FROM chats WHERE presence != 'present'") as cursor:
+            return {int(row["chat_id"]) for row in await cursor.fetchall()}
+
+    async def migrate(self, old: int, new: int) -> bool:
+        """A group became a supergroup (`new`): everything the bot keeps under the group's id moves to the
+        supergroup's, in one transaction, so the team finds its project there and nothing is left half-moved.
+
+        Moved: the chat's project (`_PROJECT_COLUMNS`, its language), uploads, turns, renders (a render still
+        running is delivered into the new chat: its chat id is read again as it is followed), the local
+        timeline, the group's admission, and the update inbox's rows. Message ids are per chat in Telegram,
+        so those of the old group's messages (what a row answered, a progress message to edit) mean nothing
+        in the supergroup and could name a different message there: they are cleared. The old row is
+        removed. False when there was nothing under `old` (the move was made already)."""
+        async with transaction(self._db):
+            async with self._db.execute("SELECT 1 FROM chats WHERE chat_id = ?", (old,)) as cursor:
+                if await cursor.fetchone() is None:
+                    return False
+            await self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (new,))
+            kept = ", ".join(f"{c} = COALESCE(chats.{c}, moved.{c})" for c in _PROJECT_COLUMNS)
+            await self._db.execute(
+                f"UPDATE chats SET {kept},"
+                " language = CASE chats.language WHEN '' THEN moved.language ELSE chats.language END,"
+                f" created_at = MIN(chats.created_at, moved.created_at), updated_at = {NOW}"
+                " FROM (SELECT * FROM chats WHERE chat_id = ?) AS moved WHERE chats.chat_id = ?",
+                (old, new),
+            )
+            statements = (
+                "UPDATE uploads SET chat_id = ?, message_id = NULL WHERE chat_id = ?",
+                "UPDATE turns SET chat_id = ?, message_id = NULL WHERE chat_id = ?",
+                "UPDATE renders SET chat_id = ?, reply_to_message_id = NULL, progress_message_id = NULL"
+                " WHERE chat_id = ?",
+                "INSERT OR IGNORE INTO local_timelines (chat_id, draft, updated_at)"
+                " SELECT ?, draft, updated_at FROM local_timelines WHERE chat_id = ?",
+                "UPDATE admissions SET subject_id = ? WHERE kind = 'chat' AND subject_id = ?",
+                "UPDATE handled_updates SET chat_id = ? WHERE chat_id = ?",
+                "UPDATE topics SET chat_id = ? WHERE chat_id = ?",
+            )
+            for statement in statements:
+                await self._db.execute(statement, (new, old))
+            await self._db.execute("DELETE FROM local_timelines WHERE chat_id = ?", (old,))
+            await self._db.execute("DELETE FROM chats WHERE chat_id = ?", (old,))
+        return True

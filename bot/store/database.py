@@ -7,9 +7,12 @@ version and a second start applies nothing twice. The helpers at the end are sha
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
-from collections.abc import Iterable
+import weakref
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -102,6 +105,23 @@ async def schema_version(db: aiosqlite.Connection) -> int:
 
 
 # ---------------------------------------------------------------- shared by the table modules
+
+# One connection is shared by every task: two transactions begun on it at once would nest, which SQLite
+# refuses ("cannot start a transaction within a transaction"), so they take turns.
+_transaction_turns: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def transaction(db: aiosqlite.Connection) -> AsyncIterator[None]:
+    """Run the block's statements as one transaction (committed at its end, rolled back on any exception)."""
+    async with _transaction_turns.setdefault(db, asyncio.Lock()):
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        await db.execute("COMMIT")
 
 
 async def ensure_chat(db: aiosqlite.Connection, chat_id: int) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.store.database import transaction
+
 
 class UpdateInbox:
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -20,8 +22,7 @@ class UpdateInbox:
         after a crash, and one kept before is queued from here or was handled)."""
         if not updates:
             return set()
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with transaction(self._db):
             ids = [update_id for update_id, _, _ in updates]
             async with self._db.execute(
                 f"SELECT update_id FROM handled_updates WHERE update_id IN ({', '.join('?' * len(ids))})", ids
@@ -33,10 +34,6 @@ class UpdateInbox:
                 " VALUES (?, ?, 'received', ?)",
                 fresh,
             )
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
         return {update[0] for update in fresh}
 
     async def start(self, update_id: int, chat_id: int | None) -> str | None:

@@ -23,6 +23,7 @@ class ChatUsage:
     renders_delivered: int
     renders_failed: int
     senders: int
+    presence: str = "present"  # present | blocked (a private chat) | removed (a group): see `Chats.set_presence`
 
 
 class Usage:
@@ -37,7 +38,7 @@ class Usage:
             "  SELECT chat_id, sender_id AS user_id FROM uploads WHERE sender_id IS NOT NULL"
             "  UNION SELECT chat_id, sender_id FROM turns WHERE sender_id IS NOT NULL"
             "  UNION SELECT chat_id, requested_by FROM renders WHERE requested_by IS NOT NULL)"
-            " SELECT c.chat_id, c.title, c.chat_type, c.engine,"
+            " SELECT c.chat_id, c.title, c.chat_type, c.engine, c.presence,"
             "  (SELECT COUNT(*) FROM uploads u WHERE u.chat_id = c.chat_id AND u.kind = 'photo') AS photos,"
             "  (SELECT COUNT(*) FROM turns t WHERE t.chat_id = c.chat_id) AS instructions,"
             "  (SELECT COUNT(*) FROM renders r WHERE r.chat_id = c.chat_id AND r.delivered = 1) AS delivered,"
@@ -49,6 +50,6 @@ class Usage:
         return [
             ChatUsage(chat_id=r["chat_id"], title=r["title"], chat_type=r["chat_type"], engine=r["engine"],
                       photos=r["photos"], instructions=r["instructions"], renders_delivered=r["delivered"],
-                      renders_failed=r["failed"], senders=r["senders"])
+                      renders_failed=r["failed"], senders=r["senders"], presence=r["presence"])
             for r in rows
         ]

@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -24,6 +25,7 @@ from bot.conversation import COMMANDS
 from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
 from bot.telegram.limits import FloodLimiter
+from bot.telegram.presence import ChatPresence
 from bot.telegram.replies import TelegramReplies
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 8192  # updates handled at once; see build_application
 
 
-def build_application(settings: Settings, inbox: Inbox) -> Application:
+def build_application(settings: Settings, inbox: Inbox, presence: ChatPresence | None = None) -> Application:
     assert settings.telegram_bot_token is not None
     return (
         ApplicationBuilder()
@@ -41,7 +43,8 @@ def build_application(settings: Settings, inbox: Inbox) -> Application:
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .local_mode(settings.telegram_local_mode)
         .get_updates_request(ConfirmWhenKept(inbox))
-        .rate_limiter(FloodLimiter(max_retries=3))  # urgent answers first, chat actions never queue
+        # urgent answers first, chat actions never queue; every request passes `presence` (moves, 403s)
+        .rate_limiter(FloodLimiter(max_retries=3, presence=presence))
         # Every update gets its handler at once: handlers last whole streams (up to STREAM_TIMEOUT_SECONDS)
         # and album parts wait for their album, so True's 256 at a time let 200 streaming chats hold back
         # everyone's /credits and split albums (bench/load.py). A waiting handler costs a few kB.
@@ -57,6 +60,7 @@ def register(app: Application, handlers: Handlers) -> None:
     app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, handlers.channel_post))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited))
     app.add_handler(CallbackQueryHandler(handlers.old_button))
+    app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CommandHandler([command.name for command in COMMANDS], handlers.command))
     media = filters.PHOTO | filters.VIDEO | filters.AUDIO | filters.Document.ALL
     app.add_handler(MessageHandler(media, handlers.media))
@@ -87,11 +91,17 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     """Serve until `stop` is set. Pending updates are kept: what users sent while the bot was down counts,
     and so does what a previous run received but did not finish (see `bot.telegram.inbox`)."""
     inbox = Inbox(core.store)
-    app = build_application(settings, inbox)
+    presence = ChatPresence()
+    app = build_application(settings, inbox, presence)
     replies = TelegramReplies(app.bot, retry_seconds=settings.telegram_retry_seconds,
-                              largest_video_mb=settings.upload_limit_mb)
+                              largest_video_mb=settings.upload_limit_mb, topics=core.store.topics)
     conversation = core.conversation(replies)
-    handlers = Handlers(settings, core.store, core.media, conversation)
+    handlers = Handlers(settings, core.store, core.media, conversation, presence)
+
+    async def gone(chat_id: int) -> None:  # a 403: a person's chat blocked the bot, a group removed it
+        await conversation.gone(chat_id, blocked=chat_id > 0)
+
+    presence.report_to(moved=conversation.moved, gone=gone)
     register(app, handlers)
     inbox.admit_with(handlers.admits)
     try:

@@ -2,6 +2,11 @@
 
 Files are downloaded here (Telegram's getFile is a Telegram concern) into the media folder, so the core
 only ever sees saved files. What an update may do is the core's to say: who gets in, what a command does.
+
+Some updates are not a chat's messages to the bot: a business account's chats (the bot answers there only
+through its business connection, and the customer's chat id is the same number as that person's own chat
+with the bot) and guest messages (answered through their query). The bot offers neither, so they are
+ignored before anything is written or sent.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import Message, MessageEntity, Update
+from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -18,8 +23,9 @@ from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation, Origin, Source, wording
 from bot.engines.base import MediaFile, MediaKind
 from bot.media import MediaFolder, kind_of
-from bot.store import Store
+from bot.store import Place, Store
 from bot.telegram.albums import AlbumCollector
+from bot.telegram.presence import ChatPresence
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,11 @@ _MIME_SUFFIX = {
     "audio/wav": ".wav", "audio/x-wav": ".wav", "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/aac": ".aac",
 }
 _OPEN_TO_STRANGERS = frozenset(command.name for command in COMMANDS if command.open_to_strangers)
+# Updates that are no chat of the bot's own (see the module).
+_NOT_OURS = ("business_connection", "business_message", "edited_business_message", "deleted_business_messages",
+             "guest_message")
+# What the bot's own membership says once it is back in a chat (a restricted member may still be one).
+_IN_THE_CHAT = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +67,15 @@ class AlbumPart:
 class Handlers:
     """The callbacks registered in `bot.telegram.application`."""
 
-    def __init__(self, settings: Settings, store: Store, media: MediaFolder, conversation: Conversation) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, media: MediaFolder, conversation: Conversation,
+        presence: ChatPresence | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store  # for the update inbox (`bot.telegram.inbox`): which updates were handled
         self.folder = media
         self.conversation = conversation
+        self.presence = presence or ChatPresence()
         self.albums: AlbumCollector[AlbumPart] = AlbumCollector(settings.album_wait_seconds, self._album_ready)
         self._told_channels: set[int] = set()  # channels already told the bot does not work there
 
@@ -70,19 +85,29 @@ class Handlers:
         """Group -1, the first code an update meets: its place in the chat's line is taken before any await
         (updates are handled concurrently; the line keeps a chat's messages in order). An update Telegram
         delivers again after a crash was seen before: skip it. One whose handling a crash cut short is
-        handled again: the core acts on a message once (it checks what the message already did)."""
+        handled again: the core acts on a message once (it checks what the message already did).
+
+        A business or guest update stops here, before anything (see the module). The service messages of a
+        group that became a supergroup move the project first, so the supergroup is let in as the group was."""
+        if _not_ours(update):
+            log.info("update %s is not a chat of the bot's own; ignored", update.update_id)
+            raise ApplicationHandlerStop
         chat_id = update.effective_chat.id if update.effective_chat else None
         if chat_id is not None:
-            self.conversation.arrive(chat_id, update.update_id)
+            self.conversation.arrive(_place(update), update.update_id)
+        moved = _migration(update)
+        if moved is not None:
+            await self.presence.chat_moved(*moved)
         if not await self.admits(update):
             if _command(update) in _OPEN_TO_STRANGERS:
                 return  # the way in (/join): it writes nothing unless the code is good
             self.conversation.leave(update.update_id)
             log.info("update %s from a chat or user not on the access lists: refused", update.update_id)
             if update.effective_chat is not None and update.effective_message is not None:
-                await self.conversation.refuse(self._origin(update))
+                await self.conversation.refuse(await self._origin(update))
             raise ApplicationHandlerStop
-        await self._see_chat(update)
+        if moved is None or chat_id != moved[0]:  # the old group is gone: no row for it again
+            await self._see_chat(update)
         before = await self.store.inbox.start(update.update_id, chat_id)
         if before == "done":
             log.info("update %s was handled before; skipped", update.update_id)
@@ -101,28 +126,46 @@ class Handlers:
 
     async def admits(self, update: Update) -> bool:
         """Asked of every update as it arrives (`bot.telegram.inbox` keeps only what this admits) and as it is
-        handled: the access lists and invites of the core."""
+        handled: the access lists and invites of the core. A business or guest update is never kept; the
+        service message of a group's move is Telegram's own and is (it carries nothing of anyone's)."""
+        if _not_ours(update):
+            return False
+        if _migration(update) is not None:
+            return True
         user, chat = update.effective_user, update.effective_chat
         return await self.conversation.lets_in(user.id if user else None, chat.id if chat else None)
 
     async def _see_chat(self, update: Update) -> None:
         chat = update.effective_chat
-        if chat is not None:
-            await self.conversation.see_chat(chat.id, title=chat.effective_name, kind=chat.type)
+        if chat is None:
+            return
+        await self.conversation.see_chat(chat.id, title=chat.effective_name, kind=chat.type)
+        place = _place(update)
+        if place.topic_id is not None:  # /usage lists a topic's project under the forum's name and the topic's
+            message = update.effective_message
+            created = message.reply_to_message.forum_topic_created if message and message.reply_to_message else None
+            name = created.name if created else f"#{place.topic_id}"
+            await self.conversation.see_chat(await self.store.topics.project(place),
+                                             title=f"{chat.effective_name} / {name}", kind="forum topic")
 
-    def _origin(self, update: Update) -> Origin:
+    async def _origin(self, update: Update) -> Origin:
+        """Who asked and where to answer. In a forum, each topic is a project of its own (its key from
+        `bot.store.topics`); the General topic, like any other chat, is the chat's own project."""
         chat = update.effective_chat
         assert chat is not None
         user = update.effective_user
         message = update.effective_message
-        return Origin(chat.id, user.id if user else None, message.message_id if message else None,
-                      in_group=chat.type != chat.PRIVATE, arrival=update.update_id)
+        project = await self.store.topics.project(_place(update))
+        return Origin(project, user.id if user else None, message.message_id if message else None,
+                      in_group=chat.type != chat.PRIVATE, arrival=update.update_id,
+                      group_id=chat.id if project != chat.id else None)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("while handling an update: %s", type(context.error).__name__, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
             try:
-                await context.bot.send_message(update.effective_chat.id, wording.INTERNAL)
+                place = _place(update)
+                await context.bot.send_message(place.chat_id, wording.INTERNAL, message_thread_id=place.topic_id)
             except TelegramError:
                 pass
 
@@ -132,18 +175,18 @@ class Handlers:
         """Any command of the core's table (`bot.conversation.COMMANDS`), as /name or /name@thisbot."""
         name = _command(update)
         if name is not None:
-            await self.conversation.command(self._origin(update), name, " ".join(context.args or []))
+            await self.conversation.command(await self._origin(update), name, " ".join(context.args or []))
 
     async def text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
-        await self.conversation.on_text(self._origin(update), message.text or "")
+        await self.conversation.on_text(await self._origin(update), message.text or "")
 
     async def media(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Photos, image/video/audio files: saved, then handed over (an album as one hand-over)."""
         message = update.effective_message
         assert message is not None
-        origin = self._origin(update)
+        origin = await self._origin(update)
         incoming = _incoming(message)
         if incoming is None:
             name = message.document.file_name if message.document else None
@@ -181,12 +224,26 @@ class Handlers:
             parts[0].origin, [p.media for p in parts], caption=caption, sources=[p.source for p in parts],
         )
 
+    # ------------------------------------------------------------ the bot's own membership
+
+    async def membership(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot's own membership changed: blocked in a private chat or removed from a group ("kicked",
+        "left") stops everything for that chat; let back in, what was left undelivered is delivered."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat, member = change.chat, change.new_chat_member
+        if member.status in (ChatMember.BANNED, ChatMember.LEFT):
+            await self.conversation.gone(chat.id, blocked=chat.type == chat.PRIVATE)
+        elif member.status in _IN_THE_CHAT or getattr(member, "is_member", False):
+            await self.conversation.back(chat.id)
+
     # ------------------------------------------------------------ what the bot does not act on
 
     async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: acting on it again could run (and charge) a turn twice, or take a file in twice,
         so the user is asked to send the change as a new message."""
-        await self.conversation.tell(self._origin(update), wording.EDITED)
+        await self.conversation.tell(await self._origin(update), wording.EDITED)
 
     async def channel_post(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A post in a channel the bot is in: a post has no sender to make a video for and every answer is
@@ -195,7 +252,7 @@ class Handlers:
         if chat is None or chat.id in self._told_channels or update.edited_channel_post is not None:
             return
         self._told_channels.add(chat.id)
-        await self.conversation.tell(self._origin(update), wording.NO_CHANNELS)
+        await self.conversation.tell(await self._origin(update), wording.NO_CHANNELS)
 
     async def old_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on an inline button (the bot sends none now; an older message may carry one): answered,
@@ -214,7 +271,34 @@ class Handlers:
         if message is None:
             return
         text = wording.VOICE if message.voice or message.video_note else wording.UNSUPPORTED_KIND
-        await self.conversation.tell(self._origin(update), text)
+        await self.conversation.tell(await self._origin(update), text)
+
+
+def _place(update: Update) -> Place:
+    """The chat an update came from, and the forum topic in it: a topic message in a forum has its thread id;
+    the General topic has none, and neither has any other chat."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None
+    if chat.is_forum and message is not None and message.is_topic_message and message.message_thread_id:
+        return Place(chat.id, message.message_thread_id)
+    return Place(chat.id)
+
+
+def _not_ours(update: Update) -> bool:
+    return any(getattr(update, kind, None) is not None for kind in _NOT_OURS)
+
+
+def _migration(update: Update) -> tuple[int, int] | None:
+    """(group, supergroup) when the update is a service message of a group's move: `migrate_to_chat_id` in
+    the old group, `migrate_from_chat_id` in the new supergroup (Telegram sends both)."""
+    message = update.message
+    if message is None:
+        return None
+    if message.migrate_to_chat_id:
+        return message.chat.id, message.migrate_to_chat_id
+    if message.migrate_from_chat_id:
+        return message.migrate_from_chat_id, message.chat.id
+    return None
 
 
 def _command(update: Update) -> str | None:

@@ -17,6 +17,7 @@ chat actions of 200 busy chats (one per chat every 4 s) took more than the whole
 - a group's minute is its own aiolimiter bucket, taken before the door, so a busy group never holds up
   other chats.
 Requests that name no chat (getUpdates, getFile, setMyCommands) pass freely, as with `AIORateLimiter`.
+Every request passes `bot.telegram.presence` on its way out: that is where a chat's move or a 403 is seen.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from telegram.constants import FloodLimit
 from telegram.ext import AIORateLimiter
 
 from bot.conversation.ports import is_urgent
+from bot.telegram.presence import ChatPresence
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 OVERALL_PER_SECOND = 28  # a bucket of one: at most 29 in any second, under Telegram's 30
@@ -108,6 +110,7 @@ class FloodLimiter(AIORateLimiter):
         group_burst: int = GROUP_BURST,
         group_period: float = GROUP_PERIOD,
         max_retries: int = 3,
+        presence: ChatPresence | None = None,
     ) -> None:
         super().__init__(
             overall_max_rate=1, overall_time_period=1 / overall_per_second,
@@ -115,6 +118,7 @@ class FloodLimiter(AIORateLimiter):
             max_retries=max_retries,
         )
         self._door = _Door()
+        self._presence = presence or ChatPresence()
         self._group_burst = group_burst
         self._group_period = group_period
         self._groups: dict[int | str, AsyncLimiter] = {}
@@ -138,6 +142,7 @@ class FloodLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSONResult:
+        callback = self._presence.watching(callback, endpoint, data)
         chat_id = data.get("chat_id")
         if chat_id is None:
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)

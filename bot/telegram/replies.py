@@ -1,7 +1,8 @@
 """`Replies` over python-telegram-bot: texts split to Telegram's limit, progress edits, chat actions, video.
 
 Flood limits are the job of `bot.telegram.limits` (set up in `bot.telegram.application`); this module only
-shapes what is sent so that Telegram accepts it.
+shapes what is sent so that Telegram accepts it, and sends it to the project's place: a forum topic's project
+is answered in that topic (`message_thread_id`), every piece, chat action and video of it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.conversation.ports import Activity
+from bot.store import Place, Topics
 from bot.video_meta import VideoMeta, read_video_meta, still_jpeg
 
 log = logging.getLogger(__name__)
@@ -79,32 +81,47 @@ class TelegramReplies:
 
     working_lasts = CHAT_ACTION_SECONDS
 
-    def __init__(self, bot: Bot, *, retry_seconds: float = 2.0, largest_video_mb: int = 50) -> None:
+    def __init__(self, bot: Bot, *, retry_seconds: float = 2.0, largest_video_mb: int = 50,
+                 topics: Topics | None = None) -> None:
         """`retry_seconds`: the first wait before a video upload that failed on Telegram's side (5xx, network)
         is tried again; the wait doubles each time (TELEGRAM_RETRY_SECONDS). `largest_video_mb`: the Bot API
         server's upload limit (TELEGRAM_UPLOAD_LIMIT_MB): a larger video is offered as a link."""
         self._bot = bot
         self._retry_seconds = retry_seconds
         self.largest_video = largest_video_mb * 1024 * 1024
+        self._topics = topics
+        self._places: dict[int, Place] = {}  # a topic's project key -> its place (it never changes)
+
+    async def _place(self, project: int) -> Place:
+        """Where a project's messages go (`Origin.chat_id` is a project's key: see `bot.store.topics`)."""
+        if self._topics is None:
+            return Place(project)
+        if project not in self._places:
+            self._places[project] = await self._topics.place(project)
+        return self._places[project]
 
     async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
         message_id = None
+        place = await self._place(chat_id)
         for piece in split_text(text):
             reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-            message = await self._bot.send_message(chat_id, piece, reply_parameters=reply)
+            message = await self._bot.send_message(place.chat_id, piece, reply_parameters=reply,
+                                                   message_thread_id=place.topic_id)
             message_id = message_id or message.message_id
             reply_to = None  # only the first piece answers the user's message
         return message_id
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         try:
-            await self._bot.edit_message_text(split_text(text)[0], chat_id=chat_id, message_id=message_id)
+            place = await self._place(chat_id)  # a message id names one message in the whole chat, topics too
+            await self._bot.edit_message_text(split_text(text)[0], chat_id=place.chat_id, message_id=message_id)
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 raise
 
     async def working(self, chat_id: int, activity: Activity) -> None:
-        await self._bot.send_chat_action(chat_id, _ACTIONS[activity])
+        place = await self._place(chat_id)
+        await self._bot.send_chat_action(place.chat_id, _ACTIONS[activity], message_thread_id=place.topic_id)
 
     async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
         """Send as a playable video; if Telegram refuses it as one (BadRequest), as a document; False if
@@ -118,13 +135,14 @@ class TelegramReplies:
         """
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         caption = split_text(caption, MessageLimit.CAPTION_LENGTH)[0] if caption.strip() else ""
+        place = await self._place(chat_id)
         meta, thumbnail = await asyncio.to_thread(_describe, path)
         as_video = functools.partial(self._send_video, meta=meta, thumbnail=thumbnail)
         for way, send in (("video", as_video), ("document", self._send_document)):
             for attempt in range(1, VIDEO_ATTEMPTS + 1):
                 try:
                     with path.open("rb") as stream:
-                        await send(chat_id, stream, path.name, caption, reply)
+                        await send(place, stream, path.name, caption, reply)
                     return True
                 except BadRequest as exc:
                     log.warning("chat %s: %s of %s refused: %s", chat_id, way, path.name, exc.message)
@@ -140,24 +158,25 @@ class TelegramReplies:
                     return False
         return False
 
-    async def _send_video(self, chat_id: int, stream: object, name: str, caption: str,
+    async def _send_video(self, place: Place, stream: object, name: str, caption: str,
                           reply: ReplyParameters | None, *, meta: VideoMeta | None,
                           thumbnail: bytes | None) -> None:
         """Telegram analyses only uploads up to about 10 MB; a bigger video without its size, length and
         thumbnail shows in every client as a 320x320 square reading 00:00, so all four always go along."""
         await self._bot.send_video(
-            chat_id, stream, filename=name, caption=caption, supports_streaming=True,
+            place.chat_id, stream, filename=name, caption=caption, supports_streaming=True,
             width=meta.width if meta else None, height=meta.height if meta else None,
             duration=meta.duration if meta else None,
             thumbnail=InputFile(thumbnail, filename="thumbnail.jpg", attach=True) if thumbnail else None,
-            reply_parameters=reply, read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT,
+            reply_parameters=reply, message_thread_id=place.topic_id, read_timeout=_UPLOAD_TIMEOUT,
+            write_timeout=_UPLOAD_TIMEOUT,
         )
 
-    async def _send_document(self, chat_id: int, stream: object, name: str, caption: str,
+    async def _send_document(self, place: Place, stream: object, name: str, caption: str,
                              reply: ReplyParameters | None) -> None:
         await self._bot.send_document(
-            chat_id, stream, filename=name, caption=caption, reply_parameters=reply,
-            read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT,
+            place.chat_id, stream, filename=name, caption=caption, reply_parameters=reply,
+            message_thread_id=place.topic_id, read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT,
         )
 
 

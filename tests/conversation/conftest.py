@@ -128,6 +128,7 @@ class ScriptedEngine:
     renders: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     connects: int = 0
+    moves: list[tuple[int, int]] = field(default_factory=list)
     _jobs: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_job_id(self) -> str:
@@ -165,6 +166,9 @@ class ScriptedEngine:
             return
         async for event in self.script(text):
             yield event
+
+    async def moved(self, old: int, new: int) -> None:
+        self.moves.append((old, new))
 
     async def draft(self, chat_id: int) -> dict[str, Any] | None:
         if self.fail_draft is not None:

@@ -354,6 +354,67 @@ async def test_blocked_user_is_forbidden(tg: TelegramFake, bot: telegram.Bot) ->
     assert (await bot.send_message(chat_id, "hello again")).text == "hello again"
 
 
+async def test_a_group_that_became_a_supergroup_answers_sends_with_its_new_id(
+    tg: TelegramFake, bot: telegram.Bot
+) -> None:
+    gus = tg.user("Gus")
+    crew = tg.group("Crew", supergroup=False)
+    await tg.send_text(crew, gus, "hi")
+    sent = await bot.send_message(crew.id, "before")
+    supergroup = tg.migrate(crew, gus)
+    kinds = [next(k for k in u if k != "update_id") for u in tg.pending_updates()[-3:]]
+    assert kinds == ["my_chat_member", "message", "message"]  # the bot joins, then the two service messages
+    moved_to, moved_from = (u["message"] for u in tg.pending_updates()[-2:])
+    assert (moved_to["chat"]["id"], moved_to["migrate_to_chat_id"]) == (crew.id, supergroup.id)
+    assert (moved_from["chat"]["id"], moved_from["migrate_from_chat_id"]) == (supergroup.id, crew.id)
+    with pytest.raises(telegram.error.ChatMigrated) as migrated:
+        await bot.send_chat_action(crew.id, "typing")
+    assert migrated.value.new_chat_id == supergroup.id
+    assert tg.errors()[-1].description == "Bad Request: group chat was upgraded to a supergroup chat"
+    assert (await bot.edit_message_text("edited", crew.id, sent.message_id)).text == "edited"  # still its own
+    assert (await bot.send_message(supergroup.id, "after")).chat.type == "supergroup"
+    with pytest.raises(ValueError, match="became supergroup"):
+        await tg.send_text(crew, gus, "nobody can write in the old group")
+
+
+async def test_blocking_and_removing_the_bot_come_as_my_chat_member_then_403(
+    tg: TelegramFake, bot: telegram.Bot
+) -> None:
+    ana, gus = tg.user("Ana"), tg.user("Gus")
+    crew = tg.group("Crew")
+    update = tg.block_bot(ana)
+    assert update["my_chat_member"]["new_chat_member"]["status"] == "kicked"
+    with pytest.raises(telegram.error.Forbidden, match="bot was blocked by the user"):
+        await bot.send_message(ana.id, "hello?")
+    tg.unblock_bot(ana)
+    assert (await bot.send_message(ana.id, "hello again")).text == "hello again"
+    tg.add_bot(crew, gus)
+    update = tg.remove_bot(crew, gus)
+    assert update["my_chat_member"]["new_chat_member"]["status"] == "left"
+    with pytest.raises(telegram.error.Forbidden, match="bot is not a member of the supergroup chat"):
+        await bot.send_chat_action(crew.id, "typing")
+
+
+async def test_a_forum_takes_sends_to_its_topics_and_refuses_a_thread_it_has_not(
+    tg: TelegramFake, http: httpx.AsyncClient
+) -> None:
+    studio, gus = tg.forum("Studio"), tg.user("Gus")
+    topic = tg.create_topic(studio, gus, "Beach")
+    created = tg.pending_updates()[-1]["message"]
+    assert (created["message_thread_id"], created["forum_topic_created"]["name"]) == (topic, "Beach")
+    assert created["chat"]["is_forum"] is True
+    status, body = await call(http, "sendMessage", chat_id=studio.id, text="hi", message_thread_id=topic)
+    assert status == 200 and body["result"]["message_thread_id"] == topic and body["result"]["is_topic_message"]
+    status, body = await call(http, "sendMessage", chat_id=studio.id, text="in General")
+    assert status == 200 and "message_thread_id" not in body["result"]
+    assert [c.thread_id for c in tg.sent(studio.id)] == [topic, None]
+    for method, extra in (("sendChatAction", {"action": "typing"}), ("sendMessage", {"text": "hi"})):
+        status, body = await call(http, method, chat_id=studio.id, message_thread_id=topic + 100, **extra)
+        assert (status, body["description"]) == (400, "Bad Request: message thread not found")
+    status, body = await call(http, "sendMessage", chat_id=(await known_chat(tg)), text="x", message_thread_id=topic)
+    assert (status, body["description"]) == (400, "Bad Request: message thread not found")  # not a forum
+
+
 async def test_set_my_commands_with_scopes(tg: TelegramFake, bot: telegram.Bot, http: httpx.AsyncClient) -> None:
     assert await bot.set_my_commands([("export", "Render the video"), ("credits", "Show credits")])
     admin = [("export", "Render the video"), ("invite", "Make an invite code")]

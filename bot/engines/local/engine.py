@@ -91,6 +91,13 @@ class LocalEngine:
     async def credits(self, chat_id: int) -> base.Credits | None:
         return None
 
+    async def moved(self, old: int, new: int) -> None:
+        for job in self._jobs.values():
+            if job.chat_id == old:
+                job.chat_id = new
+        if old in self._preview_files:
+            self._preview_files[new] = self._preview_files.pop(old)
+
     async def claim_link(self, chat_id: int) -> str | None:
         return None
 

@@ -523,6 +523,9 @@ class NemoEngine:
 
     # ================================================================ the rest
 
+    async def moved(self, old: int, new: int) -> None:
+        """Nothing of a chat's is held here beyond a request: the account and session are in the store."""
+
     async def claim_link(self, chat_id: int) -> str | None:
         """A link that opens this chat's project in the web editor."""
 

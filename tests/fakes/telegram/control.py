@@ -62,6 +62,7 @@ class TelegramFake:
         self._rates = RateCheck()
         self._failures = Failures()
         self._server = BotApiServer(self._state, BotApi(self._state, self._rates), self._failures, host)
+        self._business_messages: dict[int, dict[str, Any]] = {}
 
     # ---------------------------------------------------------------------------------------------- lifecycle
 
@@ -157,6 +158,26 @@ class TelegramFake:
             id = -(1_000_000_000_000 + 700_000_000 + serial) if supergroup else -(400_000_000 + serial)
         return Chat(id, "supergroup" if supergroup else "group", title=title, username=username)
 
+    def forum(self, title: str = "Studio") -> Chat:
+        """A supergroup with topics (``is_forum``): messages in a topic carry its ``message_thread_id``; the
+        General topic's carry none."""
+        chat = self.group(title)
+        forum = Chat(chat.id, "supergroup", title=title, is_forum=True)
+        self._state.chats[forum.id] = forum
+        return forum
+
+    def create_topic(self, forum: Chat, by: User, name: str) -> int:
+        """``by`` creates a topic: its ``forum_topic_created`` service message (a bot gets service messages in
+        privacy mode too), whose id is the topic's ``message_thread_id``; returns that id."""
+        if not forum.is_forum:
+            raise ValueError("topics exist in forum supergroups only")
+        message = self._user_message(forum, by, {"forum_topic_created": {"name": name, "icon_color": 7322096}})
+        thread = message["message_id"]
+        message.update(message_thread_id=thread, is_topic_message=True)
+        self._state.topics.setdefault(forum.id, {})[thread] = message
+        self.inject("message", message)
+        return thread
+
     def register_chat(self, chat: Chat) -> None:
         """Make ``chat`` known to the fake without an update (as if the user had written before)."""
         self._state.chats[chat.id] = chat
@@ -167,6 +188,79 @@ class TelegramFake:
             self._state.blocked.add(chat_id)
         else:
             self._state.blocked.discard(chat_id)
+
+    def migrate(self, group: Chat, by: User) -> Chat:
+        """``by`` turns the basic group into a supergroup (as enabling topics or visible history does): a new
+        chat with a ``-100…`` id, the service messages Telegram sends into both (``migrate_to_chat_id`` in the
+        group, then ``migrate_from_chat_id`` in the supergroup; a bot in privacy mode gets service messages
+        too), after the bot's own ``my_chat_member`` in the supergroup. Every later send to the group answers
+        400 with ``migrate_to_chat_id``; the bot may still edit its messages there."""
+        if group.type != "group":
+            raise ValueError("only a basic group becomes a supergroup")
+        supergroup = self.group(group.title or "Team")
+        self._state.chats[supergroup.id] = supergroup
+        self._membership(supergroup, by, "left", "member")  # the bot joins the supergroup (it stays in the group)
+        self.inject("message", self._user_message(group, by, {"migrate_to_chat_id": supergroup.id}))
+        self._state.migrated[group.id] = supergroup.id
+        self.inject("message", self._user_message(supergroup, by, {"migrate_from_chat_id": group.id}))
+        return supergroup
+
+    def block_bot(self, user: User) -> dict[str, Any]:
+        """``user`` blocks the bot: a ``my_chat_member`` update ("kicked"), and 403 for every later call."""
+        chat = self.private_chat(user)
+        self.block(chat.id)
+        return self._membership(chat, user, "member", "kicked")
+
+    def unblock_bot(self, user: User) -> dict[str, Any]:
+        """``user`` unblocks the bot (restarts it): ``my_chat_member`` ("member"), and calls go through again."""
+        chat = self.private_chat(user)
+        self.block(chat.id, blocked=False)
+        return self._membership(chat, user, "kicked", "member")
+
+    def remove_bot(self, group: Chat, by: User, *, ban: bool = False) -> dict[str, Any]:
+        """``by`` removes the bot from ``group`` ("left"; "kicked" when banned): ``my_chat_member``, and 403 for
+        every later call."""
+        status = "kicked" if ban else "left"
+        self._state.removed[group.id] = status
+        return self._membership(group, by, "member", status)
+
+    def add_bot(self, group: Chat, by: User) -> dict[str, Any]:
+        """``by`` adds the bot to ``group`` (again): ``my_chat_member`` ("member")."""
+        old = self._state.removed.pop(group.id, "left")
+        self._state.chats[group.id] = group
+        return self._membership(group, by, old, "member")
+
+    def _membership(self, chat: Chat, by: User, old: str, new: str) -> dict[str, Any]:
+        self._state.chats[chat.id] = chat
+
+        def member(status: str) -> dict[str, Any]:
+            return {"user": self.bot.to_dict(), "status": status} | ({"until_date": 0} if status == "kicked" else {})
+
+        return self.inject("my_chat_member", {
+            "chat": chat.to_dict(), "from": by.to_dict(), "date": int(time.time()),
+            "old_chat_member": member(old), "new_chat_member": member(new),
+        })
+
+    async def send_business_message(self, customer: User, text: str, *, connection_id: str = "bc-1") -> dict[str, Any]:
+        """A customer writes to a business account connected to the bot: a ``business_message`` whose chat is
+        the customer's private chat with that account, so its id is the customer's user id (the same number as
+        the customer's own chat with the bot). Answering it means sending with ``business_connection_id``."""
+        message = {
+            "message_id": self._state.new_message_id(customer.id),
+            "from": customer.to_dict(),
+            "chat": self.private_chat(customer).to_dict(),
+            "date": int(time.time()),
+            "business_connection_id": connection_id,
+            "text": text,
+        }
+        self._business_messages[message["message_id"]] = message
+        return self.inject("business_message", message)
+
+    async def edit_business_message(self, customer: User, message_id: int, text: str) -> dict[str, Any]:
+        """The customer edits a message sent to the business account: an ``edited_business_message``."""
+        message = self._business_messages[message_id]
+        message.update(text=text, edit_date=int(time.time()))
+        return self.inject("edited_business_message", dict(message))
 
     def file(self, file_id: str) -> StoredFile:
         """The stored file behind ``file_id`` (KeyError when unknown)."""
@@ -186,15 +280,17 @@ class TelegramFake:
         *,
         reply_to: int | None = None,
         entities: list[dict[str, Any]] | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
-        """The user sends ``text``; returns the Update."""
+        """The user sends ``text`` (in a forum ``topic`` when given); returns the Update."""
         content: dict[str, Any] = {"text": text}
         if entities:
             content["entities"] = entities
-        return self._deliver(chat, self._user_message(chat, user, content, reply_to=reply_to))
+        return self._deliver(chat, self._user_message(chat, user, content, reply_to=reply_to, topic=topic))
 
     async def send_command(
-        self, chat: Chat, user: User, command: str, args: str = "", *, mention: bool = False
+        self, chat: Chat, user: User, command: str, args: str = "", *, mention: bool = False,
+        topic: int | None = None,
     ) -> dict[str, Any]:
         """The user sends ``/command [args]`` with its bot_command entity (``mention``: ``/command@botname``)."""
         head = command if command.startswith("/") else f"/{command}"
@@ -202,7 +298,8 @@ class TelegramFake:
             head = f"{head}@{self.bot.username}"
         text = f"{head} {args}".rstrip() if args else head
         entity = {"type": "bot_command", "offset": 0, "length": utf16_len(head)}
-        return self._deliver(chat, self._user_message(chat, user, {"text": text, "entities": [entity]}))
+        content = {"text": text, "entities": [entity]}
+        return self._deliver(chat, self._user_message(chat, user, content, topic=topic))
 
     async def send_photo(
         self,
@@ -213,12 +310,14 @@ class TelegramFake:
         media_group_id: str | None = None,
         *,
         file_size: int | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
         """The user sends a compressed photo: a PhotoSize array, the largest carrying ``data`` itself."""
         size = image_size(data) or (1280, 960)
         stored = self._state.issue_file("photo", data, mime_type="image/jpeg", size=file_size)
         content: dict[str, Any] = {"photo": self._photo_sizes(stored, *size)}
-        return self._deliver(chat, self._user_message(chat, user, _extras(content, caption, media_group_id)))
+        message = self._user_message(chat, user, _extras(content, caption, media_group_id), topic=topic)
+        return self._deliver(chat, message)
 
     async def send_document(
         self,
@@ -406,9 +505,13 @@ class TelegramFake:
         return self.inject("edited_message", dict(message))
 
     def _user_message(
-        self, chat: Chat, user: User, content: dict[str, Any], *, reply_to: int | None = None
+        self, chat: Chat, user: User, content: dict[str, Any], *, reply_to: int | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
-        """A message of ``user`` in ``chat``, kept so the bot can reply to it."""
+        """A message of ``user`` in ``chat`` (in a forum ``topic``: with its thread id, and answering the topic's
+        creation unless it answers another message, as Telegram shows it), kept so the bot can reply to it."""
+        if chat.id in self._state.migrated:
+            raise ValueError(f"group {chat.id} became supergroup {self._state.migrated[chat.id]}: write there")
         self._state.chats[chat.id] = chat
         message: dict[str, Any] = {
             "message_id": self._state.new_message_id(chat.id),
@@ -422,6 +525,12 @@ class TelegramFake:
             if original is None:
                 raise KeyError(f"no message {reply_to} in chat {chat.id}")
             message["reply_to_message"] = {k: v for k, v in original.items() if k != "reply_to_message"}
+        if topic is not None:
+            created = self._state.topics.get(chat.id, {}).get(topic)
+            if created is None:
+                raise KeyError(f"no topic {topic} in chat {chat.id}")
+            message.update(message_thread_id=topic, is_topic_message=True)
+            message.setdefault("reply_to_message", {k: v for k, v in created.items() if k != "reply_to_message"})
         self._state.messages[(chat.id, message["message_id"])] = message
         return message
 

@@ -164,14 +164,15 @@ class BotApi:
         self._rates.check("sendMessage", chat)
         message["text"] = text
         stored = self._state.keep_bot_message(chat, message, "text")
-        self._record("sendMessage", params, chat.id, text=text, message_id=stored.message_id, result=message)
+        self._record("sendMessage", params, chat.id, text=text, message_id=stored.message_id, result=message,
+                     thread_id=message.get("message_thread_id"))
         return message
 
     async def edit_message_text(self, params: Params) -> dict[str, Any]:
         """Edit the text of one of the bot's own text messages; refused when nothing would change."""
         if params.has("inline_message_id"):
             raise NotModelled("editMessageText of an inline message (inline_message_id)")
-        chat = self._chat(params)
+        chat = self._chat(params, sending=False)
         if not params.has("message_id"):
             raise bad("message identifier is not specified")
         message_id = params.integer("message_id")
@@ -200,14 +201,15 @@ class BotApi:
         return stored.message
 
     async def send_chat_action(self, params: Params) -> bool:
-        """A chat action ("typing"…), one of Telegram's list."""
+        """A chat action ("typing"…), one of Telegram's list; shown in a forum topic when it names one."""
         chat = self._chat(params)
+        thread = self._thread(params, chat)
         action = params.string("action")
         if not action:
             raise bad("action is empty")
         if action not in CHAT_ACTIONS:
             raise bad("wrong parameter action in request")
-        self._record("sendChatAction", params, chat.id, result=True)
+        self._record("sendChatAction", params, chat.id, result=True, thread_id=thread)
         return True
 
     async def answer_callback_query(self, params: Params) -> bool:
@@ -338,7 +340,8 @@ class BotApi:
             message["caption"] = caption
         bot_message = self._state.keep_bot_message(chat, message, kind)
         self._record(
-            method, params, chat.id, caption=caption, message_id=bot_message.message_id, file=stored, result=message
+            method, params, chat.id, caption=caption, message_id=bot_message.message_id, file=stored, result=message,
+            thread_id=message.get("message_thread_id"),
         )
         return message
 
@@ -364,9 +367,11 @@ class BotApi:
 
     # ------------------------------------------------------------------------------------------ shared checks
 
-    def _chat(self, params: Params) -> Chat:
+    def _chat(self, params: Params, *, sending: bool = True) -> Chat:
         """The chat a call acts on: a known chat id, or ``@username`` of a public group; 403 when the user
-        blocked the bot."""
+        blocked the bot or it is not in the group any more. A group that became a supergroup takes no new
+        messages (400 with ``migrate_to_chat_id``), but the bot is still in it and may edit what it sent
+        there (tdlib/telegram-bot-api#266)."""
         raw = params.values.get("chat_id")
         if raw is None or raw == "":
             raise bad("chat_id is empty")
@@ -379,8 +384,15 @@ class BotApi:
             chat = self._state.chats.get(chat_id) if chat_id is not None else None
         if chat is None:
             raise bad("chat not found")
+        if sending and chat.id in self._state.migrated:  # for good, once the group became a supergroup
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": self._state.migrated[chat.id]})
         if chat.id in self._state.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.id in self._state.removed:
+            if self._state.removed[chat.id] == "kicked":
+                raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         return chat
 
     @staticmethod
@@ -404,7 +416,9 @@ class BotApi:
             raise NotModelled("reply_markup (keyboards)")
 
     def _new_message(self, chat: Chat, params: Params) -> dict[str, Any]:
-        """The frame of a message the bot sends: sender, chat, date and the message it replies to."""
+        """The frame of a message the bot sends: sender, chat, date, the forum topic it goes to and the
+        message it replies to."""
+        thread = self._thread(params, chat)
         reply = self._reply_target(params, chat)
         self._refuse_markup(params)
         message: dict[str, Any] = {
@@ -413,9 +427,24 @@ class BotApi:
             "chat": chat.to_dict(),
             "date": int(time.time()),
         }
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
         if reply is not None:
             message["reply_to_message"] = reply
         return message
+
+    def _thread(self, params: Params, chat: Chat) -> int | None:
+        """The forum topic a send names (``message_thread_id``), which must be a topic of that very forum;
+        None for the chat itself (a forum's General topic)."""
+        if not params.has("message_thread_id"):
+            return None
+        thread = params.integer("message_thread_id")
+        if not thread:
+            return None
+        if thread not in self._state.topics.get(chat.id, {}):
+            raise bad("message thread not found")
+        return thread
 
     def _reply_target(self, params: Params, chat: Chat) -> dict[str, Any] | None:
         """The message replied to (``reply_parameters``, or the older ``reply_to_message_id``); a missing one
@@ -459,6 +488,7 @@ class BotApi:
         message_id: int | None = None,
         file: StoredFile | None = None,
         result: Any = None,
+        thread_id: int | None = None,
     ) -> None:
         self._state.sent.append(
             SentCall(
@@ -473,6 +503,7 @@ class BotApi:
                 at=time.monotonic(),
                 mime_type=file.mime_type if file is not None else None,
                 result=result,
+                thread_id=thread_id,
             )
         )
 

@@ -42,6 +42,7 @@ class Chat:
     username: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+    is_forum: bool = False  # a supergroup with topics
 
     @property
     def is_group(self) -> bool:
@@ -55,6 +56,8 @@ class Chat:
             value = getattr(self, key)
             if value:
                 data[key] = value
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 

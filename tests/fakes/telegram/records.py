@@ -28,6 +28,7 @@ class SentCall:
     at: float
     mime_type: str | None = None
     result: Any = None
+    thread_id: int | None = None  # the forum topic it went to (None: the chat itself, or a forum's General topic)
 
     def flag(self, name: str) -> bool:
         """A boolean parameter as Telegram reads it (``true``/``1``/``True`` in forms, ``true`` in JSON)."""
@@ -38,7 +39,8 @@ class SentCall:
         shown = self.text if self.text is not None else self.caption
         extra = f" file={self.filename!r} ({len(self.file_bytes)} B)" if self.file_bytes is not None else ""
         action = f" action={self.params.get('action')}" if self.method == "sendChatAction" else ""
-        return f"{self.method} chat={self.chat_id} msg={self.message_id}{action}{extra}" + (
+        topic = f" topic={self.thread_id}" if self.thread_id is not None else ""
+        return f"{self.method} chat={self.chat_id}{topic} msg={self.message_id}{action}{extra}" + (
             f" {shown!r}" if shown is not None else ""
         )
 

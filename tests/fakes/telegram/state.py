@@ -137,6 +137,9 @@ class State:
     # chats and messages
     chats: dict[int, Chat] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    migrated: dict[int, int] = field(default_factory=dict)  # a group that became a supergroup -> the supergroup
+    removed: dict[int, str] = field(default_factory=dict)  # groups the bot is not in: "left" or "kicked"
+    topics: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)  # forum -> thread -> its creation
     next_message_id: dict[int, int] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # everyone's, by (chat, id)
     bot_messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
