@@ -6,8 +6,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.store import Store
+
+# Hypothesis' per-example deadline is a wall-clock check: on a busy two-core machine one slow example fails a
+# property that holds. The suite asserts properties; speed is measured in bench/.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture

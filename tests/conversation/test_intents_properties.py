@@ -109,6 +109,8 @@ def test_a_text_of_control_characters_only_is_blank(text: str) -> None:
     ],
 )
 def test_very_long_text_is_routed_in_reasonable_time(text: str) -> None:
-    started = time.perf_counter()
+    # CPU time, not wall time: a busy machine slows the clock on the wall, not the work. A pattern that
+    # backtracks on these texts takes minutes, so 5 s only catches that.
+    started = time.process_time()
     assert classify(text) in set(Intent)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5

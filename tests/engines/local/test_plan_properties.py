@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.engines.local import model
@@ -43,7 +43,7 @@ drafts = st.builds(
     transition=st.sampled_from(["fade", "none"]), audio_path=st.sampled_from([None, "/x/song.mp3"]),
 )
 
-PROPERTY = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=300)
 
 
 @PROPERTY

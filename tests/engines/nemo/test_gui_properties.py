@@ -159,8 +159,8 @@ def test_control_and_format_characters_do_not_break_it(text: str) -> None:
     ],
 )
 def test_very_long_text_is_handled_in_reasonable_time(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine slows the wall clock, not the work
     result = translate(text)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     if "Export" in text:
         assert EXPORT_HINT in result.hints
