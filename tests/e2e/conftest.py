@@ -68,6 +68,17 @@ def said(tg: TelegramFake, chat_id: int, start: int = 0) -> list[str]:
     return [c.text or "" for c in tg.sent()[start:] if c.chat_id == chat_id and c.method == "sendMessage"]
 
 
+async def all_handled(tg: TelegramFake, bot: Bot, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Wait until the bot has kept every update sent so far and handled each to its end (whatever it was
+    going to say about them is said): a condition, not a pause."""
+    await tg.wait_confirmed()
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await bot.core.store.inbox.unfinished():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"updates not handled within {timeout:g} s\n{tg.dump()}")
+        await asyncio.sleep(0.01)
+
+
 @pytest.fixture
 def settings_for(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> Callable[..., Settings]:
     """Settings as an operator would write them in .env, with intervals shortened for tests."""
