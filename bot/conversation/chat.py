@@ -74,24 +74,42 @@ class Chats:
         self.line = Line()
         self._turns = KeyedLocks()
         self._ready: set[tuple[int, str]] = set()  # (chat, engine) pairs known to be set up in this run
+        self._waiting: dict[int, int] = {}  # chat -> requests waiting for their turn
+        self._told: set[int] = set()  # chats told "still on your previous request" since their wait began
 
     # ------------------------------------------------------------ the line
 
     @contextlib.asynccontextmanager
     async def turn(self, origin: Origin) -> AsyncIterator[None]:
         """One turn at a time per chat, in arrival order; other chats are not held up. A request that has to
-        wait for another one's work (a stream, an export) is told so; waiting for photos to land is silent."""
-        lock = self._turns(origin.chat_id)
-        if lock.locked() or self.line.someone_working_ahead(origin.arrival):
-            await self.say(origin, wording.QUEUED)
-        if origin.arrival is not None:
-            await self.line.wait(origin.arrival)
-        async with lock:
+        wait for another one's work (a stream, an export) is told so, once for all that wait: thirty
+        messages sent in a second get one note, not thirty (every note is a message of the chat's few a
+        second, and takes the place of an answer). Once nobody waits any more, the next wait is told
+        again. Waiting for photos to land is silent."""
+        chat_id = origin.chat_id
+        lock = self._turns(chat_id)
+        self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
+        try:
+            if (lock.locked() or self.line.someone_working_ahead(origin.arrival)) and chat_id not in self._told:
+                self._told.add(chat_id)
+                await self.say(origin, wording.QUEUED)
+            if origin.arrival is not None:
+                await self.line.wait(origin.arrival)
+            await lock.acquire()
+        finally:
+            self._waiting[chat_id] -= 1
+            if not self._waiting[chat_id]:
+                del self._waiting[chat_id]
+        try:
             self.line.set_working(origin.arrival, True)
             try:
                 yield
             finally:
                 self.line.set_working(origin.arrival, False)
+        finally:
+            lock.release()
+            if chat_id not in self._waiting:
+                self._told.discard(chat_id)  # the busy spell is over
 
     # ------------------------------------------------------------ speaking
 

@@ -41,7 +41,8 @@ def build_application(settings: Settings, inbox: Inbox) -> Application:
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .local_mode(settings.telegram_local_mode)
         .get_updates_request(ConfirmWhenKept(inbox))
-        .rate_limiter(FloodLimiter(max_retries=3))  # urgent answers first, chat actions never queue
+        # Every chat at Telegram's pace, urgent answers first, chat actions never queue.
+        .rate_limiter(FloodLimiter(private_per_second=settings.telegram_private_chat_per_second, max_retries=3))
         # Every update gets its handler at once: handlers last whole streams (up to STREAM_TIMEOUT_SECONDS)
         # and album parts wait for their album, so True's 256 at a time let 200 streaming chats hold back
         # everyone's /credits and split albums (bench/load.py). A waiting handler costs a few kB.

@@ -520,14 +520,15 @@ class TelegramFake:
         self,
         enabled: bool = True,
         *,
-        enforce: bool = False,
+        enforce: bool = True,
         private_per_second: float = 1.0,
         private_burst: int = 3,
         group_per_minute: int = 20,
         overall_per_second: int = 30,
         count_edits: bool = False,
     ) -> None:
-        """Configure the send-rate check (on by default, recording only; ``enforce`` answers 429 instead)."""
+        """Configure the send-rate check: on by default, answering 429 as Telegram does (``enforce=False``: let
+        through, only recorded); what crosses a rate is in `flood_violations` either way."""
         self._rates.configure(
             enabled,
             enforce=enforce,
