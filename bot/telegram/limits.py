@@ -15,7 +15,8 @@ actions of 200 busy chats (one per chat every 4 s) took more than the whole budg
   replies someone is waiting on (`bot.conversation.ports.answering_now`: /credits, /status, /help,
   /start) first, and the rest still get at least one turn in `BULK_EVERY` so urgent ones cannot starve them;
 - a chat action is sent only when nobody waits at the door, and otherwise skipped (the conversation renews
-  it every few seconds); it is not a message, so it does not count against a chat's pace;
+  it every few seconds); it is not a message, so it does not count against a chat's pace, and neither does
+  an edit (a render's progress, edited as it goes, must not slow the render's polling to the chat's pace);
 - every chat has its own pace, taken before the door so a busy chat never holds up the others: an aiolimiter
   bucket as `AIORateLimiter` keeps for groups (here for private chats too), behind a door of the chat's own
   so that within the chat, too, the answer someone waits on goes first. The buckets are a little tighter
@@ -180,7 +181,7 @@ class FloodLimiter(AIORateLimiter):
         with contextlib.suppress(ValueError, TypeError):
             chat_id = int(chat_id)
         urgent = is_urgent()
-        if not action:
+        if endpoint.lower().startswith("send") and not action:  # a new message: edits and actions are not
             await self._pace_of(chat_id).wait_turn(urgent=urgent)
         ticket = await self._door.enter(urgent=urgent)
 

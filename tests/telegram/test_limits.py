@@ -226,6 +226,9 @@ def test_within_a_chat_the_answer_someone_waits_on_goes_first() -> None:
         other = asyncio.get_running_loop().time()
         await _request(limiter, calls, "elsewhere", chat_id=6)  # another chat is not behind this one's pace
         assert asyncio.get_running_loop().time() - other < 0.1
+        edited = asyncio.get_running_loop().time()
+        await _request(limiter, calls, "progress", "editMessageText", chat_id=5)  # not a new message
+        assert asyncio.get_running_loop().time() - edited < 0.1
         await asyncio.gather(*bulk)
 
     on_virtual_clock(story())
