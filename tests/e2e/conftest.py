@@ -20,10 +20,18 @@ from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes, mp4_bytes
 from tests.fakes.telegram import DEFAULT_TOKEN, Chat, TelegramFake, User
 
+# A private chat's pace in these tests (TELEGRAM_PRIVATE_CHAT_PER_SECOND; Telegram's, and the default, is 1):
+# a story of a dozen messages would otherwise take a dozen seconds. The fake enforces the same pace, with a
+# burst that leaves room for requests the loopback delays unevenly on a busy machine (4 messages: 0.4 s);
+# the real pace itself is tested on a virtual clock in tests/telegram/test_limits.py.
+PRIVATE_PER_SECOND = 10.0
+PRIVATE_BURST = 6
+
 
 @pytest.fixture
 async def tg() -> AsyncIterator[TelegramFake]:
     async with TelegramFake() as fake:
+        fake.check_rates(private_per_second=PRIVATE_PER_SECOND, private_burst=PRIVATE_BURST)
         yield fake
     assert fake.internal_errors == []
     # The limits Telegram enforces with 429s (30 messages/s overall, about 1/s per private chat after a short
@@ -96,6 +104,7 @@ def settings_for(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> Callable[.
             "stream_timeout_seconds": 20,
             "album_wait_seconds": 0.3,
             "telegram_poll_timeout_seconds": 1,
+            "telegram_private_chat_per_second": PRIVATE_PER_SECOND,
             **overrides,
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -3,8 +3,9 @@ burst, then about one a second in a private chat), no 429 reaches anyone, the an
 goes first, and one "I'm still on your previous request" stands for every message that waits.
 
 The fake Telegram refuses a private chat's sends beyond its pace with 429, as Telegram does. The pace is a
-setting (TELEGRAM_PRIVATE_CHAT_PER_SECOND): raised here, with the fake's limit raised to match, so the story
-takes seconds, not half a minute; the real default is tested in tests/telegram/test_limits.py.
+setting (TELEGRAM_PRIVATE_CHAT_PER_SECOND): raised in these tests (`tests.e2e.conftest.PRIVATE_PER_SECOND`),
+with the fake's limit raised to match, so the story takes seconds, not a minute; the real default is tested
+in tests/telegram/test_limits.py.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from collections.abc import Callable
 
 from bot.config import Settings
 from bot.conversation import wording
-from tests.e2e.conftest import all_handled, running, said, with_photo
+from tests.e2e.conftest import PRIVATE_BURST, PRIVATE_PER_SECOND, all_handled, running, said, with_photo
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes
 from tests.fakes.telegram import SentCall, TelegramFake
-
-PER_SECOND = 10.0  # the private chat's pace in these stories (Telegram's is 1)
 
 
 def busiest_second(calls: list[SentCall]) -> int:
@@ -41,9 +40,8 @@ def messages(tg: TelegramFake, chat_id: int, start: int) -> list[SentCall]:
 async def test_thirty_messages_in_a_second_are_answered_at_the_chats_pace(
     settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
 ) -> None:
-    tg.check_rates(private_per_second=PER_SECOND)
     nemo.anonymous_credits = 10_000  # thirty turns
-    async with running(settings_for(telegram_private_chat_per_second=PER_SECOND), tg) as bot:
+    async with running(settings_for(), tg) as bot:
         jay = tg.user("Jay")
         chat = tg.private_chat(jay)
         await with_photo(tg, chat, jay)
@@ -60,7 +58,7 @@ async def test_thirty_messages_in_a_second_are_answered_at_the_chats_pace(
         assert said(tg, chat.id, mark).count(wording.QUEUED) == 1, tg.dump(sent)
         answered = [replied_to(call) for call in sent]
         assert all(update["message"]["message_id"] in answered for update in instructions), tg.dump(sent)
-        assert busiest_second(sent) <= PER_SECOND + 2  # the burst, and the pace
+        assert busiest_second(sent) <= PRIVATE_PER_SECOND + PRIVATE_BURST  # the pace (the fake's 429s say more)
         assert [r for r in tg.requests if r.status == 429] == []
         # The answer to /status went ahead of the instructions' answers still to come: at most the ones already
         # on their way when it was asked go before it.
@@ -71,8 +69,7 @@ async def test_thirty_messages_in_a_second_are_answered_at_the_chats_pace(
 async def test_eleven_files_in_half_a_second_get_one_note_for_all_that_wait(
     settings_for: Callable[..., Settings], tg: TelegramFake
 ) -> None:
-    tg.check_rates(private_per_second=PER_SECOND)
-    async with running(settings_for(telegram_private_chat_per_second=PER_SECOND), tg) as bot:
+    async with running(settings_for(), tg) as bot:
         kim = tg.user("Kim")
         chat = tg.private_chat(kim)
         await with_photo(tg, chat, kim)
@@ -86,5 +83,5 @@ async def test_eleven_files_in_half_a_second_get_one_note_for_all_that_wait(
         print(f"\n{len(sent)} messages, at most {busiest_second(sent)} in one second")  # the figure, with -s
         assert texts.count(wording.QUEUED) <= 1, tg.dump(sent)
         assert sum("Got 1 photo" in t for t in texts) == 11
-        assert busiest_second(sent) <= PER_SECOND + 2  # the burst, and the pace
+        assert busiest_second(sent) <= PRIVATE_PER_SECOND + PRIVATE_BURST  # the pace (the fake's 429s say more)
         assert [r for r in tg.requests if r.status == 429] == []
