@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     telegram_upload_limit_mb: int = Field(50, gt=0)
     telegram_download_limit_mb: int = Field(20, gt=0)
     telegram_retry_seconds: float = Field(2, ge=0)  # first wait before sending a video again after a 5xx
+    telegram_private_chat_per_second: float = Field(1, gt=0)  # a private chat's pace after a short burst
+    telegram_group_chat_per_minute: int = Field(20, ge=3)  # messages a group gets in any minute
 
     allowed_user_ids: IdSet = frozenset()
     allowed_chat_ids: IdSet = frozenset()

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
 from bot.config import Settings
@@ -63,15 +63,79 @@ class Engines:
 
 class Pulse:
     """What the keep-alive loop needs to know: the chat (a render follows its chat when a group becomes a
-    supergroup), the current chat action and when the user last heard from us."""
+    supergroup) and the current chat action."""
 
     def __init__(self, chat_id: int, activity: Activity) -> None:
         self.chat_id = chat_id
         self.activity: Activity = activity
-        self.last_said = time.monotonic()
 
-    def said(self) -> None:
-        self.last_said = time.monotonic()
+
+class Heard:
+    """The transport's `Replies`, noting when each busy chat last heard from the bot.
+
+    Silence counts from when a message went out, not from when it was handed over, and a chat with a message
+    on its way is not silent: a chat's messages go at Telegram's pace (a group gets 20 a minute), so a message
+    may wait seconds for its slot, and a "⏳ Still working..." timed from the hand-over would queue up ahead of
+    the very answer the user is waiting for. Only chats being kept alive (`Chats.busy`) are noted."""
+
+    def __init__(self, replies: Replies) -> None:
+        self._replies = replies
+        self._watched: dict[int, int] = {}  # chat -> keep-alive loops on it
+        self._on_the_way: dict[int, int] = {}
+        self._last_heard: dict[int, float] = {}
+
+    @property
+    def working_lasts(self) -> float:
+        return self._replies.working_lasts
+
+    @property
+    def largest_video(self) -> int:
+        return self._replies.largest_video
+
+    def watch(self, chat_id: int) -> None:
+        self._watched[chat_id] = self._watched.get(chat_id, 0) + 1
+        self._last_heard.setdefault(chat_id, time.monotonic())
+
+    def unwatch(self, chat_id: int) -> None:
+        self._watched[chat_id] -= 1
+        if not self._watched[chat_id]:
+            del self._watched[chat_id]
+            self._last_heard.pop(chat_id, None)
+
+    def silent_for(self, chat_id: int) -> float:
+        if self._on_the_way.get(chat_id):
+            return 0.0
+        return time.monotonic() - self._last_heard.get(chat_id, time.monotonic())
+
+    @contextlib.contextmanager
+    def _speaking(self, chat_id: int) -> Iterator[None]:
+        if chat_id not in self._watched:
+            yield
+            return
+        self._on_the_way[chat_id] = self._on_the_way.get(chat_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._on_the_way[chat_id] -= 1
+            if not self._on_the_way[chat_id]:
+                del self._on_the_way[chat_id]
+            if chat_id in self._watched:
+                self._last_heard[chat_id] = time.monotonic()
+
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+        with self._speaking(chat_id):
+            return await self._replies.say(chat_id, text, reply_to=reply_to)
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        with self._speaking(chat_id):
+            await self._replies.edit(chat_id, message_id, text)
+
+    async def working(self, chat_id: int, activity: Activity) -> None:
+        await self._replies.working(chat_id, activity)  # a sign, not a word: the chat is still waiting
+
+    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        with self._speaking(chat_id):
+            return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to)
 
 
 class PresentOnly:
@@ -118,24 +182,39 @@ class Chats:
         self.store = store
         self.engines = engines
         self._absent: set[int] = set()  # chats that blocked or removed the bot (`gone`)
-        self.replies = PresentOnly(replies, self._absent)
+        self._heard = Heard(replies)
+        self.replies = PresentOnly(self._heard, self._absent)
         self.line = Line()
         self._turns = KeyedLocks()
         self._ready: set[tuple[int, str]] = set()  # (chat, engine) pairs known to be set up in this run
         self._running: dict[int, set[asyncio.Timeout]] = {}  # each chat's turns now, to stop when it goes
+        self._waiting: dict[int, int] = {}  # chat -> requests waiting for their turn
+        self._told: set[int] = set()  # chats told "still on your previous request" since their wait began
 
     # ------------------------------------------------------------ the line
 
     @contextlib.asynccontextmanager
     async def turn(self, origin: Origin) -> AsyncIterator[None]:
         """One turn at a time per chat, in arrival order; other chats are not held up. A request that has to
-        wait for another one's work (a stream, an export) is told so; waiting for photos to land is silent."""
-        lock = self._turns(origin.chat_id)
-        if lock.locked() or self.line.someone_working_ahead(origin.arrival):
-            await self.say(origin, wording.QUEUED)
-        if origin.arrival is not None:
-            await self.line.wait(origin.arrival)
-        async with lock:
+        wait for another one's work (a stream, an export) is told so, once for all that wait: thirty
+        messages sent in a second get one note, not thirty (every note is a message of the chat's few a
+        second, and takes the place of an answer). Once nobody waits any more, the next wait is told
+        again. Waiting for photos to land is silent."""
+        chat_id = origin.chat_id
+        lock = self._turns(chat_id)
+        self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
+        try:
+            if (lock.locked() or self.line.someone_working_ahead(origin.arrival)) and chat_id not in self._told:
+                self._told.add(chat_id)
+                await self.say(origin, wording.QUEUED)
+            if origin.arrival is not None:
+                await self.line.wait(origin.arrival)
+            await lock.acquire()
+        finally:
+            self._waiting[chat_id] -= 1
+            if not self._waiting[chat_id]:
+                del self._waiting[chat_id]
+        try:
             self.line.set_working(origin.arrival, True)
             running = self._running.setdefault(origin.chat_id, set())
             try:
@@ -156,6 +235,10 @@ class Chats:
                 self.line.set_working(origin.arrival, False)
                 if not running:
                     self._running.pop(origin.chat_id, None)
+        finally:
+            lock.release()
+            if chat_id not in self._waiting:
+                self._told.discard(chat_id)  # the busy spell is over
 
     # ------------------------------------------------------------ where the chat is
 
@@ -237,26 +320,34 @@ class Chats:
 
     @contextlib.asynccontextmanager
     async def busy(self, chat_id: int, activity: Activity) -> AsyncIterator[Pulse]:
-        """Keep the chat action alive, and say "⏳ Still working..." after each HEARTBEAT_SECONDS of silence."""
+        """Keep the chat action alive, and say "⏳ Still working..." after each HEARTBEAT_SECONDS of silence (see
+        `Heard` for what silence is)."""
         pulse = Pulse(chat_id, activity)
         heartbeat = self.settings.heartbeat_seconds
         renew = max(0.05, self.replies.working_lasts * 0.8)  # a little before the sign lapses
 
+        watched = [chat_id]  # the chat noted by `Heard`: a render follows its group to a new id
+
         async def keep_alive() -> None:
             next_action = 0.0
             while True:
+                if pulse.chat_id != watched[0]:
+                    self._heard.watch(pulse.chat_id)
+                    self._heard.unwatch(watched[0])
+                    watched[0] = pulse.chat_id
                 now = time.monotonic()
                 if now >= next_action:
                     with contextlib.suppress(Exception):
                         await self.replies.working(pulse.chat_id, pulse.activity)
                     next_action = now + renew
-                if now - pulse.last_said >= heartbeat:
-                    pulse.last_said = now
+                if self._heard.silent_for(pulse.chat_id) >= heartbeat:
                     with contextlib.suppress(Exception):
                         await self.replies.say(pulse.chat_id, wording.STILL_WORKING)
-                wake = min(next_action, pulse.last_said + heartbeat)
-                await asyncio.sleep(max(0.01, wake - time.monotonic()))
+                    continue
+                due = time.monotonic() + heartbeat - self._heard.silent_for(pulse.chat_id)
+                await asyncio.sleep(max(0.01, min(next_action, due) - time.monotonic()))
 
+        self._heard.watch(chat_id)
         task = asyncio.create_task(keep_alive())
         try:
             yield pulse
@@ -264,6 +355,7 @@ class Chats:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            self._heard.unwatch(watched[0])
 
     # ------------------------------------------------------------ the chat's engine
 

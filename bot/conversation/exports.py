@@ -15,6 +15,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Awaitable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ class Exports:
         self._settings = settings
         self._background: set[asyncio.Task[None]] = set()
         self._following: dict[str, asyncio.Task[None]] = {}  # render id -> the task following it
+        # The render each chat's follower is on: a failed render is retried under a new row, and between the
+        # two no row of the chat is unfinished in the store.
+        self._current: dict[int, RenderRow] = {}
 
     async def export(self, origin: Origin) -> None:
         async with self._chats.failures_told(origin):
@@ -46,6 +50,8 @@ class Exports:
                     origin.chat_id, origin.message_id
                 ):
                     return  # asked for before a restart: `resume` follows that render to the end
+                if await self._already_rendering(origin):
+                    return
                 engine = await self._chats.engine(origin.chat_id)
                 await self._chats.connect(origin, engine)
                 await self._uploads.catch_up(origin, engine)
@@ -61,6 +67,18 @@ class Exports:
             row = await self._store.renders.get(row.id)
             assert row is not None
             self._follow(row, draft)
+
+    async def _already_rendering(self, origin: Origin) -> bool:
+        """One render at a time per chat: a second /export while one runs (in this run, or left by a restart
+        and resumed) would make and charge a second video of the same timeline. The user is pointed at the
+        running render's progress message instead. Asked inside the chat's turn, so two /export sent at
+        once are decided one after the other."""
+        running = self._current.get(origin.chat_id) or await self._store.renders.running_in(origin.chat_id)
+        if running is None:
+            return False
+        pointer = replace(origin, message_id=running.progress_message_id or origin.message_id)
+        await self._chats.say(pointer, wording.ALREADY_RENDERING)
+        return True
 
     async def _submit_render(
         self, origin: Origin, engine: Engine, draft: dict[str, Any], *, attempt: int,
@@ -147,6 +165,14 @@ class Exports:
         await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _follow_render(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
+        self._current[row.chat_id] = row
+        try:
+            await self._follow_to_end(row, draft)
+        finally:
+            if self._current.get(row.chat_id) is row:
+                del self._current[row.chat_id]
+
+    async def _follow_to_end(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
         origin = Origin(row.chat_id, row.requested_by, message_id=row.reply_to_message_id)  # a retry keeps who
         engine = self._chats.engines.named(row.engine)
         if engine is None:
@@ -207,7 +233,6 @@ class Exports:
                     continue
                 if status.progress != shown and row.progress_message_id is not None:
                     shown = status.progress
-                    pulse.said()
                     with contextlib.suppress(Exception):
                         await self._chats.replies.edit(origin.chat_id, row.progress_message_id,
                                                 wording.RENDER_STARTED.format(progress=shown))

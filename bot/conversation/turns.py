@@ -83,13 +83,11 @@ class Turns:
                 case Text(text=shown):
                     if shown.strip():
                         said.append(shown.strip())
-                        pulse.said()
                         await self._chats.say(origin, shown.strip())
                 case ToolActivity(name=name):
                     tools.append(name)
                     pulse.activity = "upload_video"
                 case Preview(path=path, caption=caption):
-                    pulse.said()
                     await self._chats.replies.video(origin.chat_id, path, caption=caption)
                 case Heartbeat():
                     pass

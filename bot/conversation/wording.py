@@ -59,6 +59,10 @@ TURN_FAILED = (
 )
 RENDER_STARTED = "🎬 Rendering your video… {progress}%"
 RENDER_DONE = "✅ Your video is ready."
+ALREADY_RENDERING = (
+    "🎬 This chat's video is already rendering (its progress is in the message I'm replying to); I'll send it "
+    "when it's done. To render changes made since, send /export once it has arrived."
+)
 RENDER_FAILED = "The render failed twice, so I stopped; please send /export again in a few minutes."
 RENDER_TIMED_OUT = "The render took too long, so I cancelled it; please send /export again in a few minutes."
 RENDER_LINK = "Your video is larger than Telegram lets me upload, so here is the download link: {url}"

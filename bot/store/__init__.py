@@ -4,9 +4,9 @@
 family of tables as a small class over the one shared connection, and `Store` composes them:
 `chats` (a chat's engine, language and last draft), `accounts` (the cloud engine's credentials and
 session, which only that engine reads), `uploads`, `turns`, `renders`, `inbox` (the durable Telegram update
-inbox), `access` (invites and admissions), `usage` (the /usage counts), `timelines` (the local engine's
-drafts) and `topics` (a forum topic's project key). Rows are frozen dataclasses; none that the core
-handles carries a credential.
+inbox), `messages` (a digest of what each message said, to tell a real edit), `access` (invites and
+admissions), `usage` (the /usage counts), `timelines` (the local engine's drafts) and `topics` (a forum
+topic's project key). Rows are frozen dataclasses; none that the core handles carries a credential.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.store.accounts import CloudAccount, CloudAccounts
 from bot.store.chats import ChatRow, Chats
 from bot.store.database import MIGRATIONS_DIR, migration_files
 from bot.store.inbox import UpdateInbox
+from bot.store.messages import MessageContents
 from bot.store.renders import RenderRow, Renders
 from bot.store.timelines import LocalTimelines
 from bot.store.topics import Place, Topics
@@ -38,6 +39,7 @@ __all__ = [
     "CloudAccount",
     "CloudAccounts",
     "LocalTimelines",
+    "MessageContents",
     "Place",
     "Redemption",
     "RenderRow",
@@ -65,6 +67,7 @@ class Store:
         self.turns = Turns(db)
         self.renders = Renders(db)
         self.inbox = UpdateInbox(db)
+        self.messages = MessageContents(db)
         self.access = Admissions(db)
         self.usage = Usage(db)
         self.timelines = LocalTimelines(db)

@@ -75,6 +75,17 @@ class Renders:
         ) as cursor:
             return [_row(r) for r in await cursor.fetchall()]
 
+    async def running_in(self, chat_id: int) -> RenderRow | None:
+        """The chat's render accepted but not yet delivered or given up (the newest, should there be more):
+        a chat makes one video at a time, and one left by a restart is still running (`unfinished`)."""
+        async with self._db.execute(
+            "SELECT * FROM renders WHERE chat_id = ? AND delivered = 0 AND status NOT IN ('failed', 'cancelled')"
+            " ORDER BY created_at DESC LIMIT 1",
+            (chat_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _row(row) if row else None
+
     async def for_message(self, chat_id: int, message_id: int) -> list[RenderRow]:
         """The renders a message asked for (its update may be handled again after a crash)."""
         async with self._db.execute(

@@ -24,7 +24,7 @@ from bot.config import CannotStart, Settings
 from bot.conversation import COMMANDS
 from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
-from bot.telegram.limits import FloodLimiter
+from bot.telegram.limits import FloodLimiter, group_pace
 from bot.telegram.presence import ChatPresence
 from bot.telegram.replies import TelegramReplies
 
@@ -43,8 +43,11 @@ def build_application(settings: Settings, inbox: Inbox, presence: ChatPresence |
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .local_mode(settings.telegram_local_mode)
         .get_updates_request(ConfirmWhenKept(inbox))
-        # urgent answers first, chat actions never queue; every request passes `presence` (moves, 403s)
-        .rate_limiter(FloodLimiter(max_retries=3, presence=presence))
+        # Every chat at Telegram's pace, urgent answers first, chat actions never queue; every request passes
+        # `presence` (a chat's move, a 403).
+        .rate_limiter(FloodLimiter(private_per_second=settings.telegram_private_chat_per_second,
+                                   group_pace=group_pace(settings.telegram_group_chat_per_minute),
+                                   max_retries=3, presence=presence))
         # Every update gets its handler at once: handlers last whole streams (up to STREAM_TIMEOUT_SECONDS)
         # and album parts wait for their album, so True's 256 at a time let 200 streaming chats hold back
         # everyone's /credits and split albums (bench/load.py). A waiting handler costs a few kB.

@@ -115,6 +115,9 @@ class Handlers:
             raise ApplicationHandlerStop
         if before == "started":
             log.info("update %s was being handled when the bot stopped; taking it up again", update.update_id)
+        if update.message is not None and chat_id is not None:  # what it said, to tell a real edit of it later
+            await self.store.messages.remember(chat_id, update.message.message_id,
+                                               update.message.text or update.message.caption)
 
     async def finish(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Group 1, run after the handlers whatever they did: the update leaves its chat's line. A stranger's
@@ -242,8 +245,16 @@ class Handlers:
 
     async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: acting on it again could run (and charge) a turn twice, or take a file in twice,
-        so the user is asked to send the change as a new message."""
-        await self.conversation.tell(await self._origin(update), wording.EDITED)
+        so the user is asked to send the change as a new message. Only a real change of its text or caption
+        is answered, and only once per message: Telegram also sends `edited_message` when nothing visible
+        changed (the first reaction to a message, among other client actions), and a second edit of the
+        same message would only repeat what the user was already told."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None:
+            return
+        if await self.store.messages.first_real_edit(chat.id, message.message_id, message.text or message.caption):
+            await self.conversation.tell(await self._origin(update), wording.EDITED)
 
     async def channel_post(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A post in a channel the bot is in: a post has no sender to make a video for and every answer is

@@ -1,11 +1,13 @@
-"""Telegram's flood limits: python-telegram-bot's `AIORateLimiter`, paced evenly, with the reply a user is
-waiting for let in first and chat actions that never wait.
+"""Telegram's flood limits: python-telegram-bot's `AIORateLimiter`, paced evenly and per chat, with the reply
+a user is waiting for let in first and chat actions that never wait.
 
-Telegram lets a bot send about 30 messages a second overall and 20 a minute into one group, and answers 429
-with `retry_after` beyond that (which `AIORateLimiter` obeys and retries). Its buckets let a full burst go
-on top of the steady rate, and its line is first come, first served: under load (bench/load.py, 200 chats
-starting a video at once) a /credits answer waited behind every acknowledgement queued before it, and the
-chat actions of 200 busy chats (one per chat every 4 s) took more than the whole budget. So:
+Telegram lets a bot send about 30 messages a second overall, about one a second into a private chat (short
+bursts allowed) and 20 a minute into one group, and answers 429 with `retry_after` beyond that (which
+`AIORateLimiter` obeys and retries). Its buckets let a full burst go on top of the steady rate, it paces no
+private chat at all, and its line is first come, first served: under load (bench/load.py, 200 chats
+starting a video at once) a /credits answer waited behind every acknowledgement queued before it, the chat
+actions of 200 busy chats (one per chat every 4 s) took more than the whole budget, and one user who sent
+30 messages in a second got 28 replies within that second. So:
 
 - the overall bucket holds one request and drains at `OVERALL_PER_SECOND`: an even pace, never a burst, so
   the next free slot is never more than a few hundredths of a second away;
@@ -13,9 +15,13 @@ chat actions of 200 busy chats (one per chat every 4 s) took more than the whole
   replies someone is waiting on (`bot.conversation.ports.answering_now`: /credits, /status, /help,
   /start) first, and the rest still get at least one turn in `BULK_EVERY` so urgent ones cannot starve them;
 - a chat action is sent only when nobody waits at the door, and otherwise skipped (the conversation renews
-  it every few seconds); it is not a message, so it does not count against a group's minute;
-- a group's minute is its own aiolimiter bucket, taken before the door, so a busy group never holds up
-  other chats.
+  it every few seconds); it is not a message, so it does not count against a chat's pace, and neither does
+  an edit (a render's progress, edited as it goes, must not slow the render's polling to the chat's pace);
+- every chat has its own pace, taken before the door so a busy chat never holds up the others: an aiolimiter
+  bucket as `AIORateLimiter` keeps for groups (here for private chats too), behind a door of the chat's own
+  so that within the chat, too, the answer someone waits on goes first. The buckets are a little tighter
+  than Telegram's (see `PRIVATE_BURST`, `GROUP_BURST`): the pace is kept where a request leaves and counted
+  where it arrives, and the network in between may bring two closer together.
 Requests that name no chat (getUpdates, getFile, setMyCommands) pass freely, as with `AIORateLimiter`.
 Every request passes `bot.telegram.presence` on its way out: that is where a chat's move or a 403 is seen.
 """
@@ -29,7 +35,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.constants import FloodLimit
 from telegram.ext import AIORateLimiter
 
 from bot.conversation.ports import is_urgent
@@ -37,11 +42,24 @@ from bot.telegram.presence import ChatPresence
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 OVERALL_PER_SECOND = 28  # a bucket of one: at most 29 in any second, under Telegram's 30
-# A group's minute as AIORateLimiter counts it: 20 at once, then one every 3 s. A conversation in a group is
-# a few messages at a time, and pacing them one by one would make the whole team wait.
-GROUP_BURST, GROUP_PERIOD = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP, 60.0
+# A private chat: Telegram's "about one a second" with a short burst (3 in the fake Telegram). A burst of 2
+# keeps a whole message of room for a send the network delayed, so two never arrive closer than allowed.
+PRIVATE_PER_SECOND, PRIVATE_BURST = 1.0, 2
+GROUP_PER_MINUTE = 20  # Telegram counts 20 in any 60 s
+
+
+def group_pace(per_minute: int) -> tuple[int, float]:
+    """A group's bucket (burst, period) for `per_minute` messages in any minute. A bucket lets `burst` go at
+    once and then refills at `burst / period` a second, so a conversation's few messages still go at once
+    (half the minute's) and the rest are spread so that one fewer than allowed leaves in any minute: a
+    message's room for the network."""
+    burst = per_minute // 2
+    return burst, 60.0 * burst / (per_minute - burst - 1)
+
+
+GROUP_BURST, GROUP_PERIOD = group_pace(GROUP_PER_MINUTE)  # 10 at once, then one every 6.7 s
 BULK_EVERY = 4  # while both kinds wait, at least one turn in this many goes to bulk replies
-_MAX_GROUP_BUCKETS = 512
+_MAX_CHAT_PACES = 512
 
 
 class _Ticket:
@@ -100,38 +118,61 @@ class _Door:
             self._busy = False
 
 
+class _ChatPace:
+    """One chat's pace: its requests go one at a time to its bucket, the urgent ones first."""
+
+    def __init__(self, burst: int, period: float) -> None:
+        self.door = _Door()
+        self.bucket = AsyncLimiter(burst, period)
+
+    @property
+    def idle(self) -> bool:
+        """Nobody waits and the bucket is full again: forgetting it changes nothing."""
+        return self.door.idle and self.bucket.has_capacity(self.bucket.max_rate)
+
+    async def wait_turn(self, *, urgent: bool) -> None:
+        ticket = await self.door.enter(urgent=urgent)
+        try:
+            await self.bucket.acquire()
+        finally:
+            ticket.leave()
+
+
 class FloodLimiter(AIORateLimiter):
-    """`AIORateLimiter` behind a priority door, with even pacing and chat actions that never wait."""
+    """`AIORateLimiter` behind a priority door, with even pacing, a pace per chat and chat actions that never
+    wait."""
 
     def __init__(
         self,
         *,
         overall_per_second: float = OVERALL_PER_SECOND,
-        group_burst: int = GROUP_BURST,
-        group_period: float = GROUP_PERIOD,
+        private_per_second: float = PRIVATE_PER_SECOND,
+        private_burst: int = PRIVATE_BURST,
+        group_pace: tuple[int, float] = (GROUP_BURST, GROUP_PERIOD),
         max_retries: int = 3,
         presence: ChatPresence | None = None,
     ) -> None:
         super().__init__(
             overall_max_rate=1, overall_time_period=1 / overall_per_second,
-            group_max_rate=0, group_time_period=0,  # groups are paced here, before the door
+            group_max_rate=0, group_time_period=0,  # chats are paced here, before the door
             max_retries=max_retries,
         )
         self._door = _Door()
         self._presence = presence or ChatPresence()
-        self._group_burst = group_burst
-        self._group_period = group_period
-        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._private = (private_burst, private_burst / private_per_second)
+        self._group = group_pace  # (burst, period) of each group's bucket
+        self._chats: dict[int | str, _ChatPace] = {}
         self.skipped_actions = 0  #: chat actions not sent because others were waiting (for logs and tests)
 
-    def _group_bucket(self, chat_id: int | str) -> AsyncLimiter:
-        if len(self._groups) > _MAX_GROUP_BUCKETS:  # forget idle groups (a full bucket is an idle one)
-            for key, bucket in list(self._groups.items()):
-                if key != chat_id and bucket.has_capacity(bucket.max_rate):
-                    del self._groups[key]
-        if chat_id not in self._groups:
-            self._groups[chat_id] = AsyncLimiter(self._group_burst, self._group_period)
-        return self._groups[chat_id]
+    def _pace_of(self, chat_id: int | str) -> _ChatPace:
+        if len(self._chats) > _MAX_CHAT_PACES:  # forget idle chats
+            for key, pace in list(self._chats.items()):
+                if key != chat_id and pace.idle:
+                    del self._chats[key]
+        if chat_id not in self._chats:
+            group = isinstance(chat_id, str) or chat_id < 0  # "@channel" names and negative ids are groups
+            self._chats[chat_id] = _ChatPace(*(self._group if group else self._private))
+        return self._chats[chat_id]
 
     async def process_request(
         self,
@@ -152,9 +193,10 @@ class FloodLimiter(AIORateLimiter):
             return True
         with contextlib.suppress(ValueError, TypeError):
             chat_id = int(chat_id)
-        if not action and (isinstance(chat_id, str) or chat_id < 0):
-            await self._group_bucket(chat_id).acquire()
-        ticket = await self._door.enter(urgent=is_urgent())
+        urgent = is_urgent()
+        if endpoint.lower().startswith("send") and not action:  # a new message: edits and actions are not
+            await self._pace_of(chat_id).wait_turn(urgent=urgent)
+        ticket = await self._door.enter(urgent=urgent)
 
         async def through(*call_args: Any, **call_kwargs: Any) -> JSONResult:
             ticket.leave()  # the limiter let this one go: the next may start waiting for its slot

@@ -3,11 +3,13 @@ render that never ends cancelled, and a video too large for the transport sent a
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.conversation import Conversation, wording
 from bot.engines.base import RenderStatus
-from tests.conversation.conftest import CHAT, Core, origin
+from tests.conversation.conftest import CHAT, Core, Said, origin
 
 
 async def ready_to_export(core: Core) -> None:
@@ -101,3 +103,63 @@ async def test_after_a_restart_an_accepted_render_is_followed_and_delivered_once
     assert len(core.replies.videos) == 1
     assert await restarted.resume() == 0
     await restarted.aclose()
+
+
+# ---------------------------------------------------------------- one render at a time per chat
+
+
+def _answer(core: Core, text: str) -> Said:
+    (said,) = [s for s in core.replies.said if s.text == text]
+    return said
+
+
+async def test_a_second_export_while_one_renders_points_at_its_progress(core: Core) -> None:
+    core.cloud.statuses = [RenderStatus("processing", 10)]  # rendering until the test lets it finish
+    await ready_to_export(core)
+    conversation = core.conversation
+    for arrival in (1, 2):
+        conversation.arrive(CHAT, arrival)
+
+    async def export_in_line(message_id: int, arrival: int) -> None:
+        try:
+            await conversation.command(origin(message_id, arrival=arrival), "export")
+        finally:
+            conversation.leave(arrival)
+
+    await asyncio.gather(export_in_line(2, 1), export_in_line(3, 2))  # sent at once, decided in turn
+    progress = _answer(core, wording.RENDER_STARTED.format(progress=0))
+    again = _answer(core, wording.ALREADY_RENDERING)
+    assert again.reply_to == progress.message_id
+    assert len(core.cloud.renders) == 1
+
+    core.cloud.statuses = [RenderStatus("completed", 100, url="https://v/1")]
+    await conversation.wait_background()
+    assert len(core.replies.videos) == 1
+    await export(core, message_id=4)  # delivered: the next /export makes a new video
+    assert len(core.cloud.renders) == 2 and len(core.replies.videos) == 2
+
+
+async def test_a_render_left_running_by_a_restart_counts(core: Core) -> None:
+    await ready_to_export(core)
+    await core.store.renders.add("nemo_job_77", CHAT, engine="nemo", status="processing", reply_to_message_id=2,
+                                 progress_message_id=555, requested_by=7)
+    restarted = Conversation(core.settings, core.store, {"nemo": core.cloud, "local": core.local}, core.replies,
+                             core.media)
+    await restarted.command(origin(9), "export")  # before the resumed render is delivered
+    assert core.cloud.renders == [] and _answer(core, wording.ALREADY_RENDERING).reply_to == 555
+    assert await restarted.resume() == 1
+    await restarted.wait_background()
+    assert len(core.replies.videos) == 1
+    await restarted.aclose()
+
+
+async def test_a_failed_render_retried_still_counts_as_running(core: Core) -> None:
+    core.cloud.statuses = [RenderStatus("failed", error="boom"), RenderStatus("processing", 50)]
+    await ready_to_export(core)
+    await core.conversation.command(origin(2), "export")
+    await core.replies.wait_for(lambda: len(core.cloud.renders) == 2)  # the retry under a new id
+    await core.conversation.command(origin(3), "export")
+    assert len(core.cloud.renders) == 2 and wording.ALREADY_RENDERING in core.replies.texts()
+    core.cloud.statuses = [RenderStatus("completed", 100)]
+    await core.conversation.wait_background()
+    assert len(core.replies.videos) == 1

@@ -118,6 +118,47 @@ async def test_a_message_behind_a_working_one_is_told_it_waits_and_comes_after(c
     assert texts.index("finished first") < texts.index("working on second")
 
 
+async def test_one_note_stands_for_every_message_that_waits(core: Core) -> None:
+    release = asyncio.Event()
+
+    async def slow(text: str) -> AsyncIterator[StreamEvent]:
+        if text == "first":
+            await release.wait()
+        yield Text(f"done {text}")
+
+    core.cloud.script = slow
+    conversation = core.conversation
+
+    async def in_line(key: int, text: str) -> None:
+        try:
+            await conversation.on_text(origin(key, arrival=key), text)
+        finally:
+            conversation.leave(key)
+
+    for key in range(1, 31):
+        conversation.arrive(CHAT, key)
+    first = asyncio.create_task(in_line(1, "first"))
+    await core.replies.wait_for(lambda: core.cloud.sent == ["first"])
+    waiting = [asyncio.create_task(in_line(key, f"m{key}")) for key in range(2, 31)]
+    await core.replies.wait_for_text("still on your previous request")
+    release.set()
+    await asyncio.gather(first, *waiting)
+    assert core.replies.texts().count(wording.QUEUED) == 1
+    assert [s.reply_to for s in core.replies.said if s.text == wording.QUEUED] == [2]  # the first one to wait
+    assert core.cloud.sent == ["first", *(f"m{key}" for key in range(2, 31))]
+
+    # The chat went quiet: the next time a message has to wait, it is told again.
+    release.clear()
+    conversation.arrive(CHAT, 40)
+    conversation.arrive(CHAT, 41)
+    again = asyncio.create_task(in_line(40, "first"))
+    await core.replies.wait_for(lambda: core.cloud.sent[-1] == "first")
+    later = asyncio.create_task(in_line(41, "later"))
+    await core.replies.wait_for(lambda: core.replies.texts().count(wording.QUEUED) == 2)
+    release.set()
+    await asyncio.gather(again, later)
+
+
 async def test_other_chats_are_not_held_up_by_a_long_turn(core: Core) -> None:
     release = asyncio.Event()
 
@@ -150,3 +191,28 @@ async def test_a_slow_turn_keeps_the_chat_action_alive_and_says_still_working(co
     release.set()
     await task
     assert core.replies.texts()[-1] == "there"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"heartbeat_seconds": 0.05}])
+async def test_no_still_working_while_the_answer_waits_for_its_slot(core: Core) -> None:
+    # A group's messages go at Telegram's pace (20 a minute): an answer may wait seconds to go out. Silence
+    # counts from when a message went out, so no note queues up beside the answer the user is waiting for.
+    core.replies.working_lasts = 0.05
+    slot = asyncio.Event()
+    say = core.replies.say
+
+    async def paced_say(chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+        if text == "there":
+            await slot.wait()
+        return await say(chat_id, text, reply_to=reply_to)
+
+    async def quick(text: str) -> AsyncIterator[StreamEvent]:
+        yield Text("there")
+
+    core.replies.say = paced_say  # type: ignore[method-assign]
+    core.cloud.script = quick
+    task = asyncio.create_task(core.conversation.on_text(origin(1), "make it slower"))
+    await core.replies.wait_for(lambda: core.replies.actions.count("typing") >= 6)  # six heartbeats went by
+    slot.set()
+    await task
+    assert wording.STILL_WORKING not in core.replies.texts() and core.replies.texts()[-1] == "there"

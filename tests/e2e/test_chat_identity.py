@@ -249,7 +249,6 @@ async def test_each_forum_topic_is_a_project_answered_in_its_own_topic(
     studio = tg.forum("Studio")
     tg.group_privacy = False
     beach, city = tg.create_topic(studio, gus, "Beach"), tg.create_topic(studio, ida, "City")
-    # Few messages in all: a group gets 20 a minute, and this test is about where they go.
     async with running(settings_for(heartbeat_seconds=0.4), tg) as bot:
         for topic, who in ((beach, gus), (city, ida)):
             mark = tg.mark()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Callable
 
 import av
 
 from bot.config import Settings
+from bot.conversation import wording
 from tests.e2e.conftest import running
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes
@@ -123,3 +125,27 @@ async def test_photos_saved_while_the_cloud_was_down_move_to_the_local_engine_on
         assert not any("didn't go through earlier" in t for t in tg.texts(chat.id))  # not handed over twice
         draft = await bot.core.engines["local"].draft(chat.id)
         assert draft is not None and len(draft["t"][0]["sg"]) == 2
+
+
+async def test_two_exports_make_one_video_and_the_second_points_at_the_first(
+    settings_for: Callable[..., Settings], tg: TelegramFake, nemo: NemoFake
+) -> None:
+    async with running(settings_for(video_engine="local"), tg):
+        ida = tg.user("Ida")
+        chat = tg.private_chat(ida)
+        await tg.send_photo(chat, ida, jpeg_bytes(1080, 1920))
+        await tg.wait_for_text(chat.id, "Got 1 photo")
+        mark = tg.mark()
+        await tg.send_text(chat, ida, "make it a 3-second video")
+        await tg.wait_for_text(chat.id, "3", start=mark, timeout=30)
+
+        mark = tg.mark()
+        await tg.send_command(chat, ida, "/export")
+        await asyncio.sleep(0.3)  # the user's own pace: a double tap on the menu, not a wait for the bot
+        await tg.send_command(chat, ida, "/export")
+        again = await tg.wait_for_text(chat.id, wording.ALREADY_RENDERING, start=mark)
+        progress = await tg.wait_for_text(chat.id, "Rendering your video", start=mark)
+        assert again.result["reply_to_message"]["message_id"] == progress.message_id
+        await tg.wait_for(lambda c: c.method == "sendVideo" and "ready" in (c.caption or ""), start=mark, timeout=90)
+        await tg.wait_for_text(chat.id, wording.RENDER_DONE, start=mark)  # the progress message, edited at the end
+        assert sum("ready" in (c.caption or "") for c in tg.sent(chat.id)[mark:]) == 1

@@ -5,13 +5,15 @@ turn lost to a sender that was cancelled."""
 from __future__ import annotations
 
 import asyncio
+import selectors
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 
 from bot.conversation.ports import answering_now, is_urgent
-from bot.telegram.limits import BULK_EVERY, FloodLimiter
+from bot.telegram.limits import BULK_EVERY, GROUP_BURST, PRIVATE_BURST, FloodLimiter
 
 
 class _Calls:
@@ -68,11 +70,13 @@ async def test_an_urgent_reply_overtakes_bulk_ones_already_waiting() -> None:
 async def test_bulk_replies_are_not_starved_by_a_stream_of_urgent_ones() -> None:
     limiter = FloodLimiter(overall_per_second=50)
     calls = _Calls()
-    ahead = [asyncio.create_task(_request(limiter, calls, name)) for name in ("first", "second")]
+    ahead = [asyncio.create_task(_request(limiter, calls, name, chat_id=chat))
+             for chat, name in ((1, "first"), (2, "second"))]
     await _settle()  # "first" went at once; "second" is inside, waiting for the next slot
-    bulk = asyncio.create_task(_request(limiter, calls, "bulk"))
+    bulk = asyncio.create_task(_request(limiter, calls, "bulk", chat_id=3))
     await _settle()
-    urgent = [asyncio.create_task(_request(limiter, calls, f"u{i}", urgent=True)) for i in range(10)]
+    urgent = [asyncio.create_task(_request(limiter, calls, f"u{i}", chat_id=10 + i, urgent=True))
+              for i in range(10)]
     await asyncio.gather(*ahead, bulk, *urgent)
     assert calls.sent[:3] == ["first", "second", "u0"]  # urgent before the bulk that waited longer
     assert calls.sent.index("bulk") <= 1 + BULK_EVERY  # but bulk within one round
@@ -95,7 +99,7 @@ async def test_chat_actions_never_wait_and_give_way_when_others_wait() -> None:
 
 
 async def test_a_group_is_paced_by_its_minute_without_holding_up_other_chats() -> None:
-    limiter = FloodLimiter(overall_per_second=100, group_burst=2, group_period=0.3)
+    limiter = FloodLimiter(overall_per_second=100, group_pace=(2, 0.3))
     calls = _Calls()
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -149,3 +153,82 @@ async def test_requests_without_a_chat_are_never_held() -> None:
     started = loop.time()
     await _request(limiter, calls, "getUpdates", "getUpdates", chat_id=None)
     assert loop.time() - started < 0.05
+
+
+# ---------------------------------------------------------------- each chat's own pace, on a virtual clock
+
+
+class _VirtualClock(selectors.DefaultSelector):
+    """A selector that, instead of blocking until the next timer, moves its loop's clock to it: sleeps and
+    limiter waits of minutes take no real time, in the order and at the moments they would have."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = super().select(0)
+        if not ready and timeout is not None:
+            # Every turn of the loop takes a microsecond, as a real one takes some time: aiolimiter's leak,
+            # computed in floats, can set a timer for "now" again and again until the clock moves on.
+            self.now += max(timeout, 1e-6)
+        return ready
+
+
+def on_virtual_clock(main: Coroutine[Any, Any, None]) -> None:
+    clock = _VirtualClock()
+    loop = asyncio.SelectorEventLoop(clock)
+    loop.time = lambda: clock.now  # type: ignore[method-assign]
+    try:
+        loop.run_until_complete(main)
+    finally:
+        loop.close()
+
+
+def most_in_any(window: float, moments: list[float]) -> int:
+    return max(sum(start <= t < start + window - 1e-9 for t in moments) for start in moments)
+
+
+def test_a_private_chat_gets_a_short_burst_then_one_message_a_second() -> None:
+    async def story() -> None:
+        limiter = FloodLimiter()  # Telegram's own pace: the defaults
+        calls = _Calls()
+        await asyncio.gather(*(_request(limiter, calls, f"m{i}", chat_id=5) for i in range(30)))
+        at = calls.at
+        assert sum(t - at[0] < 0.1 for t in at) == PRIVATE_BURST  # the burst goes at once
+        gaps = [b - a for a, b in zip(at[PRIVATE_BURST:], at[PRIVATE_BURST + 1:], strict=False)]
+        assert all(abs(gap - 1.0) < 0.01 for gap in gaps)  # then one a second
+        assert most_in_any(1.0, at) <= PRIVATE_BURST + 1
+        assert calls.sent == [f"m{i}" for i in range(30)]  # in order
+
+    on_virtual_clock(story())
+
+
+def test_a_group_never_gets_more_than_twenty_in_any_minute() -> None:
+    async def story() -> None:
+        limiter = FloodLimiter()
+        calls = _Calls()
+        await asyncio.gather(*(_request(limiter, calls, f"g{i}", chat_id=-100555) for i in range(60)))
+        assert sum(t - calls.at[0] < 1.0 for t in calls.at) == GROUP_BURST  # a conversation's few at once
+        assert most_in_any(60.0, calls.at) <= 19  # Telegram counts 20 in any 60 s; one to spare
+
+    on_virtual_clock(story())
+
+
+def test_within_a_chat_the_answer_someone_waits_on_goes_first() -> None:
+    async def story() -> None:
+        limiter = FloodLimiter()
+        calls = _Calls()
+        bulk = [asyncio.create_task(_request(limiter, calls, f"ack{i}", chat_id=5)) for i in range(6)]
+        await _settle()
+        await _request(limiter, calls, "status", chat_id=5, urgent=True)
+        assert calls.sent.index("status") <= PRIVATE_BURST + 1  # the burst, perhaps one waiting inside, then it
+        other = asyncio.get_running_loop().time()
+        await _request(limiter, calls, "elsewhere", chat_id=6)  # another chat is not behind this one's pace
+        assert asyncio.get_running_loop().time() - other < 0.1
+        edited = asyncio.get_running_loop().time()
+        await _request(limiter, calls, "progress", "editMessageText", chat_id=5)  # not a new message
+        assert asyncio.get_running_loop().time() - edited < 0.1
+        await asyncio.gather(*bulk)
+
+    on_virtual_clock(story())

@@ -16,9 +16,10 @@ multipart), the 4096 / 1024 limits counted in UTF-16 code units, reply targets, 
 not modified", chat actions, file ids, the 20 MB download and 50 MB upload limits (2000 MB as a local Bot
 API server), getUpdates offset confirmation with long polling and the 409 of two pollers, privacy mode in
 groups. Flood control (429 with ``retry_after``) and server failures (5xx) are switched on from the control
-side; per-chat send rates are checked and violations recorded in :attr:`TelegramFake.flood_violations` (or
-refused with 429 when asked to). Users can send anything a real user can: text, commands, photos, albums,
-files, audio, video, voice, stickers, locations, contacts, polls, button presses and edits.
+side; per-chat and overall send rates are enforced with 429 as Telegram does, and what crossed them is
+recorded in :attr:`TelegramFake.flood_violations`. Users can send anything a real user can: text, commands,
+photos, albums, files, audio, video, voice, stickers, locations, contacts, polls, button presses, edits and
+reactions.
 
 Modules, one concept each:
 

@@ -496,13 +496,27 @@ class TelegramFake:
         )
 
     async def edit_text(self, chat: Chat, user: User, message_id: int, text: str) -> dict[str, Any]:
-        """The user edits their text message; injects an ``edited_message`` update."""
+        """The user edits their message's text (or a file's caption); injects an ``edited_message`` update."""
+        message = self._own_message(chat, user, message_id)
+        message["text" if "text" in message else "caption"] = text
+        message["edit_date"] = int(time.time())
+        return self.inject("edited_message", dict(message))
+
+    async def react(self, chat: Chat, message_id: int) -> dict[str, Any]:
+        """Someone puts the first reaction on a message. Telegram tells the bot with an ``edited_message``
+        carrying the message unchanged (same text or caption; the ``edit_date`` of an earlier real edit, or
+        none), not only with ``message_reaction`` (which the bot gets only when it asks for it, as an admin
+        in groups): tdlib/telegram-bot-api#388, #773."""
+        message = self._state.messages.get((chat.id, message_id))
+        if message is None:
+            raise KeyError(f"no message {message_id} in chat {chat.id}")
+        return self.inject("edited_message", dict(message))
+
+    def _own_message(self, chat: Chat, user: User, message_id: int) -> dict[str, Any]:
         message = self._state.messages.get((chat.id, message_id))
         if message is None or message.get("from", {}).get("id") != user.id:
             raise KeyError(f"no message {message_id} of user {user.id} in chat {chat.id}")
-        message["text"] = text
-        message["edit_date"] = int(time.time())
-        return self.inject("edited_message", dict(message))
+        return message
 
     def _user_message(
         self, chat: Chat, user: User, content: dict[str, Any], *, reply_to: int | None = None,
@@ -615,14 +629,15 @@ class TelegramFake:
         self,
         enabled: bool = True,
         *,
-        enforce: bool = False,
+        enforce: bool = True,
         private_per_second: float = 1.0,
         private_burst: int = 3,
         group_per_minute: int = 20,
         overall_per_second: int = 30,
         count_edits: bool = False,
     ) -> None:
-        """Configure the send-rate check (on by default, recording only; ``enforce`` answers 429 instead)."""
+        """Configure the send-rate check: on by default, answering 429 as Telegram does (``enforce=False``: let
+        through, only recorded); what crosses a rate is in `flood_violations` either way."""
         self._rates.configure(
             enabled,
             enforce=enforce,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import itertools
 import json
 import secrets
@@ -191,7 +192,8 @@ class State:
         return stored
 
     def inject(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update for the bot and wake its long poll."""
-        update = self.updates.add(kind, payload)
+        """Queue an update for the bot and wake its long poll. The update is a snapshot, as Telegram's are: a
+        later edit of the message changes what the next update says, not one already queued."""
+        update = self.updates.add(kind, copy.deepcopy(payload))
         self.changed.notify()
         return update
