@@ -178,8 +178,64 @@ class Exports:
         if engine is None:
             await self._store.renders.update(row.id, status="failed", error="engine gone")
             return
+        await self._poll_until_done(origin, engine, row, draft)
+
+    async def _poll_until_done(
+        self, origin: Origin, engine: Engine, row: RenderRow, draft: dict[str, Any] | None
+    ) -> None:
+        """Follow the render, and the retry that may replace it, to its end. A failure is recorded on the row
+        followed at the time (`row` is the retry's once there is one): a row left unfinished would count as
+        a render still running, and the chat's next /export would be told to wait for it."""
+        deadline = time.monotonic() + self._settings.render_timeout_seconds
+        interval = min(self._settings.render_poll_seconds, engine.poll_seconds or self._settings.render_poll_seconds)
+        shown = row.progress
         try:
-            await self._poll_until_done(origin, engine, row, draft)
+            async with self._chats.busy(origin.chat_id, "upload_video") as pulse:
+                while True:
+                    current = await self._store.renders.get(row.id)
+                    if current is not None and current.chat_id != origin.chat_id:  # the group became a supergroup
+                        origin = Origin(current.chat_id, origin.user_id)  # the old chat's message ids mean nothing
+                        row = current
+                        pulse.chat_id = current.chat_id
+                    try:
+                        status = await engine.render_status(origin.chat_id, row.id)
+                    except (EngineUnavailable, RateLimited) as exc:
+                        # The job goes on without us: a poll that failed is asked again, until the deadline.
+                        log.info("render %s: status not read (%s); asking again", row.id, type(exc).__name__)
+                        status = RenderStatus("processing", progress=shown)
+                    if status.status == "completed":
+                        await self._store.renders.update(row.id, status="completed", progress=100, url=status.url)
+                        await self._deliver(origin, engine, row, status)
+                        return
+                    if status.status == "lost":
+                        log.info("render %s was lost in a restart; starting it again", row.id)
+                        await self._store.renders.update(row.id, status="failed", error="lost in a restart")
+                        again = await self._retry_render(origin, engine, row, draft, counts_as_attempt=False)
+                        if again is None:
+                            await self._chats.say(origin, wording.RENDER_FAILED)
+                            return
+                        row = again
+                        continue
+                    if status.status == "failed":
+                        await self._store.renders.update(row.id, status="failed", error=status.error)
+                        retry = await self._retry_render(origin, engine, row, draft)
+                        if retry is None:
+                            await self._chats.say(origin, wording.RENDER_FAILED)
+                            return
+                        row = retry
+                        continue
+                    if status.progress != shown and row.progress_message_id is not None:
+                        shown = status.progress
+                        with contextlib.suppress(Exception):
+                            await self._chats.replies.edit(origin.chat_id, row.progress_message_id,
+                                                    wording.RENDER_STARTED.format(progress=shown))
+                        await self._store.renders.update(row.id, status=status.status, progress=shown)
+                    if time.monotonic() > deadline:
+                        await engine.cancel_render(origin.chat_id, row.id)
+                        await self._store.renders.update(row.id, status="cancelled", error="timeout")
+                        await self._chats.say(origin, wording.RENDER_TIMED_OUT)
+                        return
+                    await asyncio.sleep(interval)
         except asyncio.CancelledError:
             raise
         except EngineError as exc:
@@ -190,59 +246,6 @@ class Exports:
             await self._store.renders.update(row.id, status="failed", error="internal")
             with contextlib.suppress(Exception):
                 await self._chats.say(origin, wording.INTERNAL)
-
-    async def _poll_until_done(
-        self, origin: Origin, engine: Engine, row: RenderRow, draft: dict[str, Any] | None
-    ) -> None:
-        deadline = time.monotonic() + self._settings.render_timeout_seconds
-        interval = min(self._settings.render_poll_seconds, engine.poll_seconds or self._settings.render_poll_seconds)
-        shown = row.progress
-        async with self._chats.busy(origin.chat_id, "upload_video") as pulse:
-            while True:
-                current = await self._store.renders.get(row.id)
-                if current is not None and current.chat_id != origin.chat_id:  # the group became a supergroup
-                    origin = Origin(current.chat_id, origin.user_id)  # the old chat's message ids mean nothing
-                    row = current
-                    pulse.chat_id = current.chat_id
-                try:
-                    status = await engine.render_status(origin.chat_id, row.id)
-                except (EngineUnavailable, RateLimited) as exc:
-                    # The job goes on without us: a poll that failed is asked again, until the deadline.
-                    log.info("render %s: status not read (%s); asking again", row.id, type(exc).__name__)
-                    status = RenderStatus("processing", progress=shown)
-                if status.status == "completed":
-                    await self._store.renders.update(row.id, status="completed", progress=100, url=status.url)
-                    await self._deliver(origin, engine, row, status)
-                    return
-                if status.status == "lost":
-                    log.info("render %s was lost in a restart; starting it again", row.id)
-                    await self._store.renders.update(row.id, status="failed", error="lost in a restart")
-                    again = await self._retry_render(origin, engine, row, draft, counts_as_attempt=False)
-                    if again is None:
-                        await self._chats.say(origin, wording.RENDER_FAILED)
-                        return
-                    row = again
-                    continue
-                if status.status == "failed":
-                    await self._store.renders.update(row.id, status="failed", error=status.error)
-                    retry = await self._retry_render(origin, engine, row, draft)
-                    if retry is None:
-                        await self._chats.say(origin, wording.RENDER_FAILED)
-                        return
-                    row = retry
-                    continue
-                if status.progress != shown and row.progress_message_id is not None:
-                    shown = status.progress
-                    with contextlib.suppress(Exception):
-                        await self._chats.replies.edit(origin.chat_id, row.progress_message_id,
-                                                wording.RENDER_STARTED.format(progress=shown))
-                    await self._store.renders.update(row.id, status=status.status, progress=shown)
-                if time.monotonic() > deadline:
-                    await engine.cancel_render(origin.chat_id, row.id)
-                    await self._store.renders.update(row.id, status="cancelled", error="timeout")
-                    await self._chats.say(origin, wording.RENDER_TIMED_OUT)
-                    return
-                await asyncio.sleep(interval)
 
     async def _retry_render(
         self, origin: Origin, engine: Engine, row: RenderRow, draft: dict[str, Any] | None,

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bot.conversation import Conversation, wording
-from bot.engines.base import RenderStatus
+from bot.engines.base import RenderStatus, VideoGone
 from tests.conversation.conftest import CHAT, Core, Said, origin
 
 
@@ -163,3 +163,25 @@ async def test_a_failed_render_retried_still_counts_as_running(core: Core) -> No
     core.cloud.statuses = [RenderStatus("completed", 100)]
     await core.conversation.wait_background()
     assert len(core.replies.videos) == 1
+
+
+async def test_a_retry_that_breaks_leaves_no_render_running(core: Core) -> None:
+    # The retry's row (not the first one's) is the one marked failed: an unfinished row would tell every
+    # later /export to wait for a render that nobody follows any more.
+    core.cloud.statuses = [RenderStatus("failed", error="boom")]
+    poll = core.cloud.render_status
+
+    async def breaking_on_the_retry(chat_id: int, job_id: str) -> RenderStatus:
+        if len(core.cloud.renders) == 2:  # the retry is being followed
+            raise VideoGone("the job is gone")
+        return await poll(chat_id, job_id)
+
+    core.cloud.render_status = breaking_on_the_retry  # type: ignore[method-assign]
+    await ready_to_export(core)
+    await export(core)
+    assert len(core.cloud.renders) == 2 and await core.store.renders.running_in(CHAT) is None
+    core.cloud.render_status = poll  # type: ignore[method-assign]
+    core.cloud.statuses = [RenderStatus("completed", 100, url="https://v/2")]
+    await export(core, message_id=3)
+    assert len(core.cloud.renders) == 3 and len(core.replies.videos) == 1
+    assert wording.ALREADY_RENDERING not in core.replies.texts()
