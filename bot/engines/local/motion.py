@@ -147,7 +147,7 @@ class Motion:
             k = n if self.kind == "zoomin" else f"({span}-{n})"
             step = f"floor({k}*{self._zoom_steps}/{span})"
             scaled_h = f"2*ceil(({width}+2*{step})*{ratio}/2)"
-            return (f"scale=w='{width}+2*{step}':h='{scaled_h}':eval=frame:flags=bilinear,"
+            return (f"scale=w='{width}+2*{step}':h='{scaled_h}':eval=frame:flags=fast_bilinear,"
                     f"crop={width}:{height}:x='{step}':y='floor(({scaled_h})/2)-{height // 2}':exact=1")
         if self.kind in _PANS:
             _scaled, _scaled_h, _x0, y0 = self.position(0)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import itertools
 import logging
 import os
@@ -52,6 +53,7 @@ BUFFER_SECONDS = 2.0  # the VBV buffer, in seconds of the cap: what x264 may spe
 LEVEL_42_MAX_BITRATE = 62_500_000  # H.264 High at level 4.2
 PHOTOS_PER_SEGMENT = 4  # export: a handful keeps a segment's memory small and its start-up cost hidden
 PREVIEW_PHOTOS_PER_SEGMENT = 16  # preview: quarter-size frames, and fewer ffmpeg start-ups for the 1.5 s
+PIPE_BYTES = 1024 * 1024  # Linux's default most for an unprivileged pipe
 PREFETCH = 2  # photos prepared ahead of need (two threads: Pillow releases the GIL while it decodes)
 
 
@@ -499,6 +501,8 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
     readers: list[asyncio.Task[None]] = []
     if raw is None:
         read_fd, write_fd = os.pipe()
+        with contextlib.suppress(OSError):  # a frame is ~3 MB: 64 kB at a time would switch processes 50 times
+            fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         try:
             encoder = await asyncio.create_subprocess_exec(
                 *plan.args, stdin=read_fd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
