@@ -51,7 +51,7 @@ SIZE_MARGIN = 0.9  # the file aims at 90 % of the limit: room for the AAC encode
 CONTAINER_BYTES = 512 * 1024  # the MP4 index of a 3-minute video is ~200 kB
 BUFFER_SECONDS = 2.0  # the VBV buffer, in seconds of the cap: what x264 may spend above the cap at once
 LEVEL_42_MAX_BITRATE = 62_500_000  # H.264 High at level 4.2
-PHOTOS_PER_SEGMENT = 4  # export: a handful keeps a segment's memory small and its start-up cost hidden
+PHOTOS_PER_SEGMENT = 2  # export: a handful keeps a segment's memory small and its start-up cost hidden
 PREVIEW_PHOTOS_PER_SEGMENT = 16  # preview: quarter-size frames, and fewer ffmpeg start-ups for the 1.5 s
 PIPE_BYTES = 1024 * 1024  # Linux's default most for an unprivileged pipe
 PREFETCH = 2  # photos prepared ahead of need (two threads: Pillow releases the GIL while it decodes)
@@ -332,7 +332,7 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
     graph.append(f"[{last}]" + (f"select='not(mod(round(t*{model.FPS}),{keep}))'," if keep > 1 else "")
                  + "format=yuv420p[vout]")
     args = (ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{src[0]}x{src[1]}",
+            "-filter_threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{src[0]}x{src[1]}",
             "-framerate", str(model.FPS), "-i", "pipe:0", *inputs, "-filter_complex", ";".join(graph),
             "-map", "[vout]", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
     return Segment(start, end, tuple(c.index for c in used), args)
