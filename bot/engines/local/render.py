@@ -190,7 +190,8 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     src = images.frame_size(width, height)
     plan = model.timing(len(photos), conf)
     fit = str(conf.get("fit"))
-    feeders = tuple(_feeder(i, photo, src, fit) for i, photo in enumerate(photos))
+    resample = Image.Resampling.BILINEAR if preview else Image.Resampling.BICUBIC
+    feeders = tuple(_feeder(i, photo, src, fit, resample) for i, photo in enumerate(photos))
     notes: list[str] = []
     overlays: list[_Overlay] = []
     for j, item in enumerate(_texts(conf, photos, plan)):
@@ -269,6 +270,7 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
              src: tuple[int, int], fps: int) -> Segment:
     """The ffmpeg command making timeline frames [start, end) as raw yuv420p on its stdout."""
     count = len(clips)
+    keep = model.FPS // fps if fps < model.FPS else 1  # every keep-th timeline frame is output
     used = [c for c in clips if c.start < end and c.start + c.length > start]
     labels = "".join(f"[p{c.index}]" for c in used)
     if len(used) > 1:
@@ -286,8 +288,14 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
         outs = "".join(f"[{n}]" for n in names)
         motion = clip.motion
         per_frame = motion.per_frame()
+        # A lower output rate keeps only even timeline frames: a zoom then scales only the samples that fall on
+        # kept frames (plus the window's first and its end marker, which `fps` needs). A kept frame whose step
+        # fell on the dropped frame before it shows the previous step, 2 px off for 1/15 s: a preview's price
+        # for half the scaling.
+        sparse = (f",select='eq(n,0)+gte(round(t*{model.FPS}),{stop})+not(mod(round(t*{model.FPS})+{clip.start},"
+                  f"{keep}))'" if keep > 1 and motion.zooms else "")
         chain = (f"[p{i}]{motion.before_loop()}loop=loop={len(motion.window_samples(first, stop)) - 1}:size=1:"
-                 f"start=0,setpts='{motion.window_pts(first, stop)}'" + (f",{per_frame}" if per_frame else "")
+                 f"start=0,setpts='{motion.window_pts(first, stop)}'{sparse}" + (f",{per_frame}" if per_frame else "")
                  + (f",fps={model.FPS}" if motion.zooms else "") + f",trim=end_frame={stop - first}")
         graph.append(f"{chain},setsar=1," + (f"split={len(parts)}{outs}" if len(parts) > 1 else f"null{outs}"))
         for (_, a, b), label in zip(parts, names, strict=True):
@@ -327,7 +335,6 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
                      f"format=yuv420[o{j}]")
         last = f"o{j}"
         index += 1
-    keep = model.FPS // fps if fps < model.FPS else 1
     # a lower rate keeps the timeline's even frames, counted on the timeline: the same whatever the segment
     graph.append(f"[{last}]" + (f"select='not(mod(round(t*{model.FPS}),{keep}))'," if keep > 1 else "")
                  + "format=yuv420p[vout]")
@@ -377,7 +384,8 @@ def _clip_parts(index: int, count: int, length: int, fade: int) -> list[tuple[st
     return parts
 
 
-def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str) -> Callable[[], bytes]:
+def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
+            resample: Image.Resampling) -> Callable[[], bytes]:
     """Check the photo is on disk now; return the call that makes its raw frame (run while ffmpeg runs)."""
     meta = photo.get("m") or {}
     source = Path(str(meta.get("path") or ""))
@@ -387,7 +395,7 @@ def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str) 
 
     def make() -> bytes:
         try:
-            return images.prepare_yuv(source, size, fit=fit)
+            return images.prepare_yuv(source, size, fit=fit, resample=resample)
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
             log.warning("could not prepare %s: %s", source, exc)
             raise RenderError(f"Photo {index + 1} ({name}) could not be decoded; send it again.") from None
