@@ -166,13 +166,21 @@ def case_encoders(folder: Path, name: str) -> list[dict[str, Any]]:
     """The preset/CRF candidates on (a)'s captured frames: speed, SSIM, size (the choice of `render.FULL`)."""
     saved = json.loads((folder / name / "encoder.json").read_text())
     rows = []
-    for preset, crf in (("veryfast", 21), ("faster", 23), ("veryfast", 23), ("superfast", 21), ("superfast", 23),
-                        ("superfast", 25), ("ultrafast", 21), ("ultrafast", 23)):
+    for preset, crf, params in (("veryfast", 21, ""), ("superfast", 23, ""), ("superfast", 21, ""),
+                                ("superfast", 21, "bframes=0:sync-lookahead=0"),
+                                ("superfast", 22, "bframes=0:sync-lookahead=0"),
+                                ("superfast", 23, "bframes=0:sync-lookahead=0"),
+                                ("ultrafast", 23, "bframes=0:sync-lookahead=0")):
         args = list(saved["args"])
         args[args.index("-preset") + 1], args[args.index("-crf") + 1] = preset, str(crf)
-        out = f"{preset}-{crf}.mp4"
+        if "-x264-params" in args:
+            del args[args.index("-x264-params"):args.index("-x264-params") + 2]
+        if params:
+            args[args.index("-preset"):args.index("-preset")] = ["-x264-params", params]
+        out = f"{preset}-{crf}-{'bf0' if params else 'bf3'}.mp4"
         row = case_encoder_alone(folder, name, args, out)
-        rows.append({"preset": preset, "crf": crf, **row, "ssim": ssim(folder, name, out)})
+        rows.append({"preset": preset, "crf": crf, "params": params or "(preset's)", **row,
+                     "ssim": ssim(folder, name, out)})
     return rows
 
 
@@ -303,10 +311,11 @@ def main() -> None:
           f"(target <= 1.5: {verdict(max(previews) <= 1.5)})")
     print(f"SSIM of (a) against its raw frames = {r['ssim']['ssim']:.4f}")
     if "encoders" in r:
-        print(f"{'preset':<10} {'CRF':>4} {'wall s':>7} {'CPU s':>7} {'SSIM':>7} {'MB':>6}"
-              "  (x264 alone on (a)'s frames)")
+        print(f"{'preset':<10} {'CRF':>4} {'x264 params':<27} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'SSIM':>7} "
+              f"{'MB':>6}  (x264 alone on (a)'s frames)")
         for row in r["encoders"]:
-            print(f"{row['preset']:<10} {row['crf']:>4} {row['seconds']:>7.2f} {row['cpu']:>7.2f} "
+            print(f"{row['preset']:<10} {row['crf']:>4} {row['params']:<27} {row['seconds']:>7.2f} {row['cpu']:>7.2f} "
+                  f"{row['peak_mb']:>8.0f} "
                   f"{row['ssim']:>7.4f} {row['bytes'] / 1e6:>6.1f}")
 
 

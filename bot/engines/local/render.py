@@ -69,18 +69,21 @@ class RenderError(Exception):
 class Encoder:
     """x264/AAC settings: H.264 High, level 4.2, yuv420p TV range BT.709, 30 fps, 1 s closed GOPs, +faststart.
 
-    superfast at CRF 23 was chosen by measurement (`bench/render.py` on real photographs): its SSIM against the
-    raw frames is at least that of the former veryfast at CRF 21, for about 30 % less encoder CPU. The benchmark's
-    encode bound uses these same arguments, so anything set here applies to both.
+    superfast at CRF 21 without B-frames was chosen by measurement (`bench/render.py --encoders`, x264 alone on
+    the export's own frames of real photographs): its SSIM against the raw frames is above the former veryfast
+    at CRF 21, for about 45 % less encoder CPU and ~100 MB less memory (each B-frame x264 holds back is a
+    full-size frame, and so is each frame of the threaded lookahead, which has nothing to look ahead for at
+    this preset); the files are larger, which the bitrate cap bounds. The benchmark's encode bound uses these
+    same arguments, so anything set here applies to both.
     """
 
     preset: str = "superfast"
-    crf: int = 23
+    crf: int = 21
     audio_bitrate: str = "160k"
     # One x264 frame thread per core instead of x264's default 1.5 per core: as fast here (the segment graphs
     # have the rest of the CPU), and each frame thread holds its own full-size frames (~25 MB at 1080x1920).
     threads: int = max(1, os.cpu_count() or 1)
-    x264_params: str = ""
+    x264_params: str = "bframes=0:sync-lookahead=0"
     aac_coder: str = ""  # "" keeps ffmpeg's default (twoloop, the best); "fast" costs a quarter of the CPU
     fps: int = model.FPS  # the graphs always run at model.FPS; a lower rate keeps every other frame
 
