@@ -61,6 +61,8 @@ class LocalEngine:
         self._cancelled: set[str] = set()
         self._lock = KeyedLocks()
         self._preview_files: dict[int, Path] = {}
+        # every video is made to fit what this bot can send (TELEGRAM_UPLOAD_LIMIT_MB): never one it must refuse
+        self._size_limit = settings.upload_limit_mb * render.MiB
         _remove_orphaned_work(Path(settings.media_dir) / "local-renders")
 
     # ------------------------------------------------------------ helpers
@@ -163,7 +165,7 @@ class LocalEngine:
         """A fast low-resolution render and its notes; a failure only loses the preview, never the edit."""
         workdir = Path(tempfile.mkdtemp(prefix="preview-", dir=self._work_root()))
         try:
-            spec = await asyncio.to_thread(render.build, draft, workdir, preview=True)
+            spec = await asyncio.to_thread(render.build, draft, workdir, preview=True, size_limit=self._size_limit)
             await render.run(spec)
         except render.RenderError as exc:
             log.warning("preview failed for chat %s: %s", chat_id, exc.detail)
@@ -206,7 +208,8 @@ class LocalEngine:
 
         try:
             job.status = "processing"
-            spec = await asyncio.to_thread(render.build, draft, job.workdir, preview=preview)
+            spec = await asyncio.to_thread(render.build, draft, job.workdir, preview=preview,
+                                           size_limit=self._size_limit)
             await render.run(spec, progress)
             job.output, job.status, job.progress, job.notes = spec.output, "completed", 100, spec.notes
         except render.RenderError as exc:

@@ -136,8 +136,12 @@ def _open_upright(path: Path, need: tuple[int, int], cover: bool) -> Image.Image
             img.close()
 
 
-def prepare(path: Path, size: tuple[int, int], *, fit: str) -> Image.Image:
+def prepare(path: Path, size: tuple[int, int], *, fit: str,
+            resample: Image.Resampling = Image.Resampling.BICUBIC) -> Image.Image:
     """The photo as an RGB frame of exactly `size`: cropped to fill, or whole on a blurred copy of itself.
+
+    `resample`: bicubic for an export; a preview passes bilinear, which costs about half (the resize from the
+    JPEG's reduced decode is a third of a photo's time) and is not told apart at preview size.
 
     The blurred background is made from a small copy (blur radius scales with it), so it costs a few ms; the
     decoded photo is let go as soon as the parts made from it exist, so at most two full-size images live.
@@ -147,13 +151,13 @@ def prepare(path: Path, size: tuple[int, int], *, fit: str) -> Image.Image:
     img = _open_upright(path, size, cover)
     ratio = (img.width / img.height) / (width / height)
     if cover or 0.92 <= ratio <= 1.08:  # nearly the frame's shape: filling loses almost nothing
-        frame = ImageOps.fit(img, size, method=Image.Resampling.BICUBIC)
+        frame = ImageOps.fit(img, size, method=resample)
         img.close()
         return frame
     fit_in = min(max(width // 5, 16) / img.width, max(height // 5, 16) / img.height)
     thumb = img.resize((max(1, round(img.width * fit_in)), max(1, round(img.height * fit_in))),
                        Image.Resampling.BILINEAR, reducing_gap=2.0)
-    fg = ImageOps.contain(img, size, method=Image.Resampling.BICUBIC)
+    fg = ImageOps.contain(img, size, method=resample)
     img.close()
     small = ImageOps.fit(thumb, (max(width // 10, 8), max(height // 10, 8)), method=Image.Resampling.BILINEAR)
     small = small.filter(ImageFilter.GaussianBlur(radius=max(width // 10, 8) / 18))
@@ -189,9 +193,10 @@ def to_yuv420p(frame: Image.Image) -> bytes:
     return b"".join((y.tobytes(), cb.tobytes(), cr.tobytes()))
 
 
-def prepare_yuv(path: Path, size: tuple[int, int], *, fit: str) -> bytes:
+def prepare_yuv(path: Path, size: tuple[int, int], *, fit: str,
+                resample: Image.Resampling = Image.Resampling.BICUBIC) -> bytes:
     """`prepare` then `to_yuv420p`: the one Pillow pass a photo gets per render."""
-    frame = prepare(path, size, fit=fit)
+    frame = prepare(path, size, fit=fit, resample=resample)
     try:
         return to_yuv420p(frame)
     finally:

@@ -110,6 +110,21 @@ class Motion:
         # `fps` repeats that frame up to it
         return f"if(eq(N,0),0,if(gt(N,{steps}),{span - steps - 1}+N,{first}))"
 
+    def window_samples(self, first: int, end: int) -> list[int]:
+        """The sampled frames of the window [first, end) of the clip: `first` itself (whatever was on screen
+        there), then every sample inside the window. A render cut into segments makes each part of a clip from
+        its own window, and every frame still shows exactly `position(n)`."""
+        return [first, *(s for s in self.sample_frames() if first < s < end)]
+
+    def window_pts(self, first: int, end: int) -> str:
+        """`window_samples(first, end)[N]` as an ffmpeg expression of N, and `end` for the one extra frame
+        after them (it marks where the window stops, so `fps` repeats the last picture up to it)."""
+        samples = self.sample_frames()
+        after = next((k for k, s in enumerate(samples) if s > first), len(samples))  # first sample past `first`
+        inside = sum(1 for s in samples if first < s < end)
+        shifted = self.sample_pts().replace("N", f"(N+{after - 1})")
+        return f"if(eq(N,0),{first},if(gt(N,{inside}),{end},{shifted}))"
+
     def before_loop(self) -> str:
         """Filters applied once to the single prepared frame (a static scale or crop costs nothing per frame)."""
         if self.zooms:
@@ -132,7 +147,7 @@ class Motion:
             k = n if self.kind == "zoomin" else f"({span}-{n})"
             step = f"floor({k}*{self._zoom_steps}/{span})"
             scaled_h = f"2*ceil(({width}+2*{step})*{ratio}/2)"
-            return (f"scale=w='{width}+2*{step}':h='{scaled_h}':eval=frame:flags=bilinear,"
+            return (f"scale=w='{width}+2*{step}':h='{scaled_h}':eval=frame:flags=fast_bilinear,"
                     f"crop={width}:{height}:x='{step}':y='floor(({scaled_h})/2)-{height // 2}':exact=1")
         if self.kind in _PANS:
             _scaled, _scaled_h, _x0, y0 = self.position(0)

@@ -1,28 +1,38 @@
-"""A draft → one ffmpeg command (built here), run with live progress while Python feeds it the photos.
+"""A draft → a render: short ffmpeg filter graphs, one segment of the timeline at a time, feeding one encoder.
 
-`build` checks the draft, draws the text PNGs and returns the command plus the work still to do; `run` starts
-ffmpeg at once and, while it starts, synthesises the music (a few tens of ms) and prepares the photos one by
-one (Pillow: decode, upright, fit, BT.709 yuv420p: the only time a photo is decoded or scaled), writing them,
-in the order the video needs them, as raw frames into ffmpeg's stdin. Encoding starts as soon as the first
-photo is in, so the rest of the preparation is hidden behind it. Percent comes from `-progress pipe:1`.
-The graph: the frames stream → `segment` into one single-frame stream per photo → loop that frame into a
-clip → the motion (see `motion.py`: a zoom scales only the frames where it steps, `fps` repeats them) →
-split into head (fading in), body and tail (fading out). Each cut is an xfade of only the previous tail and
-the next head, run per plane (xfade takes no yuv420p, and letting ffmpeg convert would put every frame of
-every clip through yuv444p and back; only a dissolve, whose random pattern must be the same for luma and
-chroma, takes that path, for its window only, see `_xfade`). The bodies and the transition windows are then
-concatenated, so every frame is made once and only in its own time window. Titles and captions are overlaid
-only while they are shown. The ffmpeg binary is the one inside the imageio-ffmpeg wheel, so the output does
-not depend on what the host has installed.
+`build` checks the draft, draws the text PNGs and returns the commands plus the work still to do; `run` starts
+the encoder (x264 + AAC, reading raw yuv420p frames from a pipe) and then, one after the other, the segment
+graphs, each writing its frames straight into that pipe. Why segments: one graph for the whole video keeps
+every clip's and every transition's frames until the end (~20 MB a photo), so memory grew with the photos. A
+segment holds a few photos; when it ends its process ends and all of its memory goes back. Why one encoder:
+the frames are joined before encoding, so there is one rate control, one closed-GOP stream and one AAC
+track, and a join can neither drop nor double a frame nor click. Segment edges fall inside a clip's body
+(never inside a transition), and every part of a clip is made from its own window of the clip's motion
+(`Motion.window_pts`), so a frame is the same whichever segment makes it.
+
+Python prepares each photo once (Pillow: decode, upright, fit, BT.709 yuv420p, at the output's scale: a
+preview never touches a full-size picture), two at a time ahead of need, and writes it into the segment's
+stdin. In a segment graph: the photos stream → `segment` into one single-frame stream per photo → loop that
+frame over the clip's window → the motion (see `motion.py`: a zoom scales only the frames where it steps,
+`fps` repeats them) → trimmed into head (fading in), body and tail (fading out). Each cut is an xfade of only
+the previous tail and the next head, run per plane (xfade takes no yuv420p; the transitions used here are
+geometric or a plain mix, so each plane can run alone). Titles and captions are overlaid only while shown.
+Timestamps in a segment are the timeline's own, so a fade of text across a segment edge carries on.
+
+The encoder gets a bitrate cap from the length (`video_bitrate_cap`), so the MP4 always fits the upload limit.
+The ffmpeg binary is the one inside the imageio-ffmpeg wheel, so the output does not depend on the host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import itertools
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +44,17 @@ from bot.engines.local import images, model, music, text
 from bot.engines.local.motion import Motion
 
 log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+TELEGRAM_UPLOAD_LIMIT = 50 * MiB  # the public Bot API's; the engine passes the configured one
+SIZE_MARGIN = 0.9  # the file aims at 90 % of the limit: room for the AAC encoder's own swings and the index
+CONTAINER_BYTES = 512 * 1024  # the MP4 index of a 3-minute video is ~200 kB
+BUFFER_SECONDS = 2.0  # the VBV buffer, in seconds of the cap: what x264 may spend above the cap at once
+LEVEL_42_MAX_BITRATE = 62_500_000  # H.264 High at level 4.2
+PHOTOS_PER_SEGMENT = 2  # export: a handful keeps a segment's memory small and its start-up cost hidden
+PREVIEW_PHOTOS_PER_SEGMENT = 16  # preview: quarter-size frames, and fewer ffmpeg start-ups for the 1.5 s
+PIPE_BYTES = 1024 * 1024  # Linux's default most for an unprivileged pipe
+PREFETCH = 2  # photos prepared ahead of need (two threads: Pillow releases the GIL while it decodes)
 
 
 class RenderError(Exception):
@@ -48,21 +69,34 @@ class RenderError(Exception):
 class Encoder:
     """x264/AAC settings: H.264 High, level 4.2, yuv420p TV range BT.709, 30 fps, 1 s closed GOPs, +faststart.
 
-    The benchmark's encode bound uses these same arguments, so anything set here applies to both.
+    superfast at CRF 21 without B-frames was chosen by measurement (`bench/render.py --encoders`, x264 alone on
+    the export's own frames of real photographs): its SSIM against the raw frames is above the former veryfast
+    at CRF 21, for about 45 % less encoder CPU and ~100 MB less memory (each B-frame x264 holds back is a
+    full-size frame, and so is each frame of the threaded lookahead, which has nothing to look ahead for at
+    this preset); the files are larger, which the bitrate cap bounds. The benchmark's encode bound uses these
+    same arguments, so anything set here applies to both.
     """
 
-    preset: str = "veryfast"
+    preset: str = "superfast"
     crf: int = 21
     audio_bitrate: str = "160k"
-    # One x264 frame thread per core instead of x264's default 1.5 per core: as fast here (the filter graph
-    # has the rest of the CPU), and each frame thread holds its own full-size frames (~25 MB at 1080x1920).
+    # One x264 frame thread per core instead of x264's default 1.5 per core: as fast here (the segment graphs
+    # have the rest of the CPU), and each frame thread holds its own full-size frames (~25 MB at 1080x1920).
     threads: int = max(1, os.cpu_count() or 1)
-    x264_params: str = ""
+    x264_params: str = "bframes=0:sync-lookahead=0"
     aac_coder: str = ""  # "" keeps ffmpeg's default (twoloop, the best); "fast" costs a quarter of the CPU
-    fps: int = model.FPS  # the graph always runs at model.FPS; a lower rate keeps every other frame
+    fps: int = model.FPS  # the graphs always run at model.FPS; a lower rate keeps every other frame
 
-    def video_args(self) -> list[str]:
-        return ["-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf), "-threads", str(self.threads),
+    @property
+    def audio_bps(self) -> int:
+        return int(self.audio_bitrate.removesuffix("k")) * 1000
+
+    def video_args(self, cap_bps: int | None = None) -> list[str]:
+        """`cap_bps`: the most the video may average (capped CRF: CRF decides, the cap only bites when the
+        picture would cost more than the file can hold)."""
+        capped = ["-maxrate", str(cap_bps), "-bufsize", str(int(cap_bps * BUFFER_SECONDS))] if cap_bps else []
+        return ["-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf), *capped,
+                "-threads", str(self.threads),
                 *(["-x264-params", self.x264_params] if self.x264_params else []),
                 "-profile:v", "high", "-level:v", "4.2", "-pix_fmt", "yuv420p",
                 "-color_range", "tv", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
@@ -76,10 +110,21 @@ class Encoder:
 
 FULL = Encoder()
 # Previews only (exports keep FULL): 15 fps, ultrafast with the 8x8 transform, so the stream stays H.264 High,
-# and the fast AAC coder. The encoder is most of a preview's time and the two-loop AAC search a quarter of it;
-# a preview is for checking the edit (order, cuts, title, music) within a second or so, the export is 30 fps.
+# and the fast AAC coder. A preview is for checking the edit (order, cuts, title, music) within a second or so.
 PREVIEW = Encoder(preset="ultrafast", crf=26, audio_bitrate="96k", x264_params="8x8dct=1", aac_coder="fast",
                   fps=15)
+
+
+def video_bitrate_cap(seconds: float, limit_bytes: int, audio_bps: int) -> int:
+    """The video bitrate that keeps an MP4 of `seconds` under `limit_bytes` with margin, whatever the pictures.
+
+    x264's VBV guarantees the video never averages more than the cap over any stretch, plus at most one
+    buffer's worth: so the video is at most cap * (seconds + BUFFER_SECONDS) bits. What is left of 90 % of
+    the limit after the audio and the MP4 index is spread over that.
+    """
+    seconds = max(seconds, 0.1)
+    budget = limit_bytes * SIZE_MARGIN * 8 - audio_bps * seconds - CONTAINER_BYTES * 8
+    return max(100_000, min(LEVEL_42_MAX_BITRATE, int(budget / (seconds + BUFFER_SECONDS))))
 
 
 def ffmpeg_exe() -> str:
@@ -94,21 +139,35 @@ def output_size(conf: dict[str, Any], *, preview: bool) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, slots=True)
-class RenderPlan:
-    """The ffmpeg command and what `run` still has to do while ffmpeg runs.
+class Segment:
+    """Frames [start, end) of the timeline, made by one ffmpeg (`args`) from the photos `photos` (indices into
+    `RenderPlan.photos`, in the order they are written to its stdin)."""
 
-    `frames`: one callable per photo returning its raw yuv420p frame, written to ffmpeg's stdin in order;
-    `side_work`: files ffmpeg opens only after the first frame has arrived (the music), made meanwhile;
-    `notes`: sentences for the user about text that could not be shown whole (characters no font has, text
-    cut short to fit the screen); the video is still made.
+    start: int
+    end: int
+    photos: tuple[int, ...]
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderPlan:
+    """The commands and what `run` still has to do while they run.
+
+    `args`: the encoder, reading raw frames on stdin; `segments`: the graphs writing them, in order;
+    `photos`: one callable per photo returning its raw yuv420p frame; `side_work`: files the encoder opens
+    once the first frame arrives (the music), made meanwhile; `notes`: sentences for the user about text
+    that could not be shown whole (characters no font has, text cut short to fit); the video is still made.
     """
 
     args: list[str]
     seconds: float
     output: Path
-    frames: tuple[Callable[[], bytes], ...] = ()
+    segments: tuple[Segment, ...] = ()
+    photos: tuple[Callable[[], bytes], ...] = ()
     side_work: tuple[Callable[[], None], ...] = ()
     notes: tuple[str, ...] = ()
+    frame_size: tuple[int, int] = (0, 0)  # of the frames the encoder gets
+    workdir: Path | None = None
 
 
 def _seconds(frames: int) -> str:
@@ -118,11 +177,12 @@ def _seconds(frames: int) -> str:
 _TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 
 
-def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False,
-          encoder: Encoder | None = None) -> RenderPlan:
-    """The ffmpeg command for `draft` (text PNGs drawn in `workdir`); RenderError for a draft it cannot render.
+def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encoder: Encoder | None = None,
+          size_limit: int = TELEGRAM_UPLOAD_LIMIT, photos_per_segment: int | None = None) -> RenderPlan:
+    """The commands for `draft` (text PNGs drawn in `workdir`); RenderError for a draft it cannot render.
 
     Photos are checked here (a missing file fails before anything runs) but decoded only in `run`.
+    `size_limit`: the largest file the video may be (bytes): the upload limit it must be sent under.
     """
     conf = model.settings(draft)
     photos = model.photos(draft)
@@ -133,103 +193,186 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False,
     src = images.frame_size(width, height)
     plan = model.timing(len(photos), conf)
     fit = str(conf.get("fit"))
-    feeders = tuple(_feeder(i, photo, src, fit) for i, photo in enumerate(photos))
-    inputs = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{src[0]}x{src[1]}",
-              "-framerate", str(model.FPS), "-i", "pipe:0"]
-    count = len(photos)
-    labels = "".join(f"[p{i}]" for i in range(count))
-    if count > 1:
-        cuts = "|".join(str(i) for i in range(1, count))
-        graph = [f"[0:v]{_TAGS},segment=frames={cuts}{labels}"]
-    else:
-        graph = [f"[0:v]{_TAGS}{labels}"]
-    segments: list[str] = []  # the labels concatenated in order: bodies and transition windows
-    tails: dict[int, str] = {}
-    for i in range(count):
-        _, length = plan.clips[i]
-        kind = model.motion_for(conf, i)
-        if kind == "pan" and i % 2:
-            kind = "panback"
-        motion = Motion(kind, length, (width, height), src)
-        parts = _clip_parts(i, count, length, plan.fade)
-        names = [f"c{i}{name}" for name, _, _ in parts]
-        outs = "".join(f"[{n}]" for n in names)
-        per_frame = motion.per_frame()
-        chain = (f"[p{i}]{motion.before_loop()}loop=loop={motion.sample_count() - 1}:size=1:start=0,"
-                 f"setpts='{motion.sample_pts()}'" + (f",{per_frame}" if per_frame else "")
-                 + (f",fps={model.FPS}" if motion.zooms else ""))
-        graph.append(f"{chain},setsar=1," + (f"split={len(parts)}{outs}" if len(parts) > 1 else f"null{outs}"))
-        for (_, first, frames), label in zip(parts, names, strict=True):
-            # trim drops the frames outside its part as they pass, so nothing waits in a queue for concat
-            graph.append(f"[{label}]trim=start_frame={first}:end_frame={first + frames},setpts=PTS-STARTPTS[{label}o]")
-        if any(name == "head" for name, _, _ in parts):
-            graph.append(_xfade(f"{tails[i - 1]}o", f"c{i}heado", f"x{i}", model.transition_for(conf, i),
-                                plan.fade))
-            segments.append(f"x{i}")
-        segments.append(f"c{i}bodyo")
-        if any(name == "tail" for name, _, _ in parts):
-            tails[i] = f"c{i}tail"
-    if len(segments) > 1:
-        graph.append("".join(f"[{s}]" for s in segments) + f"concat=n={len(segments)}:v=1:a=0[cat]")
-        last = "cat"
-    else:
-        last = segments[0]
-    index = 1
+    resample = Image.Resampling.BILINEAR if preview else Image.Resampling.BICUBIC
+    feeders = tuple(_feeder(i, photo, src, fit, resample) for i, photo in enumerate(photos))
     notes: list[str] = []
+    overlays: list[_Overlay] = []
     for j, item in enumerate(_texts(conf, photos, plan)):
         placed = text.render_text(item["text"], workdir / f"text{j}.png", (width, height),
                                   position=item["position"], kind=item["kind"])
         notes += _text_notes(item["label"], placed)
-        first, frames = item["start"], item["frames"]
-        fade = min(0.3, frames / model.FPS / 4)
-        inputs += ["-framerate", str(model.FPS), "-i", str(placed.path)]
+        overlays.append(_Overlay(placed, item["start"], item["frames"]))
+    per_segment = photos_per_segment or (PREVIEW_PHOTOS_PER_SEGMENT if preview else PHOTOS_PER_SEGMENT)
+    clips = _clips(conf, plan, (width, height), src)
+    segments = tuple(
+        _segment(start, end, clips, overlays, plan.fade, src, encoder.fps)
+        for start, end in segment_bounds(plan, per_segment)
+    )
+    seconds = plan.frames / model.FPS
+    audio_args, side_work = _audio_input(conf, workdir, seconds)
+    output = workdir / "output.mp4"
+    cap = video_bitrate_cap(seconds, size_limit, encoder.audio_bps)
+    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{width}x{height}",
+            "-framerate", str(encoder.fps), "-i", "pipe:0", *audio_args,
+            # the raw frames carry no colour tags: say what they are, or ffmpeg converts them as if BT.601
+            "-filter_complex", f"[0:v]{_TAGS}[vout];[1:a]{_audio_filter(conf, seconds)}[aout]",
+            "-map", "[vout]", "-map", "[aout]",
+            *encoder.video_args(cap), *encoder.audio_args(), "-t", _seconds(plan.frames),
+            "-movflags", "+faststart", "-progress", "pipe:1", "-nostats", str(output)]
+    return RenderPlan(args, seconds, output, segments, feeders, side_work, tuple(notes), (width, height), workdir)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clip:
+    index: int
+    start: int  # first timeline frame
+    length: int
+    motion: Motion
+    transition: str  # of the cut into this clip ("" for the first)
+
+
+@dataclass(frozen=True, slots=True)
+class _Overlay:
+    placed: text.Placed
+    start: int
+    frames: int
+
+
+def _clips(conf: dict[str, Any], plan: model.Timing, out: tuple[int, int], src: tuple[int, int]) -> list[_Clip]:
+    clips = []
+    for i, (start, length) in enumerate(plan.clips):
+        kind = model.motion_for(conf, i)
+        if kind == "pan" and i % 2:
+            kind = "panback"
+        clips.append(_Clip(i, start, length, Motion(kind, length, out, src),
+                           model.transition_for(conf, i) if i else ""))
+    return clips
+
+
+def segment_bounds(plan: model.Timing, per_segment: int) -> list[tuple[int, int]]:
+    """Frame windows [start, end) covering the timeline, each about `per_segment` photos long.
+
+    Every edge is the middle of a clip's body (the frames where only that photo shows), never inside a
+    transition, so no cut has to be made from two processes' halves.
+    """
+    count = len(plan.clips)
+    edges = [0]
+    for i in range(per_segment, count, per_segment):
+        start, length = plan.clips[i]
+        body_start = start + (plan.fade if i > 0 else 0)
+        body_end = start + length - (plan.fade if i < count - 1 else 0)
+        edge = (body_start + body_end) // 2
+        if edges[-1] < edge < plan.frames:
+            edges.append(edge)
+    edges.append(plan.frames)
+    return list(itertools.pairwise(edges))
+
+
+def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay], fade: int,
+             src: tuple[int, int], fps: int) -> Segment:
+    """The ffmpeg command making timeline frames [start, end) as raw yuv420p on its stdout."""
+    count = len(clips)
+    keep = model.FPS // fps if fps < model.FPS else 1  # every keep-th timeline frame is output
+    used = [c for c in clips if c.start < end and c.start + c.length > start]
+    labels = "".join(f"[p{c.index}]" for c in used)
+    if len(used) > 1:
+        graph = [f"[0:v]{_TAGS},segment=frames={'|'.join(str(k) for k in range(1, len(used)))}{labels}"]
+    else:
+        graph = [f"[0:v]{_TAGS}{labels}"]
+    pieces: list[str] = []  # labels concatenated in order: bodies and transition windows
+    for clip in used:
+        i = clip.index
+        first, stop = max(start, clip.start) - clip.start, min(end, clip.start + clip.length) - clip.start
+        parts = [(name, max(a, first), min(a + frames, stop))
+                 for name, a, frames in _clip_parts(i, count, clip.length, fade)]
+        parts = [(name, a, b) for name, a, b in parts if a < b]
+        names = [f"c{i}{name}" for name, _, _ in parts]
+        outs = "".join(f"[{n}]" for n in names)
+        motion = clip.motion
+        per_frame = motion.per_frame()
+        # A lower output rate keeps only even timeline frames: a zoom then scales only the samples that fall on
+        # kept frames (plus the window's first and its end marker, which `fps` needs). A kept frame whose step
+        # fell on the dropped frame before it shows the previous step, 2 px off for 1/15 s: a preview's price
+        # for half the scaling.
+        sparse = (f",select='eq(n,0)+gte(round(t*{model.FPS}),{stop})+not(mod(round(t*{model.FPS})+{clip.start},"
+                  f"{keep}))'" if keep > 1 and motion.zooms else "")
+        chain = (f"[p{i}]{motion.before_loop()}loop=loop={len(motion.window_samples(first, stop)) - 1}:size=1:"
+                 f"start=0,setpts='{motion.window_pts(first, stop)}'{sparse}" + (f",{per_frame}" if per_frame else "")
+                 + (f",fps={model.FPS}" if motion.zooms else "") + f",trim=end_frame={stop - first}")
+        graph.append(f"{chain},setsar=1," + (f"split={len(parts)}{outs}" if len(parts) > 1 else f"null{outs}"))
+        for (_, a, b), label in zip(parts, names, strict=True):
+            # trim drops the frames outside its part as they pass, so nothing waits in a queue for concat
+            graph.append(f"[{label}]trim=start_frame={a - first}:end_frame={b - first},setpts=PTS-STARTPTS"
+                         f"[{label}o]")
+        for name, _, _ in parts:
+            if name == "head":
+                graph.append(_xfade(f"c{i - 1}tailo", f"c{i}heado", f"x{i}", clip.transition, fade))
+                pieces.append(f"x{i}")
+            elif name == "body":
+                pieces.append(f"c{i}bodyo")
+    if len(pieces) > 1:
+        graph.append("".join(f"[{s}]" for s in pieces) + f"concat=n={len(pieces)}:v=1:a=0[cat]")
+        last = "cat"
+    else:
+        last = pieces[0]
+    graph.append(f"[{last}]settb=1/{model.FPS},setpts=N+{start}[main]")  # the timeline's own timestamps
+    last = "main"
+    inputs: list[str] = []
+    index = 1
+    for j, overlay in enumerate(overlays):
+        shown_from, shown_to = max(start, overlay.start), min(end, overlay.start + overlay.frames)
+        if shown_from >= shown_to:
+            continue
+        first, frames = overlay.start, overlay.frames
+        fade_s = min(0.3, frames / model.FPS / 4)
+        inputs += ["-framerate", str(model.FPS), "-i", str(overlay.placed.path)]
         # converted once to the video's own format, then looped: the overlay blends without converting
         graph.append(
             f"[{index}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuva420p,"
-            f"loop=loop={frames - 1}:size=1:start=0,setpts=N+{first},"
-            f"fade=t=in:st={_seconds(first)}:d={fade:.3f}:alpha=1,"
-            f"fade=t=out:st={(first + frames) / model.FPS - fade:.6f}:d={fade:.3f}:alpha=1[t{j}]"
+            f"loop=loop={shown_to - shown_from - 1}:size=1:start=0,settb=1/{model.FPS},setpts=N+{shown_from},"
+            f"fade=t=in:st={_seconds(first)}:d={fade_s:.3f}:alpha=1,"
+            f"fade=t=out:st={(first + frames) / model.FPS - fade_s:.6f}:d={fade_s:.3f}:alpha=1[t{j}]"
         )
-        graph.append(f"[{last}][t{j}]overlay=x={placed.x}:y={placed.y}:eof_action=pass:format=yuv420[o{j}]")
+        graph.append(f"[{last}][t{j}]overlay=x={overlay.placed.x}:y={overlay.placed.y}:eof_action=pass:"
+                     f"format=yuv420[o{j}]")
         last = f"o{j}"
         index += 1
-    seconds = plan.frames / model.FPS
-    graph.append(f"[{last}]" + (f"fps={encoder.fps}," if encoder.fps != model.FPS else "") + "format=yuv420p[vout]")
-    audio_args, side_work = _audio_input(conf, workdir, seconds)
-    inputs += audio_args
-    graph.append(f"[{index}:a]{_audio_filter(conf, seconds)}[aout]")
-    output = workdir / "output.mp4"
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *inputs,
-            "-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]",
-            *encoder.video_args(), *encoder.audio_args(), "-t", _seconds(plan.frames),
-            "-movflags", "+faststart", "-progress", "pipe:1", "-nostats", str(output)]
-    return RenderPlan(args, seconds, output, feeders, side_work, tuple(notes))
+    # a lower rate keeps the timeline's even frames, counted on the timeline: the same whatever the segment
+    graph.append(f"[{last}]" + (f"select='not(mod(round(t*{model.FPS}),{keep}))'," if keep > 1 else "")
+                 + "format=yuv420p[vout]")
+    args = (ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+            "-filter_threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{src[0]}x{src[1]}",
+            "-framerate", str(model.FPS), "-i", "pipe:0", *inputs, "-filter_complex", ";".join(graph),
+            "-map", "[vout]", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
+    return Segment(start, end, tuple(c.index for c in used), args)
 
 
 def _xfade(a: str, b: str, out: str, transition: str, frames: int) -> str:
-    """xfade of two `frames`-long yuv420p windows.
+    """xfade of two `frames`-long yuv420p windows, run on each plane as gray.
 
-    xfade takes no chroma-subsampled format. The geometric transitions (fade, slides, wipes, zoom) are run on
-    each plane as gray: no conversion at all, and being in the frame's own width and height they move the
-    quarter-size chroma planes with the luma. A dissolve is not geometric: xfade draws its random pattern per
-    plane pixel, so per plane, luma pixel (x, y) and its chroma sample (x/2, y/2) would come from different
-    photos (a quarter of the pixels off-colour mid-way). So a dissolve runs once on yuv444p (one pattern for
-    all three planes: chroma doubled pixel for pixel, so the rest of the picture comes back unchanged) and is
-    averaged back 2x2 to yuv420p: each chroma sample is the mix of its four pixels' photos, as a 4:2:0 encoder
-    stores any full-colour picture. Only xfade and scale touch the windows: a filter that syncs several inputs
-    (maskedmerge, blend, overlay) asks all of them for frames from the start, which makes the clips run ahead
-    while their bodies queue up (hundreds of MB).
+    xfade takes no chroma-subsampled format, and letting ffmpeg convert would put the window through yuv444p
+    and back. The transitions used are geometric (slides, wipes, zoom: in the frame's own width and height
+    they move the quarter-size chroma planes with the luma) or a plain mix, so each plane can run alone.
+
+    A dissolve is a cross-dissolve on an ease-in-out curve: slow to leave the first photo, quick through the
+    middle, slow to settle on the next (a plain fade is linear). The curve is given to xfade through the
+    frames' timestamps, which is all xfade reads its progress from: no per-pixel work beyond a fade. (The
+    former random-pixel dissolve was noise to the encoder: each of its frames cost ~0.3 MB.)
     """
     duration = _seconds(frames)
     if transition == "dissolve":
-        return (f"[{a}]scale=flags=neighbor,format=yuv444p[{a}4];[{b}]scale=flags=neighbor,format=yuv444p[{b}4];"
-                f"[{a}4][{b}4]xfade=transition=dissolve:duration={duration}:offset=0,"
-                f"scale=flags=area,format=yuv420p[{out}]")
-    chain = [f"[{a}]extractplanes=y+u+v[{a}y][{a}u][{a}v]", f"[{b}]extractplanes=y+u+v[{b}y][{b}u][{b}v]"]
+        fine = model.FPS * 1000
+        curve = f"settb=1/{fine},setpts='round({1000 * frames}*(N/{frames})*(N/{frames})*(3-2*N/{frames}))',"
+        xfade, after = "fade", f",settb=1/{model.FPS},setpts=N"
+    else:
+        curve, xfade, after = "", transition, ""
+    chain = [f"[{a}]{curve}extractplanes=y+u+v[{a}y][{a}u][{a}v]",
+             f"[{b}]{curve}extractplanes=y+u+v[{b}y][{b}u][{b}v]"]
     for plane in "yuv":
-        chain.append(f"[{a}{plane}][{b}{plane}]xfade=transition={transition}:duration={duration}:offset=0"
+        chain.append(f"[{a}{plane}][{b}{plane}]xfade=transition={xfade}:duration={duration}:offset=0"
                      f"[{out}{plane}]")
-    chain.append(f"[{out}y][{out}u][{out}v]mergeplanes=0x001020:yuv420p[{out}]")
+    chain.append(f"[{out}y][{out}u][{out}v]mergeplanes=0x001020:yuv420p{after}[{out}]")
     return ";".join(chain)
 
 
@@ -244,7 +387,8 @@ def _clip_parts(index: int, count: int, length: int, fade: int) -> list[tuple[st
     return parts
 
 
-def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str) -> Callable[[], bytes]:
+def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
+            resample: Image.Resampling) -> Callable[[], bytes]:
     """Check the photo is on disk now; return the call that makes its raw frame (run while ffmpeg runs)."""
     meta = photo.get("m") or {}
     source = Path(str(meta.get("path") or ""))
@@ -254,7 +398,7 @@ def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str) 
 
     def make() -> bytes:
         try:
-            return images.prepare_yuv(source, size, fit=fit)
+            return images.prepare_yuv(source, size, fit=fit, resample=resample)
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
             log.warning("could not prepare %s: %s", source, exc)
             raise RenderError(f"Photo {index + 1} ({name}) could not be decoded; send it again.") from None
@@ -321,84 +465,167 @@ def _audio_filter(conf: dict[str, Any], seconds: float) -> str:
     return fmt
 
 
+class _Prepared:
+    """The photos' raw frames, made on two threads a few photos ahead of need and let go once used."""
+
+    def __init__(self, makers: tuple[Callable[[], bytes], ...]) -> None:
+        self._makers = makers
+        self._pool = ThreadPoolExecutor(max_workers=PREFETCH, thread_name_prefix="photos")
+        self._made: dict[int, Future[bytes]] = {}
+
+    def get(self, index: int) -> bytes:
+        for ahead in range(index, min(index + PREFETCH + 1, len(self._makers))):
+            if ahead not in self._made:
+                self._made[ahead] = self._pool.submit(self._makers[ahead])
+        return self._made[index].result()
+
+    def release_below(self, index: int) -> None:
+        for done in [k for k in self._made if k < index]:
+            del self._made[done]
+
+    def close(self) -> None:
+        for future in self._made.values():
+            future.cancel()
+        self._made.clear()
+        self._pool.shutdown(wait=True)  # a photo in Pillow finishes first; nothing is left running
+
+
 async def run(plan: RenderPlan, on_progress: Callable[[int], None] | None = None) -> None:
-    """Run the command, feeding it the photos; percent goes to `on_progress`.
+    """Run the encoder and the segments into it; percent goes to `on_progress`.
 
-    RenderError on failure (a photo that cannot be decoded names the photo); the process dies on cancel.
+    RenderError on failure (a photo that cannot be decoded names the photo); every process dies on cancel.
     """
-    read_fd, write_fd = os.pipe() if plan.frames else (-1, -1)
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *plan.args, stdin=read_fd if plan.frames else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    except BaseException:
-        if plan.frames:
-            os.close(write_fd)
-        raise
-    finally:
-        if plan.frames:
-            os.close(read_fd)  # ffmpeg has its own copy
-    loop = asyncio.get_running_loop()
+    await _render(plan, on_progress, raw=None)
+
+
+async def capture(plan: RenderPlan, raw: Path) -> None:
+    """Write the frames `run` would hand the encoder into `raw` (raw yuv420p), without encoding them: the
+    benchmark's bound is the encoder alone on exactly these frames."""
+    await _render(plan, None, raw=raw)
+
+
+async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, raw: Path | None) -> None:
+    processes: list[asyncio.subprocess.Process] = []
     errors: list[bytes] = []
-    failed: list[BaseException] = []
-
-    def kill() -> None:
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-
-    def feed() -> None:
-        """One thread does all the Pillow work (so its memory is reused, not spread over several threads'
-        heaps) and writes each frame straight into the pipe: the side work (music) first, because ffmpeg opens
-        the other inputs as soon as it has the first frame, then the photos in the order the video needs them."""
+    prepared = _Prepared(plan.photos)
+    encoder: asyncio.subprocess.Process | None = None
+    readers: list[asyncio.Task[None]] = []
+    if raw is None:
+        read_fd, write_fd = os.pipe()
+        with contextlib.suppress(OSError):  # a frame is ~3 MB: 64 kB at a time would switch processes 50 times
+            fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         try:
-            for job in plan.side_work:
-                job()
-            for make in plan.frames:
-                frame = memoryview(make())
-                while frame:
-                    frame = frame[os.write(write_fd, frame):]
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # ffmpeg stopped reading: it has failed and says why on stderr
-        except Exception as exc:  # handed to the caller once ffmpeg is stopped
-            failed.append(exc)
-            loop.call_soon_threadsafe(kill)
-        finally:
+            encoder = await asyncio.create_subprocess_exec(
+                *plan.args, stdin=read_fd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        except BaseException:
             os.close(write_fd)
-
-    async def read_progress() -> None:
-        assert process.stdout is not None
-        shown = 0
-        async for raw in process.stdout:
-            key, _, value = raw.decode(errors="replace").strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit() and on_progress:
-                done = int(value) / 1_000_000 / max(plan.seconds, 0.001)
-                percent = max(0, min(99, int(done * 100)))
-                if percent > shown:  # the muxer's time can step back (audio and video interleave): never show it
-                    shown = percent
-                    on_progress(percent)
-
-    async def read_errors() -> None:
-        assert process.stderr is not None
-        async for raw in process.stderr:
-            if len(errors) < 200:
-                errors.append(raw)
-
-    feeder = asyncio.ensure_future(asyncio.to_thread(feed)) if plan.frames else None
+            prepared.close()
+            raise
+        finally:
+            os.close(read_fd)  # the encoder has its own copy
+        processes.append(encoder)
+        readers = [asyncio.create_task(_read_progress(encoder, plan.seconds, on_progress)),
+                   asyncio.create_task(_read_errors(encoder, errors))]
+    else:
+        write_fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    workdir = plan.workdir or plan.output.parent
     try:
-        await asyncio.gather(read_progress(), read_errors())
-        code = await process.wait()
+        upcoming = await _start_segment(plan.segments[0], 0, write_fd, workdir, processes)
+        # the music before any frame: the encoder opens its other inputs once the first frame is in
+        await asyncio.to_thread(lambda: [job() for job in plan.side_work])
+        for number, segment in enumerate(plan.segments):
+            process, feed_fd = upcoming
+            if number + 1 < len(plan.segments):  # started now, it waits for its photos: start-up is hidden
+                upcoming = await _start_segment(plan.segments[number + 1], number + 1, write_fd, workdir,
+                                                processes)
+            await asyncio.to_thread(_feed, feed_fd, prepared, segment.photos)
+            code = await process.wait()
+            if code != 0:
+                if encoder is not None and encoder.returncode is None:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(encoder.wait(), 1)
+                log.error("segment %d failed (%s): %s; encoder: %s", number, code,
+                          _log_tail(workdir / f"segment{number}.log"),
+                          b"".join(errors[-20:]).decode(errors="replace")[-2000:])
+                raise RenderError("The video could not be rendered; try again, or change the photos or settings.")
+            prepared.release_below(segment.photos[-1])
+            (workdir / f"segment{number}.log").unlink(missing_ok=True)
+        os.close(write_fd)
+        write_fd = -1
+        if encoder is not None:
+            await asyncio.gather(*readers)
+            code = await encoder.wait()
+            if code != 0 or not plan.output.is_file():
+                log.error("encoder failed (%s): %s", code, b"".join(errors[-20:]).decode(errors="replace")[-2000:])
+                raise RenderError("The video could not be rendered; try again, or change the photos or settings.")
     finally:
-        kill()
-        with contextlib.suppress(Exception):
-            await asyncio.shield(process.wait())
-        if feeder is not None:  # a dead reader makes the writer stop at once; a photo in Pillow finishes first
+        if write_fd >= 0:
+            os.close(write_fd)
+        for process in processes:
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+        for process in processes:
             with contextlib.suppress(Exception):
-                await asyncio.shield(feeder)
-    if failed:
-        raise failed[0]
-    if code != 0 or not plan.output.is_file():
-        log.error("ffmpeg failed (%s): %s", code, b"".join(errors[-20:]).decode(errors="replace")[-2000:])
-        raise RenderError("The video could not be rendered; try again, or change the photos or settings.")
+                await asyncio.shield(process.wait())
+        for reader in readers:
+            reader.cancel()
+        await asyncio.to_thread(prepared.close)
     if on_progress:
         on_progress(100)
+
+
+async def _start_segment(segment: Segment, number: int, out_fd: int, workdir: Path,
+                         processes: list[asyncio.subprocess.Process]) -> tuple[asyncio.subprocess.Process, int]:
+    """Start a segment's ffmpeg writing into `out_fd`; return it and the pipe its photos go into."""
+    read_fd, write_fd = os.pipe()
+    try:
+        with (workdir / f"segment{number}.log").open("wb") as log_file:
+            process = await asyncio.create_subprocess_exec(*segment.args, stdin=read_fd, stdout=out_fd,
+                                                           stderr=log_file)
+    except BaseException:
+        os.close(write_fd)
+        raise
+    finally:
+        os.close(read_fd)
+    processes.append(process)
+    return process, write_fd
+
+
+def _feed(fd: int, prepared: _Prepared, photos: tuple[int, ...]) -> None:
+    """Write the segment's photos into its stdin, then close it (a dead reader just ends the writing)."""
+    try:
+        for index in photos:
+            frame = memoryview(prepared.get(index))
+            while frame:
+                frame = frame[os.write(fd, frame):]
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the segment stopped reading: it has failed and says why in its log
+    finally:
+        os.close(fd)
+
+
+def _log_tail(path: Path) -> str:
+    with contextlib.suppress(OSError):
+        return path.read_bytes()[-2000:].decode(errors="replace")
+    return ""
+
+
+async def _read_progress(process: asyncio.subprocess.Process, seconds: float,
+                         on_progress: Callable[[int], None] | None) -> None:
+    assert process.stdout is not None
+    shown = 0
+    async for raw in process.stdout:
+        key, _, value = raw.decode(errors="replace").strip().partition("=")
+        if key == "out_time_us" and value.lstrip("-").isdigit() and on_progress:
+            percent = max(0, min(99, int(int(value) / 1_000_000 / max(seconds, 0.001) * 100)))
+            if percent > shown:  # the muxer's time can step back (audio and video interleave): never show it
+                shown = percent
+                on_progress(percent)
+
+
+async def _read_errors(process: asyncio.subprocess.Process, errors: list[bytes]) -> None:
+    assert process.stderr is not None
+    async for raw in process.stderr:
+        if len(errors) < 200:
+            errors.append(raw)

@@ -15,6 +15,8 @@ from typing import Any
 import av
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from bot.engines.local import images, model, render, text
@@ -108,7 +110,8 @@ def test_export_meets_the_delivery_format(make_photo: PhotoMaker, tmp_path: Path
         assert audio.rate == 48000 and audio.channels == 2 and audio.layout.name == "stereo"
         assert abs(float(container.duration / 1_000_000) - 2.0) <= 1 / 30
         packets = [p for p in container.demux(video) if p.size]
-        assert b"open_gop=0" in bytes(packets[0])  # x264's settings SEI
+        settings = bytes(packets[0])  # x264's settings SEI: closed GOPs (without B-frames a GOP cannot be open)
+        assert b"open_gop=0" in settings or b"bframes=0" in settings
     decode_order = sorted(packets, key=lambda p: p.pts)
     keyframes = [i for i, p in enumerate(decode_order) if p.is_keyframe]
     assert keyframes == list(range(0, 60, 30))  # one every second, at frame 0 and 30
@@ -339,16 +342,19 @@ def test_only_the_frames_where_the_picture_changes_are_made(kind: str) -> None:
             assert len(samples) <= len({motion.position(n) for n in range(frames_)}) + 1
 
 
-def test_zoom_render_moves_monotonically(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encoder", [SMALL_30FPS, render.PREVIEW], ids=["30fps", "preview15fps"])
+def test_zoom_render_moves_monotonically(tmp_path: Path, encoder: render.Encoder) -> None:
     """A white stripe right of centre must only ever move outwards while zooming in, and inwards while zooming
-    out: no jitter back; the clip keeps its exact frame count."""
+    out: no jitter back; the clip keeps its exact frame count. The 15 fps preview scales only the frames it
+    keeps, and still never steps back or loses a frame."""
     image = Image.new("RGB", (605, 1076), (0, 0, 0))
     ImageDraw.Draw(image).rectangle([420, 0, 427, 1076], fill=(255, 255, 255))
     path = tmp_path / "stripe.png"
     image.save(path)
     for kind, sign in (("zoomin", 1), ("zoomout", -1)):
-        decoded = frames(render_to(draft_of([path], duration_ms=2000, motion=kind, fit="crop"), tmp_path / kind))
-        assert len(decoded) == 60
+        decoded = frames(render_to(draft_of([path], duration_ms=2000, motion=kind, fit="crop"), tmp_path / kind,
+                                   encoder=encoder))
+        assert len(decoded) == 2 * encoder.fps
         centres = []
         for frame in decoded:
             row = frame[480, :, 0].astype(float)
@@ -356,3 +362,107 @@ def test_zoom_render_moves_monotonically(tmp_path: Path) -> None:
             centres.append(float((weights * np.arange(len(row))).sum() / weights.sum()))
         assert sign * (centres[-1] - centres[0]) > 4  # it did zoom
         assert all(sign * (b - a) > -0.35 for a, b in itertools.pairwise(centres))  # never jumps back
+
+
+# ---------------------------------------------------------------- size: every export fits the upload limit
+
+
+@given(seconds=st.floats(min_value=0.5, max_value=model.MAX_DURATION_MS / 1000),
+       limit_mb=st.integers(min_value=1, max_value=2000), preview=st.booleans())
+def test_the_bitrate_cap_keeps_any_length_under_the_limit(seconds: float, limit_mb: int, preview: bool) -> None:
+    """Video at the cap for the whole length plus one full buffer, the audio and the index stay within 90 % of
+    the limit (x264's VBV bounds the video by exactly that), down to the smallest limit that has room at all."""
+    encoder = render.PREVIEW if preview else render.FULL
+    limit = limit_mb * render.MiB
+    cap = render.video_bitrate_cap(seconds, limit, encoder.audio_bps)
+    worst = (cap * (seconds + render.BUFFER_SECONDS) + encoder.audio_bps * seconds) / 8 + render.CONTAINER_BYTES
+    assert worst <= limit * render.SIZE_MARGIN or cap == 100_000
+    assert cap <= render.LEVEL_42_MAX_BITRATE
+
+
+def noise_photo(path: Path, size: tuple[int, int], seed: int) -> Path:
+    """The most expensive picture there is for an encoder: every pixel random."""
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(path, quality=95)
+    return path
+
+
+@pytest.mark.parametrize("transition", ["dissolve", "random"])
+def test_an_export_the_picture_would_make_too_big_still_fits(tmp_path: Path, transition: str) -> None:
+    """Random-noise photos at full size cost x264 several times what a 1 MB budget holds: the cap bites and the file
+    stays under the limit; a dissolve costs what a fade costs (it used to be random pixels, ~0.3 MB a frame)."""
+    (tmp_path / "in").mkdir()
+    photos = [noise_photo(tmp_path / "in" / f"n{i}.jpg", (540, 960), i) for i in range(4)]
+    draft = draft_of(photos, duration_ms=4000, transition=transition, music=True)
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    limit = 1 * render.MiB
+    spec = render.build(draft, workdir, size_limit=limit)
+    asyncio.run(render.run(spec))
+    assert spec.output.stat().st_size < limit * render.SIZE_MARGIN
+    with av.open(str(spec.output)) as container:
+        assert container.streams.video[0].frames == 120
+
+
+# ---------------------------------------------------------------- segments: seamless, same as one piece
+
+
+def test_segment_edges_fall_inside_bodies_never_inside_transitions() -> None:
+    conf = {**model.DEFAULTS, "duration_ms": 20_000, "transition": "random"}
+    plan = model.timing(30, conf)
+    for per in (1, 2, 4, 16):
+        bounds = render.segment_bounds(plan, per)
+        assert bounds[0][0] == 0 and bounds[-1][1] == plan.frames
+        assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(bounds))  # no gap, no overlap
+        for _, edge in bounds[:-1]:
+            for start, _length in plan.clips[1:]:  # a transition is the first `fade` frames of a clip
+                assert not start < edge < start + plan.fade, (per, edge, start)
+
+
+def _segmented(draft: dict[str, Any], workdir: Path, per: int) -> tuple[render.RenderPlan, Path]:
+    workdir.mkdir(parents=True)
+    near_lossless = render.Encoder(preset="ultrafast", crf=4, x264_params="8x8dct=1", aac_coder="fast")
+    spec = render.build(draft, workdir, preview=True, encoder=near_lossless, photos_per_segment=per)
+    asyncio.run(render.run(spec))
+    return spec, spec.output
+
+
+def test_a_video_in_segments_is_the_video_in_one_piece(make_photo: PhotoMaker, tmp_path: Path) -> None:
+    """Cut after every photo, the video has exactly duration x 30 frames, each the same as when made in one
+    piece (motion, transitions, the title's fade and the captions run on across the joins), its audio is as
+    long as its video, and nothing jumps at a join more than it moves inside a segment."""
+    colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200), (200, 200, 40), (40, 200, 200)]
+    photos = [make_photo(f"p{i}.jpg", (900 + 100 * i, 1200), c, stripes=True) for i, c in enumerate(colours)]
+    draft = draft_of(photos, duration_ms=5000, transition="random", music=True, title="Across the joins")
+    whole_spec, whole = _segmented(draft, tmp_path / "whole", 100)
+    cut_spec, cut = _segmented(draft, tmp_path / "cut", 1)
+    assert len(whole_spec.segments) == 1 and len(cut_spec.segments) == 5
+    with av.open(str(cut)) as container:
+        audio = container.streams.audio[0]
+        audio_seconds = float(audio.duration * audio.time_base)
+        video_frames = [f.to_ndarray().astype(np.int16) for f in container.decode(video=0)]
+    assert len(video_frames) == 150  # 5 s x 30 fps: no frame dropped or doubled at a join
+    assert abs(audio_seconds - 5.0) < 0.05
+    with av.open(str(whole)) as container:
+        reference = [f.to_ndarray().astype(np.int16) for f in container.decode(video=0)]
+    assert max(np.abs(a - b).mean() for a, b in zip(video_frames, reference, strict=True)) < 1.5
+    steps = [np.abs(b - a).mean() for a, b in itertools.pairwise(video_frames)]
+    typical = float(np.median(steps))
+    for segment in cut_spec.segments[1:]:
+        start = segment.start
+        assert steps[start - 1] <= max(3 * typical, 1.0), (start, steps[start - 1], typical)
+    assert top_level_atoms(cut).index("moov") < top_level_atoms(cut).index("mdat")
+
+
+def test_window_expressions_place_every_sample(tmp_path: Path) -> None:
+    """A segment makes part of a clip from `window_pts`: the frames it places are the window's samples, and
+    the end of the stream lands on the window's end."""
+    for kind, frames_ in itertools.product(("zoomin", "zoomout", "pan", "none"), (15, 60, 127)):
+        motion = Motion(kind, frames_, (540, 960), images.frame_size(540, 960))
+        for first, end in ((0, frames_), (0, frames_ // 2), (frames_ // 3, frames_), (frames_ // 3, frames_ - 2)):
+            samples = motion.window_samples(first, end)
+            placed = [_ffmpeg_expr(motion.window_pts(first, end), k) for k in range(len(samples) + 1)]
+            assert placed == [*samples, end], (kind, frames_, first, end)
+            for n in range(first, end):
+                shown = max(s for s in samples if s <= n)
+                assert motion.position(n) == motion.position(shown)
