@@ -3,8 +3,7 @@
 Every photo is decoded, turned upright (EXIF), scaled, composed and converted to BT.709 yuv420p exactly once,
 into a frame slightly larger than the output (`OVERSIZE`) so ffmpeg only has to scale that frame down a little
 and crop it for the Ken Burns motion; it never decodes, converts or resamples a camera-sized image. JPEGs are decoded
-with Pillow's draft mode (DCT scaling) at the smallest size that (within 3 %, or 30 % for a preview: `Fidelity`)
-still covers the frame, which
+with Pillow's draft mode (DCT scaling) at the smallest size that (within 3 %) still covers the frame, which
 keeps a 12 MP photo's memory and time small.
 """
 
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import pillow_heif
@@ -28,26 +26,7 @@ MAX_SIDE = 10_000
 MAX_PIXELS = 64_000_000  # 8000x8000; a 12000x12000 image would need ~430 MB to decode
 OVERSIZE = 1.12  # the prepared frame vs the output; Ken Burns zooms up to MAX_ZOOM within it
 MAX_ZOOM = 1.10
-
-
-@dataclass(frozen=True, slots=True)
-class Fidelity:
-    """How closely a photo is prepared: the resampling filter, and how much smaller than needed a JPEG's reduced
-    (DCT-scaled) decode may be before the next larger scale is decoded instead (`draft_slack` 0.97: up to 3 %
-    short, then upscaled by that much).
-
-    Why a preview has its own: the decode is most of a photo's time (the entropy decoding costs the same at
-    any scale; the 1/2 decode a 12 MP photo needs for 540x960 costs ~1.5x its 1/4 decode), and a preview is
-    for checking the edit, on a phone screen, at half size. Accepting a 1/4 decode up to 30 % short (upscaled
-    by at most 1.43x, bilinear) trades sharpness nobody judges there for about a third of Pillow's time.
-    """
-
-    resample: Image.Resampling
-    draft_slack: float
-
-
-EXPORT = Fidelity(Image.Resampling.BICUBIC, 0.97)
-PREVIEW = Fidelity(Image.Resampling.BILINEAR, 0.7)
+DRAFT_SLACK = 0.97
 
 
 def validate(path: Path, filename: str) -> tuple[int, int]:
@@ -121,7 +100,7 @@ def frame_size(width: int, height: int) -> tuple[int, int]:
     return big_w, 2 * math.ceil(big_w * height / width / 2)
 
 
-def _open_upright(path: Path, need: tuple[int, int], cover: bool, draft_slack: float) -> Image.Image:
+def _open_upright(path: Path, need: tuple[int, int], cover: bool) -> Image.Image:
     """Decode once at the smallest JPEG scale that still gives `need` after a cover/contain fit.
 
     No extra full-size copies: the decoded image is returned as is when it is already upright RGB (its file is
@@ -136,9 +115,9 @@ def _open_upright(path: Path, need: tuple[int, int], cover: bool, draft_slack: f
             rotated = orientation in (5, 6, 7, 8)
             if rotated:
                 width, height = height, width
-            # draft_slack: a DCT scale giving a little less than needed is taken and upscaled (an export's 3 % is
-            # made invisible by the oversized frame and the per-frame scaling): a 2400x3200 photo decodes at half size
-            scale = (max if cover else min)(need[0] / width, need[1] / height) * draft_slack
+            # DRAFT_SLACK: a DCT scale giving up to 3 % less than needed is taken (then upscaled by <= 3 %, which
+            # the oversized frame and the per-frame scaling make invisible): a 2400x3200 photo decodes at half size
+            scale = (max if cover else min)(need[0] / width, need[1] / height) * DRAFT_SLACK
             want = (int(width * scale) + 1, int(height * scale) + 1)
             img.draft("RGB", (want[1], want[0]) if rotated else want)
         multi = getattr(img, "n_frames", 1) > 1
@@ -157,20 +136,19 @@ def _open_upright(path: Path, need: tuple[int, int], cover: bool, draft_slack: f
             img.close()
 
 
-def prepare(path: Path, size: tuple[int, int], *, fit: str, fidelity: Fidelity = EXPORT) -> Image.Image:
+def prepare(path: Path, size: tuple[int, int], *, fit: str,
+            resample: Image.Resampling = Image.Resampling.BICUBIC) -> Image.Image:
     """The photo as an RGB frame of exactly `size`: cropped to fill, or whole on a blurred copy of itself.
 
-    `fidelity`: bicubic from a decode at least 97 % of the size for an export; a preview's bilinear costs about
-    half (the resize from the JPEG's reduced decode is a third of a photo's time) and is not told apart at
-    preview size, nor is its smaller decode (see `Fidelity`).
+    `resample`: bicubic for an export; a preview passes bilinear, which costs about half (the resize from the
+    JPEG's reduced decode is a third of a photo's time) and is not told apart at preview size.
 
     The blurred background is made from a small copy (blur radius scales with it), so it costs a few ms; the
     decoded photo is let go as soon as the parts made from it exist, so at most two full-size images live.
     """
     width, height = size
     cover = fit == "crop"
-    resample = fidelity.resample
-    img = _open_upright(path, size, cover, fidelity.draft_slack)
+    img = _open_upright(path, size, cover)
     ratio = (img.width / img.height) / (width / height)
     if cover or 0.92 <= ratio <= 1.08:  # nearly the frame's shape: filling loses almost nothing
         frame = ImageOps.fit(img, size, method=resample)
@@ -215,9 +193,10 @@ def to_yuv420p(frame: Image.Image) -> bytes:
     return b"".join((y.tobytes(), cb.tobytes(), cr.tobytes()))
 
 
-def prepare_yuv(path: Path, size: tuple[int, int], *, fit: str, fidelity: Fidelity = EXPORT) -> bytes:
+def prepare_yuv(path: Path, size: tuple[int, int], *, fit: str,
+                resample: Image.Resampling = Image.Resampling.BICUBIC) -> bytes:
     """`prepare` then `to_yuv420p`: the one Pillow pass a photo gets per render."""
-    frame = prepare(path, size, fit=fit, fidelity=fidelity)
+    frame = prepare(path, size, fit=fit, resample=resample)
     try:
         return to_yuv420p(frame)
     finally:

@@ -193,8 +193,8 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     src = images.frame_size(width, height)
     plan = model.timing(len(photos), conf)
     fit = str(conf.get("fit"))
-    fidelity = images.PREVIEW if preview else images.EXPORT
-    feeders = tuple(_feeder(i, photo, src, fit, fidelity) for i, photo in enumerate(photos))
+    resample = Image.Resampling.BILINEAR if preview else Image.Resampling.BICUBIC
+    feeders = tuple(_feeder(i, photo, src, fit, resample) for i, photo in enumerate(photos))
     notes: list[str] = []
     overlays: list[_Overlay] = []
     for j, item in enumerate(_texts(conf, photos, plan)):
@@ -388,7 +388,7 @@ def _clip_parts(index: int, count: int, length: int, fade: int) -> list[tuple[st
 
 
 def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
-            fidelity: images.Fidelity) -> Callable[[], bytes]:
+            resample: Image.Resampling) -> Callable[[], bytes]:
     """Check the photo is on disk now; return the call that makes its raw frame (run while ffmpeg runs)."""
     meta = photo.get("m") or {}
     source = Path(str(meta.get("path") or ""))
@@ -398,7 +398,7 @@ def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
 
     def make() -> bytes:
         try:
-            return images.prepare_yuv(source, size, fit=fit, fidelity=fidelity)
+            return images.prepare_yuv(source, size, fit=fit, resample=resample)
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
             log.warning("could not prepare %s: %s", source, exc)
             raise RenderError(f"Photo {index + 1} ({name}) could not be decoded; send it again.") from None

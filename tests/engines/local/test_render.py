@@ -187,33 +187,6 @@ def test_formats_and_exif_orientation(make_photo: PhotoMaker, tmp_path: Path) ->
         assert np.abs(frame[480, 270] - np.array(colour)).max() < 25, (frame[480, 270], colour)
 
 
-def test_a_preview_decodes_a_phone_photo_smaller_and_shows_the_same_picture(tmp_path: Path) -> None:
-    """A 12 MP phone photo for a 540x960 preview: the JPEG is decoded at a quarter of its size (the export's
-    rule would decode half), and the frame is the export's picture, only softer: same size, same layout."""
-    rng = np.random.default_rng(3)
-    small = Image.fromarray(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8)).resize((3000, 4000),
-                                                                                    Image.Resampling.BICUBIC)
-    photo = tmp_path / "phone.jpg"
-    small.save(photo, quality=90)
-    size = images.frame_size(*render.output_size(model.DEFAULTS, preview=True))
-    decoded = []
-    real_load = Image.Image.load
-
-    def recording_load(image: Image.Image) -> Any:
-        decoded.append(image.size)
-        return real_load(image)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Image.Image, "load", recording_load)
-        for fidelity in (images.EXPORT, images.PREVIEW):
-            images.prepare(photo, size, fit="crop", fidelity=fidelity).close()
-    assert (3000 // 2, 4000 // 2) in decoded and (3000 // 4, 4000 // 4) in decoded
-    export = np.asarray(images.prepare(photo, size, fit="crop", fidelity=images.EXPORT), dtype=float)
-    preview = np.asarray(images.prepare(photo, size, fit="crop", fidelity=images.PREVIEW), dtype=float)
-    assert export.shape == preview.shape == (size[1], size[0], 3)
-    assert np.abs(export - preview).mean() < 4, np.abs(export - preview).mean()
-
-
 def test_a_photo_that_cannot_be_decoded_is_named(make_photo: PhotoMaker, tmp_path: Path) -> None:
     good = make_photo("good.jpg", (300, 500))
     bad = tmp_path / "in" / "broken.jpg"
