@@ -523,8 +523,13 @@ def render_text(text: str, out: Path, frame: tuple[int, int], *, position: str, 
     layout = _fit_frame(runs, laid_out_for or frame, kind)
     if laid_out_for and laid_out_for != frame:
         lay_left, _, lay_right, _ = even_box(*laid_out_for)
-        layout = _layout(list(layout.lines), max(1, round(layout.size * box_w / (lay_right - lay_left))),
-                         layout.truncated)
+        size = max(1, int(layout.size * box_w / (lay_right - lay_left)))
+        scaled = _layout(list(layout.lines), size, layout.truncated)
+        # small sizes measure relatively wider (hinting): a pixel smaller rather than a line cut at the edge
+        while (scaled.width > box_w or scaled.height > box_h) and size > 1:
+            size -= 1
+            scaled = _layout(list(layout.lines), size, layout.truncated)
+        layout = scaled
     image = Image.new("RGBA", (max(2, layout.width), max(2, layout.height)), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     size, stroke, shadow = layout.size, layout.stroke, layout.shadow
