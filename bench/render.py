@@ -296,14 +296,15 @@ def main() -> None:
     print(f"encoder: {render.FULL.preset} CRF {render.FULL.crf} {render.FULL.x264_params}; photos: real "
           f"photographs (scikit-image); load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           "(other work on the machine slows the wall times)")
+    small = "x".join(map(str, render.output_size({}, preview=True)))
     print(f"{'case':<58} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'MB file':>8}")
     labels = {"a": "(a) export: 8 photos, 15 s 1080x1920, random transitions",
               "b": "(b) x264 alone on (a)'s captured frames, same settings",
               "c": "(c) MoviePy 2.x, same job" + (f" ({args.moviepy_seconds:g} s x{scale:g})" if scale != 1 else ""),
               "mem10": "    export 10 photos x 1 s", "mem40": "    export 40 photos x 1 s",
               "mem80": "    export 80 photos x 1 s", "size180": "    export 30 photos x 180 s, random transitions",
-              "preview4": "    preview 540x960, 4 photos, 15 s", "preview30": "    preview 540x960, 30 photos, 15 s",
-              "preview30x90": "    preview 540x960, 30 photos, 90 s (3 s each, the default)"}
+              "preview4": f"    preview {small}, 4 photos, 15 s", "preview30": f"    preview {small}, 30 photos, 15 s",
+              "preview30x90": f"    preview {small}, 30 photos, 90 s (3 s each, the default)"}
     for case, label in labels.items():
         if case in r:
             row = r[case]

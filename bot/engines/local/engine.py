@@ -157,7 +157,8 @@ class LocalEngine:
             made = await self._preview(chat_id, result.draft)
             if made is not None:
                 preview, notes = made
-                yield base.Preview(preview, caption="Quick preview (540x960); send /export for full quality.")
+                width, height = render.output_size(model.settings(result.draft), preview=True)
+                yield base.Preview(preview, caption=f"Quick preview ({width}x{height}); send /export for full quality.")
                 if notes:
                     yield base.Text("\n".join(notes))
 

@@ -471,6 +471,18 @@ def _fit(runs: list[Run], box_w: int, box_h: int, start: int, floor: int) -> _La
     return _layout(lines, size, more)
 
 
+def _fit_frame(runs: list[Run], frame: tuple[int, int], kind: str) -> _Layout:
+    """`_fit` with the sizes for a title or caption in `frame`'s safe box."""
+    left, top, right, bottom = even_box(*frame)
+    box_w, box_h = right - left, bottom - top
+    title = kind == "title"
+    raw_left, _, raw_right, _ = safe_box(*frame)
+    scale = (raw_right - raw_left) / 768  # the size rules are made for the 768-px box of a 1080x1920 frame
+    start = max(8, round(min(box_w * (0.1 if title else 0.07), box_h * (0.12 if title else 0.085))))
+    floor = min(start, max(7, round(14 * scale)))
+    return _fit(runs, box_w, box_h, start, floor)
+
+
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A text image and where its top-left corner goes in the output frame.
@@ -494,19 +506,30 @@ class Placed:
         return not self.dropped and not self.truncated
 
 
-def render_text(text: str, out: Path, frame: tuple[int, int], *, position: str, kind: str) -> Placed:
-    """Draw `text` (white, dark outline, soft shadow) so that every drawn pixel lies inside the safe box."""
+def render_text(text: str, out: Path, frame: tuple[int, int], *, position: str, kind: str,
+                laid_out_for: tuple[int, int] | None = None) -> Placed:
+    """Draw `text` (white, dark outline, soft shadow) so that every drawn pixel lies inside the safe box.
+
+    `laid_out_for`: the frame whose layout to draw, scaled to `frame` (a preview passes its export's): the same
+    lines, broken and cut short in the same places, so the preview shows the export's text and its notes say
+    what the export's will. Laid out at its own small size, a long text would be cut where the export's is not
+    (small fonts measure relatively wider).
+    """
     width, height = frame
     left, top, right, bottom = even_box(width, height)
     box_w, box_h = right - left, bottom - top
-    title = kind == "title"
-    raw_left, _, raw_right, _ = safe_box(width, height)
-    scale = (raw_right - raw_left) / 768  # the size rules are made for the 768-px box of a 1080x1920 frame
-    start = max(8, round(min(box_w * (0.1 if title else 0.07), box_h * (0.12 if title else 0.085))))
-    floor = min(start, max(7, round(14 * scale)))
     clean = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " ")).strip()
     runs, dropped = assign_fonts(clean)
-    layout = _fit(runs, box_w, box_h, start, floor)
+    layout = _fit_frame(runs, laid_out_for or frame, kind)
+    if laid_out_for and laid_out_for != frame:
+        lay_left, _, lay_right, _ = even_box(*laid_out_for)
+        size = max(1, int(layout.size * box_w / (lay_right - lay_left)))
+        scaled = _layout(list(layout.lines), size, layout.truncated)
+        # small sizes measure relatively wider (hinting): a pixel smaller rather than a line cut at the edge
+        while (scaled.width > box_w or scaled.height > box_h) and size > 1:
+            size -= 1
+            scaled = _layout(list(layout.lines), size, layout.truncated)
+        layout = scaled
     image = Image.new("RGBA", (max(2, layout.width), max(2, layout.height)), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     size, stroke, shadow = layout.size, layout.stroke, layout.shadow

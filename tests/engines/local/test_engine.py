@@ -67,7 +67,7 @@ async def test_flow_upload_edit_export(engine: LocalEngine, make_photo: PhotoMak
     assert status.status == "completed" and status.progress == 100
     dest = await engine.download(CHAT, job, status, tmp_path / "out" / "video.mp4")
     with av.open(str(dest)) as container:
-        assert container.streams.video[0].height == 960 and container.streams.audio
+        assert container.streams.video[0].height == 640 and container.streams.audio
     assert work_files(settings) == []
 
 

@@ -33,6 +33,9 @@ def draft_of(paths: list[Path], **conf: Any) -> dict[str, Any]:
 
 # The preview's size and speed at the export's 30 fps, so that frame numbers mean the same in every test
 # (the real preview encoder, 15 fps, has its own test).
+PREVIEW_W, PREVIEW_H = render.output_size(model.DEFAULTS, preview=True)  # 9:16
+PREVIEW_SIZE = (PREVIEW_W, PREVIEW_H)
+MID_Y, MID_X = PREVIEW_H // 2, PREVIEW_W // 2  # a pixel in the middle of a preview frame
 SMALL_30FPS = render.Encoder(preset="ultrafast", crf=26, audio_bitrate="96k", x264_params="8x8dct=1",
                              aac_coder="fast")
 
@@ -123,14 +126,15 @@ def test_export_meets_the_delivery_format(make_photo: PhotoMaker, tmp_path: Path
 
 
 def test_preview_format_and_pixels(make_photo: PhotoMaker, tmp_path: Path) -> None:
-    """The quick preview: 540x960, 15 fps (half the export's rate, for speed), H.264 High, AAC."""
+    """The quick preview: 360x640 (a third of the size), 15 fps (half the export's rate, for speed), H.264 High,
+    AAC."""
     photos = [make_photo("a.jpg", (4000, 3000), (200, 40, 40), stripes=True),
               make_photo("b.png", (300, 500), (40, 40, 200), stripes=True)]
     out = render_to(draft_of(photos, duration_ms=2000, music=True, title="Hi"), tmp_path / "w",
                     encoder=render.PREVIEW)
     with av.open(str(out)) as container:
         video, audio = container.streams.video[0], container.streams.audio[0]
-        assert (video.width, video.height) == (540, 960)  # the quick preview's size
+        assert (video.width, video.height) == (360, 640)  # the quick preview's size
         assert video.codec_context.profile == "High" and video.codec_context.pix_fmt == "yuv420p"
         assert video.average_rate == Fraction(15)
         assert audio.codec_context.name == "aac" and audio.rate == 48000 and audio.channels == 2
@@ -180,11 +184,11 @@ def test_formats_and_exif_orientation(make_photo: PhotoMaker, tmp_path: Path) ->
     assert len(decoded) == 60
     plan = model.timing(4, model.settings(draft))
     middle = [decoded[(start + end) // 2] for start, end in plan.slots]
-    top, bottom = middle[0][150, 270], middle[0][810, 270]
+    top, bottom = middle[0][PREVIEW_H // 6, MID_X], middle[0][PREVIEW_H * 5 // 6, MID_X]
     assert top[0] > 150 and top[2] < 90 and bottom[2] > 150 and bottom[0] < 90, (top, bottom)  # upright
     expected = [(30, 200, 30), (230, 200, 20), (200, 30, 200)]  # HEIC, WEBP, the GIF's first frame
     for frame, colour in zip(middle[1:], expected, strict=True):
-        assert np.abs(frame[480, 270] - np.array(colour)).max() < 25, (frame[480, 270], colour)
+        assert np.abs(frame[MID_Y, MID_X] - np.array(colour)).max() < 25, (frame[MID_Y, MID_X], colour)
 
 
 def test_a_photo_that_cannot_be_decoded_is_named(make_photo: PhotoMaker, tmp_path: Path) -> None:
@@ -201,14 +205,14 @@ def test_a_photo_that_cannot_be_decoded_is_named(make_photo: PhotoMaker, tmp_pat
 
 
 def test_title_pixels_stay_inside_the_safe_box(make_photo: PhotoMaker, tmp_path: Path) -> None:
-    black = make_photo("black.png", (540, 960), (0, 0, 0))
+    black = make_photo("black.png", (PREVIEW_W, PREVIEW_H), (0, 0, 0))
     for position in ("top", "center", "bottom"):
         out = render_to(draft_of([black], duration_ms=1000, motion="none", title="A long summer title 夏天 WWWW",
                                  title_position=position), tmp_path / position)
         frame = frames(out)[15]
         changed = np.argwhere(frame.max(axis=2) > 40)
         assert len(changed) > 500, position
-        left, top, right, bottom = text.safe_box(540, 960)
+        left, top, right, bottom = text.safe_box(PREVIEW_W, PREVIEW_H)
         (y0, x0), (y1, x1) = changed.min(axis=0), changed.max(axis=0)
         assert left <= x0 and x1 <= right and top <= y0 and y1 <= bottom, (position, x0, y0, x1, y1)
 
@@ -220,6 +224,26 @@ def test_text_that_cannot_be_shown_whole_is_reported(make_photo: PhotoMaker, tmp
     spec = render.build(draft, tmp_path / "w", preview=True)
     assert len(spec.notes) == 1 and "🎉" in spec.notes[0] and spec.notes[0].startswith("The title")
     assert render.build(draft_of([photo], duration_ms=1000, title="Party time"), tmp_path / "w").notes == ()
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9"])
+def test_a_preview_shows_the_exports_text_and_says_what_the_export_will(make_photo: PhotoMaker, tmp_path: Path,
+                                                                        aspect: str) -> None:
+    """A long caption the export shows whole (small, on many lines) is shown whole in the preview too, on the
+    same lines: laid out at its own third of the size it was cut short, and the preview said so wrongly."""
+    photo = make_photo("a.jpg", (300, 500))
+    for words in (150, 200, 220):
+        captioned = {"id": "p0", "m": {"name": photo.name, "path": str(photo), "caption": "the long summer " * words}}
+        draft = model.layout([captioned], {**model.DEFAULTS, "duration_ms": 1000, "aspect": aspect})
+        (tmp_path / f"p{words}").mkdir()
+        (tmp_path / f"e{words}").mkdir()
+        preview = render.build(draft, tmp_path / f"p{words}", preview=True)
+        export = render.build(draft, tmp_path / f"e{words}")
+        assert preview.notes == export.notes, (aspect, words)
+    width, height = render.output_size(model.settings(draft), preview=True)
+    left, top, right, bottom = text.safe_box(width, height)
+    with Image.open(tmp_path / "p220" / "text0.png") as drawn:
+        assert drawn.width <= right - left and drawn.height <= bottom - top
 
 
 def test_chinese_title_has_real_glyphs_inside_the_safe_box(make_photo: PhotoMaker, tmp_path: Path) -> None:
@@ -259,13 +283,13 @@ def _cut_window(draft: dict[str, Any], path: Path) -> tuple[list[av.VideoFrame],
 
 
 def test_transition_blends_around_the_cut(make_photo: PhotoMaker, tmp_path: Path) -> None:
-    red, blue = make_photo("r.png", (540, 960), (220, 0, 0)), make_photo("b.png", (540, 960), (0, 0, 220))
+    red, blue = make_photo("r.png", PREVIEW_SIZE, (220, 0, 0)), make_photo("b.png", PREVIEW_SIZE, (0, 0, 220))
     draft = draft_of([red, blue], duration_ms=2000, motion="none", transition="fade")
     plan = model.timing(2, model.settings(draft))
     decoded = frames(render_to(draft, tmp_path / "w"))
     start = plan.clips[1][0]
-    middle = decoded[start + plan.fade // 2][480, 270]
-    assert decoded[5][480, 270, 0] > 150 and decoded[-5][480, 270, 2] > 150  # red before, blue after
+    middle = decoded[start + plan.fade // 2][MID_Y, MID_X]
+    assert decoded[5][MID_Y, MID_X, 0] > 150 and decoded[-5][MID_Y, MID_X, 2] > 150  # red before, blue after
     assert 40 < middle[0] < 190 and 40 < middle[2] < 190  # a mix during the fade
     steps = [np.abs(decoded[i + 1] - decoded[i]).mean() for i in range(start - 3, start + plan.fade + 3)]
     assert max(steps) < 60  # gradual, not a hard cut
@@ -276,25 +300,25 @@ def test_transitions_keep_luma_and_chroma_together(make_photo: PhotoMaker, tmp_p
                                                    transition: str) -> None:
     """Mid-transition each chroma sample must be the mix of the photos its four luma pixels show. The old
     per-plane dissolve drew a different random pattern for luma and chroma: ~94 % of the chroma was wrong."""
-    red, blue = make_photo("r.png", (540, 960), (220, 30, 30)), make_photo("b.png", (540, 960), (30, 30, 220))
+    red, blue = make_photo("r.png", PREVIEW_SIZE, (220, 30, 30)), make_photo("b.png", PREVIEW_SIZE, (30, 30, 220))
     draft = draft_of([red, blue], duration_ms=2000, motion="none", transition=transition)
     near_lossless = render.Encoder(preset="ultrafast", crf=1, x264_params="8x8dct=1")
     decoded, mid = _cut_window(draft, render_to(draft, tmp_path / "w", encoder=near_lossless))
     (ya, ua, va), (yb, ub, vb), (ym, um, vm) = (yuv_planes(decoded[i]) for i in (3, -3, mid))
-    share_b = np.clip((ym - ya[480, 270]) / (yb[480, 270] - ya[480, 270]), 0, 1)  # per luma pixel
+    share_b = np.clip((ym - ya[MID_Y, MID_X]) / (yb[MID_Y, MID_X] - ya[MID_Y, MID_X]), 0, 1)  # per luma pixel
     assert 0.2 < share_b.mean() < 0.8  # really mid-transition
-    block = share_b.reshape(480, 2, 270, 2).mean(axis=(1, 3))  # what each chroma sample should show
-    error = np.maximum(np.abs(um - (ua[240, 135] + block * (ub[240, 135] - ua[240, 135]))),
-                       np.abs(vm - (va[240, 135] + block * (vb[240, 135] - va[240, 135]))))
+    block = share_b.reshape(PREVIEW_H // 2, 2, PREVIEW_W // 2, 2).mean(axis=(1, 3))  # what each chroma sample shows
+    c = (MID_Y // 2, MID_X // 2)  # a chroma sample in the middle
+    error = np.maximum(np.abs(um - (ua[c] + block * (ub[c] - ua[c]))), np.abs(vm - (va[c] + block * (vb[c] - va[c]))))
     assert (error > 8).mean() < 0.01, (transition, (error > 8).mean())
 
 
 def test_hard_cut_without_transitions(make_photo: PhotoMaker, tmp_path: Path) -> None:
-    red, blue = make_photo("r.png", (540, 960), (220, 0, 0)), make_photo("b.png", (540, 960), (0, 0, 220))
+    red, blue = make_photo("r.png", PREVIEW_SIZE, (220, 0, 0)), make_photo("b.png", PREVIEW_SIZE, (0, 0, 220))
     decoded = frames(render_to(draft_of([red, blue], duration_ms=2000, motion="none", transition="none"),
                                tmp_path / "w"))
     assert len(decoded) == 60
-    assert decoded[29][480, 270, 0] > 150 and decoded[30][480, 270, 2] > 150
+    assert decoded[29][MID_Y, MID_X, 0] > 150 and decoded[30][MID_Y, MID_X, 2] > 150
 
 
 # ---------------------------------------------------------------- Ken Burns
