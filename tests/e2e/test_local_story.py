@@ -41,7 +41,7 @@ async def test_photos_to_mp4_on_this_machine(
         answer = await tg.wait_for_text(chat.id, "6", start=mark, timeout=30)
         assert "transition" in (answer.text or "").lower() and "music" in (answer.text or "").lower()
         preview = await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == chat.id, start=mark, timeout=30)
-        assert probe(preview.file_bytes or b"")[2:4] == (540, 960)
+        assert probe(preview.file_bytes or b"")[2:4] == (360, 640)
 
         mark = tg.mark()
         await tg.send_text(chat, bob, 'add title "Summer 2026"')
