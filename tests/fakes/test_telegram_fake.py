@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -630,6 +631,30 @@ async def test_rate_check_records_and_enforces(tg: TelegramFake, http: httpx.Asy
     assert (await call(http, "sendMessage", chat_id=group.id, text="2"))[0] == 200
     status, body = await call(http, "sendMessage", chat_id=group.id, text="3")
     assert status == 429 and body["parameters"]["retry_after"] >= 59
+
+
+async def test_a_stall_of_the_fake_is_not_counted_as_the_bots_flood(tg: TelegramFake, http: httpx.AsyncClient) -> None:
+    # Eight sends at a good pace (one every 0.1 s against 10/s) reach the fake while its own loop is stuck
+    # (here: this test's loop, which the fake shares). Handled back to back afterwards, they look like a
+    # burst of six; Telegram stamps them as they arrive, so the fake must not call them a flood.
+    tg.check_rates(private_per_second=10, private_burst=2)
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "hi")
+    url = f"{http.base_url}sendMessage"
+    answers: list[int] = []
+
+    def send_at(delay: float, index: int) -> None:
+        time.sleep(delay)
+        answers.append(httpx.post(url, json={"chat_id": chat.id, "text": f"m{index}"}, timeout=30).status_code)
+
+    senders = [threading.Thread(target=send_at, args=(index / 10, index)) for index in range(8)]
+    for sender in senders:
+        sender.start()
+    time.sleep(0.65)  # noqa: ASYNC251 - the point: the fake's loop is stuck, as a busy test process can leave it
+    for sender in senders:
+        await asyncio.to_thread(sender.join)
+    assert answers == [200] * 8 and tg.flood_violations == []
 
 
 # ------------------------------------------------------------------------------------------------ control side

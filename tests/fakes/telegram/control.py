@@ -7,6 +7,8 @@ The control side is plain Python used from the test's event loop, the loop that 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import secrets
 import time
@@ -63,15 +65,22 @@ class TelegramFake:
         self._failures = Failures()
         self._server = BotApiServer(self._state, BotApi(self._state, self._rates), self._failures, host)
         self._business_messages: dict[int, dict[str, Any]] = {}
+        self._lag_watch: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
         """Start serving on ``host`` at a free port."""
         await self._server.start()
+        self._lag_watch = asyncio.create_task(self._rates.watch_own_lag())
 
     async def stop(self) -> None:
         """Stop serving; pending long polls return at once."""
+        if self._lag_watch is not None:
+            self._lag_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lag_watch
+            self._lag_watch = None
         await self._server.stop()
 
     async def __aenter__(self) -> TelegramFake:
