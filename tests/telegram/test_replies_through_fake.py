@@ -11,6 +11,7 @@ import pytest
 import telegram
 from PIL import Image
 
+from bot.store import Place, Store
 from bot.telegram.replies import TelegramReplies
 from tests.fakes.sample_media import mp4_bytes, noisy_mp4_bytes
 from tests.fakes.telegram import DEFAULT_TOKEN, MiB, TelegramFake
@@ -86,3 +87,24 @@ async def test_texts_edits_and_captions_full_of_emoji_fit_telegrams_count(
     assert units(texts[0] or "") > 4000 and (texts[0] or "").startswith("✅ 😀")
     (video,) = tg.uploads(chat.id)
     assert video.method == "sendVideo" and video.caption == "🎉" * 512
+
+
+async def test_everything_said_to_a_topics_project_lands_in_that_topic(
+    tg: TelegramFake, store: Store, tmp_path: Path
+) -> None:
+    forum, gus = tg.forum("Studio"), tg.user("Gus")
+    topic = tg.create_topic(forum, gus, "Beach")
+    project = await store.topics.project(Place(forum.id, topic))
+    path = tmp_path / "preview.mp4"
+    path.write_bytes(mp4_bytes())
+    async with telegram.Bot(DEFAULT_TOKEN, base_url=tg.base_url, base_file_url=tg.base_file_url) as bot:
+        replies = TelegramReplies(bot, topics=store.topics)
+        first = await replies.say(project, "word " * 1000)  # 5000 characters: two messages
+        await replies.working(project, "typing")
+        assert first is not None
+        await replies.edit(project, first, "changed")
+        assert await replies.video(project, path, caption="Quick preview")
+    sent = tg.sent(forum.id)
+    assert [c.method for c in sent] == ["sendMessage", "sendMessage", "sendChatAction", "editMessageText",
+                                        "sendVideo"]
+    assert all(c.thread_id == topic for c in sent if not c.method.startswith("edit")), tg.dump(sent)
