@@ -180,7 +180,6 @@ class TelegramReplies:
         )
 
 
-
 def _describe(path: Path) -> tuple[VideoMeta | None, bytes | None]:
     """The size, length and thumbnail Telegram needs of a video (blocking: PyAV reads the file)."""
     return read_video_meta(path), still_jpeg(path, longest_side=THUMBNAIL_SIDE, max_bytes=THUMBNAIL_BYTES)
