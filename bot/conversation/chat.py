@@ -24,8 +24,9 @@ from pathlib import Path
 from bot.config import Settings
 from bot.conversation import wording
 from bot.conversation.line import Line
-from bot.conversation.ports import Activity, Origin, Replies
+from bot.conversation.ports import Activity, Origin, Replies, Said
 from bot.engines.base import Engine, EngineError, Readiness
+from bot.language import ENGLISH, render
 from bot.locks import KeyedLocks
 from bot.store import Store
 from bot.store.chats import Presence
@@ -68,6 +69,39 @@ class Pulse:
     def __init__(self, chat_id: int, activity: Activity) -> None:
         self.chat_id = chat_id
         self.activity: Activity = activity
+
+
+class Localized:
+    """The transport's `Replies`, spoken in each chat's language: the one place where sentences become words,
+    just before they leave, because only here is the chat (and so its language) known for every message,
+    including those no message of the user's prompted (a finished render, a heartbeat)."""
+
+    def __init__(self, replies: Replies, languages: Mapping[int, str]) -> None:
+        self._replies = replies
+        self._languages = languages
+
+    @property
+    def working_lasts(self) -> float:
+        return self._replies.working_lasts
+
+    @property
+    def largest_video(self) -> int:
+        return self._replies.largest_video
+
+    def words(self, chat_id: int, text: Said) -> str:
+        return render(text, self._languages.get(chat_id, ENGLISH))
+
+    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None) -> int | None:
+        return await self._replies.say(chat_id, self.words(chat_id, text), reply_to=reply_to)
+
+    async def edit(self, chat_id: int, message_id: int, text: Said) -> None:
+        await self._replies.edit(chat_id, message_id, self.words(chat_id, text))
+
+    async def working(self, chat_id: int, activity: Activity) -> None:
+        await self._replies.working(chat_id, activity)
+
+    async def video(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
+        return await self._replies.video(chat_id, path, caption=self.words(chat_id, caption), reply_to=reply_to)
 
 
 class Heard:
@@ -122,18 +156,18 @@ class Heard:
             if chat_id in self._watched:
                 self._last_heard[chat_id] = time.monotonic()
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None) -> int | None:
         with self._speaking(chat_id):
             return await self._replies.say(chat_id, text, reply_to=reply_to)
 
-    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+    async def edit(self, chat_id: int, message_id: int, text: Said) -> None:
         with self._speaking(chat_id):
             await self._replies.edit(chat_id, message_id, text)
 
     async def working(self, chat_id: int, activity: Activity) -> None:
         await self._replies.working(chat_id, activity)  # a sign, not a word: the chat is still waiting
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+    async def video(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
         with self._speaking(chat_id):
             return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to)
 
@@ -155,12 +189,12 @@ class PresentOnly:
     def largest_video(self) -> int:
         return self._replies.largest_video
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None) -> int | None:
         if chat_id in self._absent:
             return None
         return await self._replies.say(chat_id, text, reply_to=reply_to)
 
-    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+    async def edit(self, chat_id: int, message_id: int, text: Said) -> None:
         if chat_id not in self._absent:
             await self._replies.edit(chat_id, message_id, text)
 
@@ -168,7 +202,7 @@ class PresentOnly:
         if chat_id not in self._absent:
             await self._replies.working(chat_id, activity)
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+    async def video(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
         if chat_id in self._absent:
             return False
         return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to)
@@ -182,7 +216,8 @@ class Chats:
         self.store = store
         self.engines = engines
         self._absent: set[int] = set()  # chats that blocked or removed the bot (`gone`)
-        self._heard = Heard(replies)
+        self.languages: dict[int, str] = {}  # chat -> the language it is spoken to in (English when absent)
+        self._heard = Heard(Localized(replies, self.languages))
         self.replies = PresentOnly(self._heard, self._absent)
         self.line = Line()
         self._turns = KeyedLocks()
@@ -292,8 +327,8 @@ class Chats:
 
     # ------------------------------------------------------------ speaking
 
-    async def say(self, origin: Origin, text: str) -> int | None:
-        if not text.strip():
+    async def say(self, origin: Origin, text: Said) -> int | None:
+        if not render(text, ENGLISH).strip():
             return None
         return await self.replies.say(origin.chat_id, text, reply_to=origin.message_id)
 

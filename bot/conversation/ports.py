@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from bot.language import Sentence
+
 Activity = Literal["typing", "upload_video", "upload_photo"]
+
+# What the core hands to be said: a sentence from the catalogues (words only once the chat's language is known)
+# or a plain string that already is words (a reply the video service wrote, a summary of the user's own titles).
+Said = str | Sentence
 
 
 @dataclass(frozen=True, slots=True)
