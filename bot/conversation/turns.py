@@ -20,6 +20,7 @@ from bot.conversation.chat import Chats, Pulse
 from bot.conversation.ports import Origin
 from bot.conversation.uploads import Uploads
 from bot.engines.base import Engine, EngineError, Heartbeat, Preview, StreamBroken, Text, ToolActivity
+from bot.language import ENGLISH, render
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,10 @@ class Turns:
         async for event in engine.send(origin.chat_id, text):
             match event:
                 case Text(text=shown):
-                    if shown.strip():
-                        said.append(shown.strip())
-                        await self._chats.say(origin, shown.strip())
+                    words = render(shown, ENGLISH).strip()  # the turn's record reads the same for everyone
+                    if words:
+                        said.append(words)
+                        await self._chats.say(origin, shown.strip() if isinstance(shown, str) else shown)
                 case ToolActivity(name=name):
                     tools.append(name)
                     pulse.activity = "upload_video"
@@ -119,6 +121,6 @@ class Turns:
                 await self._chats.say(origin, wording.changed(changes, timeline.summary(after)))
                 return
         if broken is None:
-            await self._chats.say(origin, wording.NO_CHANGE)
+            await self._chats.say(origin, wording.NOTHING_CHANGED)
         else:
             await self._chats.say(origin, wording.TURN_FAILED if broken.server_error else wording.BROKEN_UNKNOWN)

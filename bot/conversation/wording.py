@@ -21,6 +21,7 @@ from bot.engines.base import (
     UnsupportedFile,
     VideoGone,
 )
+from bot.language import _
 
 if TYPE_CHECKING:
     from bot.store import ChatUsage
@@ -49,6 +50,8 @@ UPLOAD_HOW = "Send photos, videos or audio files straight into this chat and I'l
 EMPTY_TEXT = f"Tell me what video you want, e.g. {EXAMPLE}."
 EXPORT_HINT = "Send /export to get the MP4, or tell me what to change."
 NO_CHANGE = "Done. The timeline didn't change; send /status to see it or tell me what to change."
+# Said when a turn left the timeline as it was: never "Done", which would claim a change.
+NOTHING_CHANGED = _("Nothing on the timeline changed; send /status to see it or tell me what to change.")
 BROKEN_UNKNOWN = (
     "The connection dropped before the answer came back. I didn't resend your request, so you aren't charged "
     "twice; send /status in a minute to see whether it was applied."

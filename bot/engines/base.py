@@ -15,6 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from bot.language import Sentence
+
 # ---------------------------------------------------------------- media
 
 
@@ -53,10 +55,11 @@ class Uploaded:
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Text from the engine meant for the user, ready to be shown as it is (an engine whose service talks as
-    if the user sat in a web editor translates that itself)."""
+    """Text from the engine meant for the user: the service's own words as they are (an engine whose service
+    talks as if the user sat in a web editor translates that itself), or a sentence of ours, rendered in the
+    chat's language when it is sent."""
 
-    text: str
+    text: str | Sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +131,8 @@ class RenderStatus:
 class EngineError(Exception):
     """Base of every engine failure. `detail` is safe to show a user; str(self) never holds secrets."""
 
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str | Sentence = "") -> None:
+        super().__init__(str(detail))
         self.detail = detail
 
 

@@ -13,6 +13,7 @@ The draft passed in is never modified, so a refusal leaves the timeline exactly 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,67 +28,74 @@ from bot.engines.local.plan_words import (
     PlanError,
     State,
     Text,
-    join,
+    listed,
     no_photos,
     normalise,
     photo_indexes,
     photo_number,
     seconds_phrase,
+    sentences,
     take_negations,
     take_quotes,
     widen,
 )
+from bot.language import Sentence, _, _n
 
 __all__ = ["CAPABILITIES", "PlanError", "PlanResult", "apply_instruction"]
 
-CAPABILITIES = (
-    "I can: set the length (\"15 seconds\", \"30秒\") or seconds per photo (\"2 s per photo\", \"每张2秒\", "
+CAPABILITIES = _(
+    "I can: set the length (“15 seconds”, “30秒”) or seconds per photo (“2 s per photo”, “每张2秒”, "
     "faster/slower); change transitions (fade, dissolve, slide or wipe left/right/up/down, zoom, random, none); "
     "set motion (Ken Burns, zoom in, zoom out, pan, none); add a title or captions "
-    "(title \"Summer\", caption photo 2 \"Beach day\", 标题\"夏天\", at the top/center/bottom); "
-    "music (upbeat, lo-fi, calm, epic, volume 50%, no music, or your own audio file); "
+    "(title “Summer”, caption photo 2 “Beach day”, 标题“夏天”, at the top/center/bottom); "
+    "music (upbeat, lo-fi, calm, epic, volume 50%, quieter, no music, or your own audio file); "
     "reorder photos (reverse, swap 1 and 3, move photo 3 to the start, remove photo 2); "
     "aspect 9:16, 1:1 or 16:9; fit with a blurred background or crop to fill."
 )
+MISS = _("I couldn't turn that into an edit; send /help to see what I can do.")
 
 
 @dataclass(frozen=True, slots=True)
 class PlanResult:
     draft: dict[str, Any]
-    changes: tuple[str, ...]
-    sentence: str
+    changes: tuple[Sentence, ...]
+    sentence: Sentence
 
 
 # ---------------------------------------------------------------- what the engine cannot do
 
 # Checked first, so "speed up the music" is not read as a faster pace nor "fade out" as fade transitions.
-_CANNOT: tuple[tuple[str, str], ...] = (
-    (r"\bstickers?\b|贴纸|表情包", "add stickers"),
-    (r"\bemojis?\b|表情符号", "add emoji"),
-    (r"\bgifs?\b|动图", "add GIFs"),
+_CANNOT: tuple[tuple[str, Sentence], ...] = (
+    (r"\bstickers?\b|贴纸|表情包", _("add stickers")),
+    (r"\bemojis?\b|表情符号", _("add emoji")),
+    (r"\bgifs?\b|动图", _("add GIFs")),
     (r"\bfilters?\b|滤镜|\bblack\s*(?:and|&)\s*white\b|\bsepia\b|\bvintage\b|\bgr[ae]yscale\b|\bretro\b|黑白|复古",
-     "apply filters"),
+     _("apply filters")),
     (r"\b(?:brightness|brighter|darker|contrast|saturation|saturated|exposure|colou?r\s*grad\w*)\b"
-     r"|亮度|对比度|饱和度|调色|调亮|调暗", "adjust brightness or colour"),
+     r"|亮度|对比度|饱和度|调色|调亮|调暗", _("adjust brightness or colour")),
     (r"(?:\bspeed\s+up|\bslow\s+down|\bfaster|\bslower|\bquicker|\bchange\s+the\s+(?:speed|tempo)\s+of)\s+(?:the\s+)?"
      r"(?:music|song|audio|bgm|track|soundtrack)\b|\b(?:music|song|audio|bgm|track)\s+(?:faster|slower|speed|tempo)\b"
-     r"|音乐(?:加速|减速|快一点|慢一点|变速|速度)|(?:加快|放慢)音乐", "change the music's speed"),
-    (r"\bfade[\s-]*(?:in|out)\b|淡入(?!淡出)|(?<!淡入)淡出", "fade the video or music in or out"),
-    (r"\bvoice[\s-]*overs?\b|\bnarrat\w*|\bvoice\b|配音|旁白|解说", "add a voice-over"),
-    (r"\bwatermarks?\b|\blogos?\b|水印", "add a watermark or logo"),
-    (r"\bslow[\s-]*mo(?:tion)?\b|慢动作|慢镜头", "make slow motion"),
+     r"|音乐(?:加速|减速|快一点|慢一点|变速|速度)|(?:加快|放慢)音乐", _("change the music's speed")),
+    (r"\bfade[\s-]*(?:in|out)\b|淡入(?!淡出)|(?<!淡入)淡出", _("fade the video or music in or out")),
+    (r"\bvoice[\s-]*overs?\b|\bnarrat\w*|\bvoice\b|配音|旁白|解说", _("add a voice-over")),
+    (r"\bwatermarks?\b|\blogos?\b|水印", _("add a watermark or logo")),
+    (r"\bslow[\s-]*mo(?:tion)?\b|慢动作|慢镜头", _("make slow motion")),
     (r"\bshuffle\w*|\brandom(?:ly)?\s+order\b|\brandomi[sz]e\s+(?:the\s+)?(?:order|photos)|打乱|随机顺序|随机排序",
-     "shuffle the photos (try reverse, swap or move)"),
+     _("shuffle the photos (try reverse, swap or move)")),
     (r"\b(?:post|upload|publish|share)\b(?:\s+(?:it|this|the\s+video))?\s+(?:to|on)\s+"
-     r"(?:tiktok|instagram|youtube|facebook|douyin)\b|发布到|发到抖音|上传到", "post videos to other apps"),
-    (r"\b(?:fonts?|bold|italic)\b|字体|加粗|\bcolou?rs?\b|颜色", "change fonts or colours"),
+     r"(?:tiktok|instagram|youtube|facebook|douyin)\b|发布到|发到抖音|上传到", _("post videos to other apps")),
+    (r"\b(?:fonts?|bold|italic)\b|字体|加粗|\bcolou?rs?\b|颜色", _("change fonts or colours")),
     (r"\b(?:glitch|sparkles?|confetti|particles?|light\s+leaks?|snow|fireworks)\b|闪光|粒子|(?<!转场)特效",
-     "add effects"),
-    (r"\bbeauty\b|\bretouch\w*|\bsmooth\s+skin|美颜|瘦脸|磨皮", "retouch faces"),
-    (r"\b(?:trim|cut|shorten)\s+(?:the\s+)?(?:music|song|audio)\b|剪(?:辑|切)音乐", "cut the music"),
-    (r"\b(?:loop|boomerang)\b|循环", "loop the video"),
+     _("add effects")),
+    (r"\bbeauty\b|\bretouch\w*|\bsmooth\s+skin|美颜|瘦脸|磨皮", _("retouch faces")),
+    (r"\b(?:trim|cut|shorten)\s+(?:the\s+)?(?:music|song|audio)\b|剪(?:辑|切)音乐", _("cut the music")),
+    (r"\b(?:loop|boomerang)\b|循环", _("loop the video")),
+    (r"\b(?:sync\w*|time[ds]?|match\w*|cut\w*|edit\w*)\s+(?:\w+\s+){0,3}?(?:to|on|with)\s+(?:the\s+)?(?:music'?s?\s+)?"
+     r"(?:beats?|rhythm)\b|\bbeat[\s-]*(?:sync\w*|match\w*|cuts?)\b|\bon\s+(?:the\s+)?beats?\b"
+     r"|卡点|踩点|(?:跟着?|按照?|根据|配合)\s*(?:音乐\s*(?:的\s*)?)?(?:节拍|节奏|鼓点)(?:切换?|剪辑?)?",
+     _("cut on the beat of the music")),
     (r"\b(?:4\s*:\s*3|3\s*:\s*4|4\s*:\s*5|5\s*:\s*4|3\s*:\s*2|2\s*:\s*3|21\s*:\s*9|2\s*:\s*1)\b",
-     "make that aspect (9:16, 1:1 or 16:9 only)"),
+     _("make that aspect (9:16, 1:1 or 16:9 only)")),
 )
 
 
@@ -142,9 +150,9 @@ def _remove(state: State, text: Text) -> None:
             names = [str(state.photos[i].get("m", {}).get("name", "photo")) for i in sorted(indexes)]
             for index in indexes:
                 state.photos.pop(index)
-            numbers = join([str(i + 1) for i in sorted(indexes)])
-            noun = "photo" if len(indexes) == 1 else "photos"
-            state.note(f"removed {noun} {numbers} ({', '.join(names)})")
+            state.note(_n("removed photo {numbers} ({names})", "removed photos {numbers} ({names})",
+                          len(indexes)).format(numbers=listed(str(i + 1) for i in sorted(indexes)),
+                                               names=", ".join(names)))
             text.consume(match.start(), match.end())
 
 
@@ -154,11 +162,11 @@ def _swap(state: State, text: Text) -> None:
             indexes = photo_indexes(match.group("refs"), len(state.photos))
             text.consume(match.start(), match.end())
             if len(indexes) != 2:
-                state.refuse("Tell me two photos to swap, e.g. swap 1 and 3.")
+                state.advise(_("Tell me two photos to swap, e.g. swap 1 and 3."))
                 continue
             a, b = indexes
             state.photos[a], state.photos[b] = state.photos[b], state.photos[a]
-            state.note(f"swapped photos {a + 1} and {b + 1}")
+            state.note(_("swapped photos {a} and {b}").format(a=a + 1, b=b + 1))
 
 
 def _move_target(match: re.Match[str], source: int, count: int) -> int:
@@ -187,7 +195,7 @@ def _move(state: State, text: Text) -> None:
             source = photo_indexes(match.group("refs"), count)[0]
             target = _move_target(match, source, count)
             state.photos.insert(target, state.photos.pop(source))
-            state.note(f"moved photo {source + 1} to position {target + 1}")
+            state.note(_("moved photo {number} to position {target}").format(number=source + 1, target=target + 1))
             text.consume(match.start(), match.end())
 
 
@@ -197,7 +205,7 @@ def _reverse(state: State, text: Text) -> None:
         if not state.photos:
             raise no_photos()
         state.photos.reverse()
-        state.note("reversed the photo order")
+        state.note(_("reversed the photo order"))
 
 
 # ---------------------------------------------------------------- length and pace
@@ -247,30 +255,36 @@ def _length(state: State, text: Text) -> None:
     if per:
         seconds = float(next(g for g in per.groups() if g))
         if not 0.5 <= seconds <= 20:
-            raise PlanError("Each photo can stay on screen between 0.5 and 20 seconds.")
+            raise PlanError(_("Each photo can stay on screen between 0.5 and 20 seconds."))
         per_ms = round(seconds * 1000)
     if totals:
         seconds = _total_seconds(totals[-1])
         if not 2 <= seconds <= model.MAX_DURATION_MS / 1000:
-            raise PlanError(f"The video can be 2 to {model.MAX_DURATION_MS // 1000} seconds long.")
+            raise PlanError(_("The video can be 2 to {most} seconds long.").format(
+                most=model.MAX_DURATION_MS // 1000))
         state.conf["duration_ms"], state.conf["per_photo_ms"] = round(seconds * 1000), None
-        phrase = f"length {seconds_phrase(state.conf['duration_ms'])}"
-        if per_ms is not None:
-            count = len(state.photos)
-            each = (f"{seconds_phrase(model.total_ms(count, state.conf) // count)} per photo, "
-                    if count else "")
-            phrase += f" ({each}as the total length wins over {seconds_phrase(per_ms)} per photo)"
-        state.note(phrase)
+        length = seconds_phrase(state.conf["duration_ms"])
+        count = len(state.photos)
+        if per_ms is not None and count:
+            state.note(_("length {length} ({each} per photo, as the total length wins over {asked} per photo)")
+                       .format(length=length, each=seconds_phrase(model.total_ms(count, state.conf) // count),
+                               asked=seconds_phrase(per_ms)))
+        elif per_ms is not None:
+            state.note(_("length {length} (the total length wins over {asked} per photo)").format(
+                length=length, asked=seconds_phrase(per_ms)))
+        else:
+            state.note(_("length {length}").format(length=length))
     elif per_ms is not None:
         state.conf["per_photo_ms"] = per_ms
-        state.note(f"{seconds_phrase(per_ms)} per photo")
+        state.note(_("{seconds} per photo").format(seconds=seconds_phrase(per_ms)))
     faster, slower = text.grab(_FASTER), text.grab(_SLOWER)
     if (faster or slower) and not per and not totals:
         count = max(len(state.photos), 1)
         current = model.total_ms(count, state.conf) / count
         new = min(max(round(current * (0.7 if faster else 1.4) / 100) * 100, model.MIN_SLOT_MS), 20_000)
         state.conf["per_photo_ms"] = new
-        state.note(f"{'faster' if faster else 'slower'} pace, {seconds_phrase(new)} per photo")
+        pace = _("faster pace, {seconds} per photo") if faster else _("slower pace, {seconds} per photo")
+        state.note(pace.format(seconds=seconds_phrase(new)))
 
 
 # ---------------------------------------------------------------- transitions
@@ -333,11 +347,18 @@ def _transitions(state: State, text: Text) -> None:
         state.note(_transition_phrase(str(conf["transition"])))
 
 
-def _transition_phrase(style: str) -> str:
-    if style == "none":
-        return "no transitions (straight cuts)"
-    label = {"zoomin": "zoom"}.get(style, re.sub(r"^(slide|wipe)", r"\1 ", style))
-    return f"{label} transitions"
+_TRANSITION_PHRASE = {
+    "none": _("no transitions (straight cuts)"), "fade": _("fade transitions"),
+    "dissolve": _("dissolve transitions"), "zoomin": _("zoom transitions"), "random": _("random transitions"),
+    "slideleft": _("slide left transitions"), "slideright": _("slide right transitions"),
+    "slideup": _("slide up transitions"), "slidedown": _("slide down transitions"),
+    "wipeleft": _("wipe left transitions"), "wiperight": _("wipe right transitions"),
+    "wipeup": _("wipe up transitions"), "wipedown": _("wipe down transitions"),
+}
+
+
+def _transition_phrase(style: str) -> Sentence:
+    return _TRANSITION_PHRASE.get(style, _TRANSITION_PHRASE["fade"])
 
 
 # ---------------------------------------------------------------- motion
@@ -353,10 +374,10 @@ _MOTIONS: tuple[tuple[str, str], ...] = (
     ("kenburns", r"ken\s*burns|\bmotion\b|\banimat\w*|\bmovements?\b|动效|运镜|动起来|镜头运动|缩放"),
     ("zoomin", r"\bzoom(?:s|ing)?\b"),
 )
-_MOTION_PHRASE = {"zoomin": "slow zoom-in motion", "zoomout": "slow zoom-out motion", "pan": "panning motion",
-                  "panback": "panning motion to the left", "panright": "panning motion to the right",
-                  "kenburns": "Ken Burns motion",
-                  "none": "no motion (still photos)"}
+_MOTION_PHRASE = {"zoomin": _("slow zoom-in motion"), "zoomout": _("slow zoom-out motion"),
+                  "pan": _("panning motion"), "panback": _("panning motion to the left"),
+                  "panright": _("panning motion to the right"), "kenburns": _("Ken Burns motion"),
+                  "none": _("no motion (still photos)")}
 
 
 def _motion(state: State, text: Text) -> None:
@@ -374,7 +395,7 @@ def _motion(state: State, text: Text) -> None:
             conf["motion"] = "none"
             state.note(_MOTION_PHRASE["none"])
         return
-    _, motion, match = max(found, key=lambda item: item[0])
+    _start, motion, match = max(found, key=lambda item: item[0])
     if motion == "pan":
         groups = match.groupdict()
         ways = re.findall(r"left|right|左|右", (groups.get("way") or "") + (groups.get("cnway") or ""))
@@ -384,10 +405,11 @@ def _motion(state: State, text: Text) -> None:
             motion = "panright"  # every photo to the right (plain "pan" alternates right and left)
     conf["motion"] = motion
     single = _one_photo_motion(state, text, match)
-    state.note(_MOTION_PHRASE[motion] + (" on every photo" if single else ""))
+    state.note(_("{motion} on every photo").format(motion=_MOTION_PHRASE[motion]) if single
+               else _MOTION_PHRASE[motion])
 
 
-_ONE_PHOTO_REFUSAL = "set motion for a single photo"
+_ONE_PHOTO_REFUSAL = _("set motion for a single photo")
 
 
 def _one_photo_motion(state: State, text: Text, match: re.Match[str]) -> bool:
@@ -422,12 +444,36 @@ _MOODS = {
 # "no epic music" / "不要欢快的音乐": the mood word sits between the negation and the music word.
 _NEGATED_MUSIC = rf"(?:(?:{'|'.join(_MOODS.values())})\s*(?:的\s*)?)?(?:{_MUSIC_WORD})"
 _VOLUME = (r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*%"
-           r"|(?:\bvolume\b|音量)\s*(?:(?:to|at|of|:|=|为|调到|调成|设为|设置为|改成|改为|调至)\s*)?"
+           r"|(?:\bvolume\b|音量)\s*(?:(?:to|at|of|:|=|为|调到|调成|设为|设置为|改成|改为|调至|调)\s*)?"
            r"(?P<num>\d{1,3})(?![\d.]|\s*(?:s|secs?|seconds?|秒)(?![a-z]))")
-_LOUDER = (r"\blouder\b|\bturn\s+(?:it\s+|the\s+(?:music|volume)\s+)?up\b|\bvolume\s+up\b|\bmore\s+volume\b|大声"
-           r"|调高音量|音量大|音量调高|音量高一点")
-_QUIETER = (r"\bquieter\b|\bsofter\b|\bturn\s+(?:it\s+|the\s+(?:music|volume)\s+)?down\b|\bvolume\s+down\b"
-            r"|\blower\s+(?:the\s+)?(?:music|volume)\b|小声|调低音量|音量小|音量调低|轻一点|音量低一点")
+# Louder / quieter as people say it: a direction word near a music or volume word, in either order ("turn the
+# music down", "lower the music", "音乐小一点", "背景音乐降低", "把音量调小"), or a complaint ("the music is too
+# loud", "听不清", "太吵").
+_SOUND = r"(?:music|volume|bgm|song|soundtrack|audio|sound|track|背景音乐|音乐|音量|配乐|背景乐|声音|歌声?|bgm)"
+_EN_SOUND = r"(?:(?:the|that|my)\s+)?(?:background\s+)?(?:music|volume|bgm|song|soundtrack|audio|sound|track)"
+_LOUDER = (rf"\blouder\b|\bturn\s+(?:it\s+|{_EN_SOUND}\s+)?up\b|\bturn\s+up\s+{_EN_SOUND}|\b{_EN_SOUND}\s+up\b"
+           rf"|\bmore\s+volume\b|\b(?:raise|increase|boost|pump\s+up|bring\s+up|crank\s+up|up)\s+{_EN_SOUND}"
+           rf"|\b{_EN_SOUND}\s+(?:is\s+|'s\s+)?(?:too\s+|a\s+bit\s+|way\s+too\s+)?(?:quiet|soft|low)\b"
+           rf"|\bcan'?t\s+hear\s+{_EN_SOUND}|\bmake\s+{_EN_SOUND}\s+(?:a\s+(?:bit|little)\s+)?(?:louder|stronger)"
+           rf"|大声|{_SOUND}\s*(?:再|稍微|调得?|开得?|放得?)?\s*(?:大|高|响)\s*(?:一点|一些|点|些)"
+           rf"|{_SOUND}\s*(?:调|开)\s*(?:大|高)|{_SOUND}\s*(?:提高|加大|增大|提升|调高|调大)"
+           rf"|(?:提高|加大|增大|提升|调高|调大|放大)\s*(?:一下\s*)?(?:背景)?{_SOUND}"
+           rf"|(?:把|将)\s*{_SOUND}\s*(?:调|开|放)\s*(?:大|高|响)|{_SOUND}\s*(?:太小|太低|太轻|听不(?:清|到|见))"
+           rf"|听不(?:清|到|见)\s*{_SOUND}")
+_QUIETER = (rf"\bquieter\b|\bsofter\b|\bturn\s+(?:it\s+|{_EN_SOUND}\s+)?down\b|\bturn\s+down\s+{_EN_SOUND}"
+            rf"|\b{_EN_SOUND}\s+down\b|\bless\s+(?:loud|volume)\b"
+            rf"|\b(?:lower|reduce|decrease|drop|bring\s+down|tone\s+down|soften|dial\s+down)\s+{_EN_SOUND}"
+            rf"|\b{_EN_SOUND}\s+(?:is\s+|'s\s+)?(?:too\s+|a\s+bit\s+|way\s+too\s+)?(?:loud|strong|much)\b"
+            rf"|\bmake\s+{_EN_SOUND}\s+(?:a\s+(?:bit|little)\s+)?(?:quieter|softer|lower)"
+            rf"|小声|{_SOUND}\s*(?:再|稍微|调得?|开得?|放得?)?\s*(?:小|低|轻)\s*(?:一点|一些|点|些)"
+            rf"|{_SOUND}\s*(?:调|开)\s*(?:小|低)|{_SOUND}\s*(?:降低|减小|调低|调小|降下来|小下来)"
+            rf"|(?:降低|减小|调低|调小|压低|减弱|放低)\s*(?:一下\s*)?(?:背景)?{_SOUND}"
+            rf"|(?:把|将)\s*{_SOUND}\s*(?:调|开|放|降)\s*(?:小|低|轻)|{_SOUND}\s*(?:太大|太吵|太响|太高|盖过)"
+            rf"|轻一点|太吵")
+
+_MOOD_MUSIC = {"upbeat": _("upbeat music"), "lofi": _("lo-fi music"), "calm": _("calm music"),
+               "epic": _("epic music")}
+_NO_MUSIC = _("no music")
 
 
 def _music(state: State, text: Text) -> None:
@@ -436,13 +482,14 @@ def _music(state: State, text: Text) -> None:
     muted = text.grab(r"\bmute[sd]?\b|\bsilent(?:ly)?\b|\bsilence\b|静音|无声")
     if negated or muted:
         conf["music"] = False
-        state.note("no music")
-    changed: list[str] = []
+        state.note(_NO_MUSIC)
+    changed: list[Sentence] = []
     if text.grab(_OWN_AUDIO):
         if not conf.get("audio_path"):
-            raise PlanError("Send an audio file first, then ask me to use it as the music.")
+            raise PlanError(_("Send an audio file first, then ask me to use it as the music."))
         conf["music"], conf["music_source"] = True, "file"
-        changed.append(f"your audio \"{conf.get('audio_name') or 'file'}\" as the music")
+        changed.append(_("your audio “{name}” as the music").format(name=conf.get("audio_name") or "file"))
+    changed += _volume(state, text)
     moods = [(m.start(), mood) for mood, pattern in _MOODS.items() for m in re.finditer(pattern, text.value)]
     for pattern in _MOODS.values():
         while text.grab(pattern):
@@ -450,36 +497,36 @@ def _music(state: State, text: Text) -> None:
     if moods:
         mood = max(moods)[1]
         conf["music"], conf["music_source"], conf["music_mood"] = True, "generated", mood
-        changed.append(f"{model.MOOD_LABEL[mood]} music")
-    changed += _volume(state, text)
-    if re.search(_MUSIC_ON, text.value) and not changed and "no music" not in state.changes:
+        changed.insert(0, _MOOD_MUSIC[mood])
+    if re.search(_MUSIC_ON, text.value) and not changed and _NO_MUSIC not in state.changes:
         conf["music"] = True
-        label = (f"your audio \"{conf.get('audio_name')}\"" if conf["music_source"] == "file"
-                 else f"{model.MOOD_LABEL.get(conf['music_mood'], 'upbeat')} music")
-        changed.append(f"{label} at {float(conf['music_volume']) * 100:.0f}%")
+        label = (_("your audio “{name}”").format(name=conf.get("audio_name")) if conf["music_source"] == "file"
+                 else _MOOD_MUSIC.get(conf["music_mood"], _MOOD_MUSIC["upbeat"]))
+        changed.append(_("{music} at {percent}%").format(music=label,
+                                                        percent=f"{float(conf['music_volume']) * 100:.0f}"))
     for match in list(re.finditer(_MUSIC_ON, text.value)):
         text.consume(match.start(), match.end())
-    if changed and "no music" in state.changes:  # "no epic music, calm music instead": the later word wins
-        state.changes.remove("no music")
+    if changed and _NO_MUSIC in state.changes:  # "no epic music, calm music instead": the later word wins
+        state.changes.remove(_NO_MUSIC)
     for phrase in changed:
         state.note(phrase)
 
 
-def _volume(state: State, text: Text) -> list[str]:
+def _volume(state: State, text: Text) -> list[Sentence]:
     conf = state.conf
     volume = text.grab(_VOLUME)
     if volume:
         percent = float(volume.group("pct") or volume.group("num"))
         if not 0 < percent <= 100:
-            raise PlanError("The music volume can be 1% to 100%.")
+            raise PlanError(_("The music volume can be 1% to 100%."))
         conf["music_volume"], conf["music"] = round(percent / 100, 2), True
-        return [f"music volume {percent:g}%"]
-    if text.grab(_LOUDER):
-        conf["music_volume"], conf["music"] = min(1.0, round(float(conf["music_volume"]) * 1.3, 2)), True
-        return [f"music louder ({conf['music_volume'] * 100:.0f}%)"]
+        return [_("music volume {percent}%").format(percent=f"{percent:g}")]
     if text.grab(_QUIETER):
         conf["music_volume"], conf["music"] = max(0.05, round(float(conf["music_volume"]) * 0.7, 2)), True
-        return [f"music quieter ({conf['music_volume'] * 100:.0f}%)"]
+        return [_("music quieter ({percent}%)").format(percent=f"{conf['music_volume'] * 100:.0f}")]
+    if text.grab(_LOUDER):
+        conf["music_volume"], conf["music"] = min(1.0, round(float(conf["music_volume"]) * 1.3, 2)), True
+        return [_("music louder ({percent}%)").format(percent=f"{conf['music_volume'] * 100:.0f}")]
     return []
 
 
@@ -492,7 +539,8 @@ _ASPECTS = (
 )
 _CROP_WORD = r"\bcrop\w*|裁剪|裁切"
 _BLUR_WORD = r"\bblur\w*(?:\s+(?:background|bg|edges|fill))?|\bborders?\b|\bbars\b|\bletterbox\w*|模糊(?:背景)?|黑边"
-_CROP = r"\bcrop\w*|\bfill\s+(?:the\s+)?(?:screen|frame)\b|\bfull\s?screen\b|裁剪|裁切|铺满|填满|全屏"
+_CROP = (r"\bcrop\w*(?:\s+(?:it\s+|them\s+|the\s+photos\s+)?to\s+fill(?:\s+(?:the\s+)?(?:screen|frame))?)?"
+         r"|\bfill\s+(?:the\s+)?(?:screen|frame)\b|\bfull\s?screen\b|裁剪|裁切|铺满|填满|全屏|\bfill\b")
 _BLUR = (rf"{_BLUR_WORD}|\bfit\s+(?:the\s+)?whole\b|\bshow\s+(?:the\s+)?(?:whole|entire|full)\b|\bfit\b"
          r"|完整显示|显示完整")
 
@@ -500,14 +548,14 @@ _BLUR = (rf"{_BLUR_WORD}|\bfit\s+(?:the\s+)?whole\b|\bshow\s+(?:the\s+)?(?:whole
 def _frame(state: State, text: Text) -> None:
     conf = state.conf
     aspects = [(m.start(), aspect) for aspect, pattern in _ASPECTS for m in re.finditer(pattern, text.value)]
-    for _, pattern in _ASPECTS:
+    for _aspect, pattern in _ASPECTS:
         while text.grab(pattern):
             pass
     if aspects:
         aspect = max(aspects)[1]
         conf["aspect"] = aspect
         width, height = model.ASPECTS[aspect]
-        state.note(f"aspect {aspect} ({width}x{height})")
+        state.note(_("aspect {aspect} ({width}x{height})").format(aspect=aspect, width=width, height=height))
     fit = None
     if take_negations(text, _CROP_WORD):
         fit = "blur"
@@ -519,7 +567,8 @@ def _frame(state: State, text: Text) -> None:
         fit = "blur"
     if fit:
         conf["fit"] = fit
-        state.note("whole photos on a blurred background" if fit == "blur" else "photos cropped to fill the frame")
+        state.note(_("whole photos on a blurred background") if fit == "blur"
+                   else _("photos cropped to fill the frame"))
 
 
 # ---------------------------------------------------------------- what was left
@@ -555,9 +604,10 @@ def _unclaimed_quotes(state: State, text: Text) -> None:
             where = plan_titles.take_position(text)
             if where:
                 state.conf["title_position"] = where
-            state.note(f'title "{quote}"' + (f" at the {where}" if where else ""))
+            state.note(_("title “{text}” {where}").format(text=quote, where=plan_titles.WHERE[where]) if where
+                       else _("title “{text}”").format(text=quote))
         else:
-            state.refuse(f'I did not know what to do with "{quote}".')
+            state.advise(_("I did not know what to do with “{text}”.").format(text=quote))
 
 
 # "Make a video" needs the video in it: a bare "make it look better" is too vague to act on, and is
@@ -574,49 +624,79 @@ _RULES: tuple[Callable[[State, Text], None], ...] = (
 
 
 def apply_instruction(draft: dict[str, Any] | None, text: str) -> PlanResult:
-    """Apply one instruction to `draft` (not modified); PlanError when nothing in it can be used."""
-    quotes, marked = take_quotes(widen(text.strip()))
+    """Apply one instruction to `draft` (not modified); PlanError when nothing in it can be used or nothing
+    it asked for changes the video (the error then says what was understood)."""
+    stripped = text.strip()
+    quotes, written = take_quotes(stripped)  # quotes as written: a title keeps its full-width punctuation
     state = State(photos=model.photos(draft), conf=model.settings(draft), quotes=quotes)
-    titled = Text(marked)
-    plan_titles.extract(state, titled)
+    titled = Text(widen(written), written)
+    _step(state, lambda: plan_titles.extract(state, titled))
     work = Text(normalise(titled.value))
     making = bool(_MAKE.search(work.value))
     for rule in _RULES:
-        rule(state, work)
-    _unclaimed_quotes(state, work)
+        _step(state, lambda rule=rule: rule(state, work))  # type: ignore[misc]
+    _step(state, lambda: _unclaimed_quotes(state, work))
     unknown = _leftover(work)
-    if not state.changes and not making:
-        refusals = _refusals(state, [])
-        raise PlanError((refusals or "I could not turn that into an edit.") + " " + CAPABILITIES)
+    if not state.changes and not (making and not state.kept and not _refusals(state, [])):
+        raise PlanError(_nothing_changed(state, unknown))
     new = model.layout(state.photos, state.conf)
     sentence = _sentence(state, new)
     refusals = _refusals(state, unknown)
-    return PlanResult(new, tuple(state.changes), f"{sentence} {refusals}" if refusals else sentence)
+    return PlanResult(new, tuple(state.changes), sentences([sentence, *refusals]))
 
 
-def _refusals(state: State, unknown: list[str]) -> str:
+def _step(state: State, rule: Callable[[], None]) -> None:
+    """Run one rule; what it noted but left as it was ("calm music" when the music was calm already) is moved
+    from the changes to what was kept, so the answer says "Done" only for what changed."""
+    before = (copy.deepcopy(state.conf), copy.deepcopy(state.photos))
+    mark = len(state.changes)
+    rule()
+    if (state.conf, state.photos) == before:
+        state.kept += [phrase for phrase in state.changes[mark:] if phrase not in state.kept]
+        del state.changes[mark:]
+
+
+def _nothing_changed(state: State, unknown: list[str]) -> Sentence:
+    """One short answer for a message that changed nothing: what was understood, what could not be done, and
+    otherwise a pointer to /help (never the whole list of what the engine can do)."""
+    refusals = _refusals(state, unknown if state.kept else [])
+    if state.kept:
+        return sentences([_("Nothing changed: the video already has {what}.").format(what=listed(state.kept)),
+                          *refusals])
+    if refusals:
+        return sentences([*refusals, _("Nothing changed; send /help to see what I can do.")])
+    return MISS
+
+
+def _refusals(state: State, unknown: list[str]) -> list[Sentence]:
     """What the message asked for but did not get: "I can't add stickers or apply filters yet." and hints."""
-    verbs = [item for item in state.cannot if item[:1].islower()]
-    parts = [f"I can't {join(verbs, 'or')} yet."] if verbs else []
-    parts += [item for item in state.cannot if not item[:1].islower()]
+    parts: list[Sentence] = []
+    if state.cannot:
+        parts.append(_("I can't {what} yet.").format(what=listed(state.cannot, either=True)))
+    parts += state.advice
     if unknown:
-        parts.append("I didn't understand " + join([f"“{w}”" for w in unknown]) + ".")
-    return " ".join(parts)
+        parts.append(_("I didn't understand {words}.").format(words=listed(f"“{word}”" for word in unknown)))
+    return parts
 
 
-def _sentence(state: State, draft: dict[str, Any]) -> str:
-    """One sentence: what changed, then what the video now is (length, photos)."""
+def _sentence(state: State, draft: dict[str, Any]) -> Sentence:
+    """One sentence: what changed (and what was so already), then what the video now is (length, photos)."""
     count = len(state.photos)
     if count == 0:
-        shape = "send photos and I will build the video with these settings"
+        shape: Sentence = _("send photos and I will build the video with these settings")
     else:
-        noun = "photo" if count == 1 else "photos"
-        shape = f"the video is now {seconds_phrase(int(draft.get('d') or 0))} long with {count} {noun}"
+        length = seconds_phrase(int(draft.get("d") or 0))
+        shape = _n("the video is now {length} long with {count} photo",
+                   "the video is now {length} long with {count} photos", count).format(length=length)
         conf = state.conf
         wanted = (conf.get("per_photo_ms") and conf["per_photo_ms"] * count) or conf.get("duration_ms")
         if wanted and abs(int(wanted) - int(draft.get("d") or 0)) > 50:
-            shape += f" (adjusted from {seconds_phrase(int(wanted))} to fit {count} {noun})"
-    if state.changes:
-        return f"Done: {join(state.changes)}; {shape}."
-    return f"Your video is set: {shape}."
-
+            shape = _n("{shape} (adjusted from {wanted} to fit {count} photo)",
+                       "{shape} (adjusted from {wanted} to fit {count} photos)", count).format(
+                shape=shape, wanted=seconds_phrase(int(wanted)))
+    if not state.changes:
+        return _("Your video is set: {shape}.").format(shape=shape)
+    if state.kept:
+        return _("Done: {changes} (already so: {kept}); {shape}.").format(
+            changes=listed(state.changes), kept=listed(state.kept), shape=shape)
+    return _("Done: {changes}; {shape}.").format(changes=listed(state.changes), shape=shape)

@@ -14,7 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.engines.local.plan_words import QUOTE_MARK, REF, State, Text, negations, photo_indexes, quote_number
+from bot.engines.local.plan_words import (
+    QUOTE_MARK,
+    REF,
+    State,
+    Text,
+    listed,
+    negations,
+    photo_indexes,
+    quote_number,
+)
+from bot.language import _
 
 _TITLE_WORD = r"\btitles?\b|\bheading\b|\bheadline\b|标题|题目"
 _CAPTION_WORD = r"\bcaptions?\b|\bsubtitles?\b|字幕|配文|文案"
@@ -165,7 +175,7 @@ def _clause(text: Text, start: int, limit: int) -> tuple[str, int]:
     stop = _CLAUSE_END.search(text.value, start, limit)
     if stop:
         end = stop.start()
-    raw = text.value[start:end]
+    raw = text.words(start, end)
     where = _POSITION.search(raw)
     if where:
         raw, end = raw[: where.start()], start + where.start()
@@ -264,7 +274,8 @@ def _caption(state: State, text: Text, keyword: _Keyword, limit: int, previous_e
     found = ref or ref_before
     if found is None:
         if value:
-            state.refuse(f'Tell me which photo the caption "{value}" goes on, e.g. caption photo 2 "{value}".')
+            state.advise(_("Tell me which photo the caption “{text}” goes on, e.g. caption photo 2 “{text}”.")
+                         .format(text=value))
             text.consume(keyword.start, keyword.end)
             return True
         return False
@@ -272,10 +283,11 @@ def _caption(state: State, text: Text, keyword: _Keyword, limit: int, previous_e
     text.consume(found.start("ref"), found.end("ref"))
     text.consume(keyword.start, keyword.end)
     if not value:
-        state.refuse(f'Tell me the caption text too, e.g. caption photo {index + 1} "Beach day".')
+        state.advise(_("Tell me the caption text too, e.g. caption photo {number} “Beach day”.").format(
+            number=index + 1))
         return True
     state.photos[index].setdefault("m", {})["caption"] = value
-    state.note(f'caption "{value}" on photo {index + 1}')
+    state.note(_("caption “{text}” on photo {number}").format(text=value, number=index + 1))
     return True
 
 
@@ -290,7 +302,7 @@ def _quote_on_photo(state: State, text: Text) -> None:
         state.claimed.add(index)
         text.consume(mark.start(), ref.end())
         state.photos[photo].setdefault("m", {})["caption"] = state.quotes[index]
-        state.note(f'caption "{state.quotes[index]}" on photo {photo + 1}')
+        state.note(_("caption “{text}” on photo {number}").format(text=state.quotes[index], number=photo + 1))
 
 
 # ---------------------------------------------------------------- positions
@@ -357,23 +369,29 @@ def _unused_keyword(state: State, text: Text, keyword: _Keyword, limit: int) -> 
         text.consume(style.start(), style.end())
     text.consume(keyword.start, keyword.end)
     if style is not None:
-        state.refuse("change the size, font or colour of text")
+        state.refuse(_("change the size, font or colour of text"))
     elif keyword.kind == "title":
-        state.refuse('Tell me the title text, e.g. title "Summer in Lisbon".')
+        state.advise(_("Tell me the title text, e.g. title “Summer in Lisbon”."))
     else:
-        state.refuse('Tell me the caption text and the photo, e.g. caption photo 2 "Beach day".')
+        state.advise(_("Tell me the caption text and the photo, e.g. caption photo 2 “Beach day”."))
+
+
+WHERE = {"top": _("at the top"), "center": _("in the middle"), "bottom": _("at the bottom")}
 
 
 def _report(state: State, edits: _Edits) -> None:
     if edits.title_removed and edits.title is None:
-        state.note("removed the title")
+        state.note(_("removed the title"))
     if edits.title is not None:
-        where = f" at the {edits.title_position}" if edits.title_position else ""
-        state.note(f'title "{edits.title}"{where}')
+        if edits.title_position:
+            state.note(_("title “{text}” {where}").format(text=edits.title, where=WHERE[edits.title_position]))
+        else:
+            state.note(_("title “{text}”").format(text=edits.title))
     elif edits.title_position:
-        state.note(f"title at the {edits.title_position}")
+        state.note(_("title {where}").format(where=WHERE[edits.title_position]))
     if edits.captions_removed is not None:
-        numbers = ", ".join(str(i + 1) for i in edits.captions_removed)
-        state.note(f"removed the caption of photo {numbers}" if edits.captions_removed else "removed the captions")
+        numbers = listed(str(i + 1) for i in edits.captions_removed)
+        state.note(_("removed the caption of photo {numbers}").format(numbers=numbers) if edits.captions_removed
+                   else _("removed the captions"))
     if edits.caption_position:
-        state.note(f"captions at the {edits.caption_position}")
+        state.note(_("captions {where}").format(where=WHERE[edits.caption_position]))

@@ -7,50 +7,101 @@ regular expressions as named constants and the few functions that read them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.language import Sentence, _, _n, render
+
 
 class PlanError(ValueError):
-    """An instruction that cannot be applied; `detail` is one safe sentence for the user."""
+    """An instruction that cannot be applied, or that changed nothing; `detail` is one safe sentence for the
+    user, rendered in the chat's language when it is sent."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: Sentence) -> None:
+        super().__init__(str(detail))
         self.detail = detail
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Phrases said as one list ("a, b and c" / "a、b和c"): the separator and the last link are sentences of
+    the catalogue too, so the list reads right in every language."""
+
+    items: tuple[Sentence | str, ...]
+    either: bool = False  # "a or b" rather than "a and b"
+
+    def render(self, language: str) -> str:
+        words = [render(item, language) for item in self.items]
+        if len(words) <= 1:
+            return "".join(words)
+        head = _(", ").render(language).join(words[:-1])
+        link = _("{head} or {last}") if self.either else _("{head} and {last}")
+        return link.format(head=head, last=words[-1]).render(language)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+def listed(items: Iterable[Sentence | str], *, either: bool = False) -> Listed:
+    return Listed(tuple(items), either)
+
+
+def sentences(parts: Iterable[Sentence]) -> Sentence:
+    """Whole sentences said one after another: a space between them in English, none in Chinese (the link is
+    a catalogue entry, so each language says how its sentences follow each other)."""
+    said: Sentence | None = None
+    for part in parts:
+        said = part if said is None else _("{first} {then}").format(first=said, then=part)
+    return said if said is not None else ""
 
 
 @dataclass(slots=True)
 class State:
     """The working copy one instruction edits.
 
-    `changes` are short phrases joined into the answer ("fade transitions"); `cannot` are the things the
-    message asked for that the engine cannot do, each as a verb phrase ("add stickers") or, when it starts with
-    a capital, a whole sentence. Both are reported, so no part of a message is dropped in silence.
+    `changes` are short phrases joined into the answer ("fade transitions"); `kept` are phrases the message
+    asked for that were so already (the answer says nothing changed there rather than "Done"); `cannot` are
+    verb phrases for what the engine cannot do ("add stickers") and `advice` whole sentences ("Tell me two
+    photos to swap"). All are reported, so no part of a message is dropped in silence.
     """
 
     photos: list[dict[str, Any]]
     conf: dict[str, Any]
     quotes: list[str] = field(default_factory=list)
     claimed: set[int] = field(default_factory=set)
-    changes: list[str] = field(default_factory=list)
-    cannot: list[str] = field(default_factory=list)
+    changes: list[Sentence] = field(default_factory=list)
+    kept: list[Sentence] = field(default_factory=list)
+    cannot: list[Sentence] = field(default_factory=list)
+    advice: list[Sentence] = field(default_factory=list)
     title_set: bool = False
 
-    def note(self, phrase: str) -> None:
+    def note(self, phrase: Sentence) -> None:
         if phrase not in self.changes:
             self.changes.append(phrase)
 
-    def refuse(self, what: str) -> None:
+    def refuse(self, what: Sentence) -> None:
+        """Something asked for that the engine cannot do, as a verb phrase: "I can't {what} yet"."""
         if what not in self.cannot:
             self.cannot.append(what)
+
+    def advise(self, sentence: Sentence) -> None:
+        """A whole sentence about a part of the message that could not be used as it was said."""
+        if sentence not in self.advice:
+            self.advice.append(sentence)
 
 
 class Text:
     """The instruction as it is being read. Each rule blanks what it used (same length, so positions found
     earlier stay valid), which keeps one phrase from driving two rules and leaves behind what nobody used."""
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, written: str | None = None) -> None:
         self.value = value
+        self.written = value if written is None else written  # as the user wrote it, for text kept verbatim
+
+    def words(self, start: int, end: int) -> str:
+        """The unblanked words between start and end in the user's own characters."""
+        return as_written(self.value[start:end], self.written[start:end])
 
     def consume(self, start: int, end: int) -> None:
         self.value = self.value[:start] + " " * (end - start) + self.value[end:]
@@ -153,8 +204,15 @@ _WIDE = str.maketrans("０１２３４５６７８９：％，。！？（）；
 
 
 def widen(text: str) -> str:
-    """Full-width digits and punctuation as ASCII: one character for one, so positions are kept."""
+    """Full-width digits and punctuation as ASCII: one character for one, so positions are kept. Only for
+    reading the instruction: the words a title or caption keeps are taken from the text as written."""
     return text.translate(_WIDE)
+
+
+def as_written(read: str, written: str) -> str:
+    """`read` (a widened slice, maybe partly blanked) with the user's own characters back where it was not
+    blanked: "你好，罗马" stays "你好，罗马" though the rules read it as "你好,罗马"."""
+    return "".join(mine if seen != " " or mine.isspace() else " " for seen, mine in zip(read, written, strict=True))
 
 
 def normalise(text: str) -> str:
@@ -165,9 +223,10 @@ def normalise(text: str) -> str:
     return re.sub(r"(\d+(?:\.\d+)?)\s*(?:percent|per\s*cent|pct)\b", r"\1%", text)
 
 
-def seconds_phrase(ms: int) -> str:
+def seconds_phrase(ms: int) -> Sentence:
     value = ms / 1000
-    return f"{value:.0f} s" if abs(value - round(value)) < 0.05 else f"{value:.1f} s"
+    number = f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+    return _("{seconds} s").format(seconds=number)
 
 
 # ---------------------------------------------------------------- photo references
@@ -192,7 +251,7 @@ _REF_TOKEN = re.compile(rf"最后\s*[1一]?|\blast\b|\d+(?:\s*[-–]\s*\d+)?|\b(
 
 
 def no_photos() -> PlanError:
-    return PlanError("There are no photos on the timeline yet: send some photos first.")
+    return PlanError(_("There are no photos on the timeline yet: send some photos first."))
 
 
 def photo_number(token: str, count: int) -> int:
@@ -205,10 +264,12 @@ def photo_number(token: str, count: int) -> int:
     if count == 0:
         raise no_photos()
     if number is None:
-        raise PlanError(f"I could not tell which photo \"{token}\" is: use its number, e.g. photo 2.")
+        raise PlanError(_("I could not tell which photo “{token}” is: use its number, e.g. photo 2.").format(
+            token=token))
     if not 1 <= number <= count:
-        noun = "photo" if count == 1 else "photos"
-        raise PlanError(f"There is no photo {number}: the timeline has {count} {noun} (1-{count}).")
+        raise PlanError(_n("There is no photo {number}: the timeline has {count} photo (1-{count}).",
+                           "There is no photo {number}: the timeline has {count} photos (1-{count}).",
+                           count).format(number=number))
     return number - 1
 
 
@@ -258,9 +319,3 @@ def take_negations(text: Text, feature: str) -> bool:
     for match in found:
         text.consume(match.start(), match.end())
     return bool(found)
-
-
-def join(items: list[str], word: str = "and") -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]

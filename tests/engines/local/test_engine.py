@@ -55,7 +55,7 @@ async def test_flow_upload_edit_export(engine: LocalEngine, make_photo: PhotoMak
     events = [e async for e in engine.send(CHAT, "turn my photos into a 15-second TikTok video with transitions "
                                                  "and music")]
     assert [type(e) for e in events] == [base.Text]
-    assert "15 s" in events[0].text
+    assert "15 s" in str(events[0].text)
     events = [e async for e in engine.send(CHAT, 'add title "Summer"')]
     draft = await engine.draft(CHAT)
     assert summary(draft) == ('Timeline (3 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-15s) '
@@ -188,7 +188,7 @@ async def test_bad_instructions_leave_the_timeline(engine: LocalEngine, make_pho
     before = await engine.draft(CHAT)
     with pytest.raises(base.BadInstruction, match="There is no photo 9: the timeline has 3 photos"):
         _ = [e async for e in engine.send(CHAT, "remove photo 9")]
-    with pytest.raises(base.BadInstruction, match="I can:"):
+    with pytest.raises(base.BadInstruction, match="send /help"):
         _ = [e async for e in engine.send(CHAT, "what is the weather like")]
     assert await engine.draft(CHAT) == before
 
