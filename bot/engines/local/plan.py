@@ -119,7 +119,7 @@ _SWAP = (
     re.compile(rf"\b(?:swap|switch|exchange|trade)\s+(?:the\s+)?(?:(?:positions?|places)\s+of\s+)?(?:the\s+)?"
                rf"(?:{PHOTO}\s+)?(?P<refs>{REF_LIST})"),
     re.compile(rf"(?:交换|对调|互换|调换)\s*(?:一下\s*)?(?P<refs>{REF_LIST})"),
-    re.compile(rf"(?:(?:把|将)\s*)?(?P<refs>{REF_LIST})\s*(?:的位置\s*)?(?:交换|对调|互换|调换)"),
+    re.compile(rf"(?:(?:把|将)\s*)?(?P<refs>{REF_LIST})\s*(?:的位置\s*)?(?:交换|对调|互换|调换|换一下|换个?位置|换一换)"),
 )
 _EN_TARGET = (rf"(?P<target>start|beginning|front|top|end|back|bottom|(?:{EN_ORDINAL}|\d+(?:st|nd|rd|th))"
               rf"(?:\s+(?:one|{PHOTO}|position|place|slot|spot))?|(?:position|slot|place|spot|number|no\.?|#)\s*(?:#\s*)?\d+"
@@ -132,9 +132,15 @@ _MOVE = (
     re.compile(rf"\bmake\s+(?P<refs>{REF})\s+(?:the\s+)?(?:very\s+)?{_EN_TARGET}"),
     re.compile(rf"(?:(?:把|将)\s*)?(?P<refs>{REF})\s*(?:移到|放到|挪到|放在|移至|调到|换到|作为|当作?|做|变成|设为|放)\s*"
                rf"{_CN_TARGET}"),
+    # "start with photo 4", "end with the first photo", "photo 5 should come first", 从第四张开始, 以第二张结尾
+    re.compile(rf"\b(?P<target>start|begin|open|end|finish|close)\s+(?:it\s+|the\s+video\s+)?(?:with|on)\s+"
+               rf"(?P<refs>{REF})"),
+    re.compile(rf"(?P<refs>{REF})\s+(?:should\s+|must\s+|needs?\s+to\s+|has\s+to\s+|can\s+)?(?:come|go|be|goes|comes|is)"
+               rf"\s+(?:at\s+the\s+(?:very\s+)?)?(?P<target>first|last|start|beginning|front|end)\b"),
+    re.compile(rf"(?:从|以)\s*(?P<refs>{REF})\s*(?P<target>开始|开头|开场|结尾|结束|收尾)"),
 )
-_START = re.compile(r"(?:start|beginning|front|top|first\b.*|最前|开头|最开始)")
-_END = re.compile(r"(?:end|back|bottom|last\b.*|最后|末尾|结尾)")
+_START = re.compile(r"(?:start|begin|open|beginning|front|top|first\b.*|最前|开头|最开始|开始|开场)")
+_END = re.compile(r"(?:end|finish|close|back|bottom|last\b.*|最后|末尾|结尾|结束|收尾)")
 
 
 def _has_photo_word(span: str) -> bool:
@@ -171,13 +177,14 @@ def _swap(state: State, text: Text) -> None:
 
 def _move_target(match: re.Match[str], source: int, count: int) -> int:
     """Where the moved photo lands (0-based, counted after it was taken out)."""
-    target = re.sub(r"\s+", " ", match.group("target").strip())
-    if match.group("side"):
-        other = photo_indexes(match.group("other"), count)[0]
+    groups = match.groupdict()
+    target = re.sub(r"\s+", " ", groups["target"].strip())
+    if groups.get("side"):
+        other = photo_indexes(groups["other"], count)[0]
         if other == source:
             return source
         other -= other > source
-        return other + (match.group("side") in ("after", "behind", "后面", "之后", "后"))
+        return other + (groups["side"] in ("after", "behind", "后面", "之后", "后"))
     if re.match(r"\d|position|slot|place|spot|number|no|#|第", target) and re.search(r"\d", target):
         return photo_number(re.sub(r"\D", "", target), count)
     ordinal = re.match(rf"(?:{EN_ORDINAL})\b|\d+(?:st|nd|rd|th)", target)
@@ -221,17 +228,19 @@ _PER_PHOTO = re.compile(
     rf"|\bpace\s*(?:(?::|=|of|at|to|is)\s*)?(?:about\s+)?{_SECONDS}|{_SECONDS}\s+pace\b"
     rf"|每\s*(?:1\s*)?(?:张|个|幅|页)\s*(?:(?:照片|图片|相片|图)\s*)?(?:(?:都|停留|显示|展示|播放|放|持续|各|大概|约|为|是)\s*)*"
     rf"{_SECONDS}"
-    rf"|{_SECONDS}\s*(?:1|一)\s*(?:张|个|幅)"
+    rf"|{_SECONDS}\s*(?:1|一)\s*(?:张|个|幅)|(?<![第\d])1\s*(?:张|幅)\s*(?:照片|图片|相片|图)?\s*{_SECONDS}"
     rf"|(?:节奏|每张时长|单张)\s*(?:(?:为|是|:)\s*)?{_SECONDS}")
 _TOTAL = re.compile(
     r"(?<![\d.:])(?P<min>\d+(?:\.\d+)?)\s*(?:-\s*)?(?:mins?|minutes?|分钟|分(?=\s*\d+\s*秒))(?![a-z])"
     r"(?:\s*(?:and\s+)?(?P<minsec>\d+(?:\.\d+)?)\s*(?:-\s*)?(?:s|secs?|seconds?|秒钟?)(?![a-z]))?"
     r"|(?<![\d.:])(?P<sec>\d+(?:\.\d+)?)\s*(?:-\s*)?(?:s|secs?|seconds?|秒钟?)(?![a-z])"
     r"|(?P<half>half\s+a\s+minute|半分钟)|(?P<one>\ba\s+minute\b)")
+# Also the complaints: "it's too slow" asks for faster, "太快了" for slower.
 _FASTER = (r"\bfaster\b|\bquicker\b|\bspeed\s+(?:it\s+)?up\b|\bmore\s+quickly\b|\bshorter\b"
-           r"|快一点|快些|加快|节奏快|快点|短一点|短一些")
-_SLOWER = (r"\bslower\b|\bslow\s+(?:it\s+)?down\b|\bmore\s+slowly\b|\blonger\b"
-           r"|慢一点|慢些|放慢|节奏慢|慢点|长一点|长一些")
+           r"|\btoo\s+(?:slow|long|boring|draggy)\b|\bdrags?\b|\btighten\b|\bsnappier\b"
+           r"|快一点|快些|加快|节奏快|快点|短一点|短一些|太慢|太长|缩短|拖沓|太拖")
+_SLOWER = (r"\bslower\b|\bslow\s+(?:it\s+)?down\b|\bmore\s+slowly\b|\blonger\b|\btoo\s+(?:fast|quick|short|rushed)\b"
+           r"|慢一点|慢些|放慢|节奏慢|慢点|长一点|长一些|太快|太短|久一点|久一些|多停留|停留(?:更|再)?久")
 
 
 def _total_seconds(match: re.Match[str]) -> float:

@@ -46,8 +46,12 @@ _POSITION = re.compile(
     r"(?:\s+of\s+the\s+(?:screen|frame|video|picture))?|\bon\s+(?P<ontop>top)\b"
     r"|(?:放在|放到|移到|挪到|移至|位于|置于|改到|调到|改成|改为|放|在)\s*(?:(?:屏幕|画面|视频)\s*)?(?:的\s*)?"
     r"(?P<cn>最上方|最上面|顶部|顶端|上方|上面|最下方|最下面|底部|底端|下方|下面|正中间|正中|中间|居中|中央)"
-    r"|(?P<cnbare>最上方|最上面|顶部|顶端|最下方|最下面|底部|底端|居中|正中间)", re.I)
-_POSITION_OF = {"top": "top", "ontop": "top", "最上方": "top", "最上面": "top", "顶部": "top", "顶端": "top",
+    r"|(?P<cnbare>最上方|最上面|顶部|顶端|最下方|最下面|底部|底端|居中|正中间)"
+    # "move the title up", "标题往上移": a direction right after the keyword
+    r"|(?:(?<=title)|(?<=caption)|(?<=captions)|(?<=subtitles))\s+(?P<enway>up|higher|down|lower)\b"
+    r"|(?:(?<=标题)|(?<=字幕))\s*(?:往|向)?(?P<cnway>上|下)\s*(?:移|挪|调|放|边|面)", re.I)
+_POSITION_OF = {"up": "top", "higher": "top", "上": "top", "down": "bottom", "lower": "bottom", "下": "bottom",
+                "top": "top", "ontop": "top", "最上方": "top", "最上面": "top", "顶部": "top", "顶端": "top",
                 "上方": "top", "上面": "top", "bottom": "bottom", "最下方": "bottom", "最下面": "bottom",
                 "底部": "bottom", "底端": "bottom", "下方": "bottom", "下面": "bottom"}
 _STYLE_WORDS = re.compile(r"\b(?:bigger|larger|smaller|font|fonts|colou?rs?|bold|italic|size)\b"

@@ -245,7 +245,8 @@ _NOT_A_UNIT = r"(?!\s*(?:s|secs?|seconds?|mins?|minutes?|%|秒|分钟)(?![a-z]))
 # In a list the later items may be bare ("photos 2, 3 and 5", "the first and last photo", "第2、3张").
 _NEXT_REF = (rf"(?:{REF}|(?:the\s+)?{_EN_REF}\b{_NOT_A_UNIT}(?:\s*[-–]\s*\d+\b)?(?:\s+{PHOTO}\b)?"
              rf"|{NUM}\s*{_CN_PHOTO})")
-_FIRST_REF = rf"(?:{REF}(?:\s*[-–]\s*\d+\b)?|(?:the\s+)?{_EN_REF}\b(?=\s*(?:,|and\b|&|with\b)))"
+_FIRST_REF = (rf"(?:{REF}(?:\s*[-–]\s*\d+\b)?"
+              rf"|(?:the\s+)?{_EN_REF}(?:\b|(?=[和与跟]))(?=\s*(?:,|、|and\b|&|with\b|和|与|跟)))")
 REF_LIST = rf"{_FIRST_REF}(?:\s*(?:,|、|\band\b|&|\bor\b|\bwith\b|和|与|跟|及|以及)\s*{_NEXT_REF})*"
 _REF_TOKEN = re.compile(rf"最后\s*[1一]?|\blast\b|\d+(?:\s*[-–]\s*\d+)?|\b(?:{EN_ORDINAL})\b|[{CN_NUMERALS}]+")
 
@@ -302,7 +303,7 @@ _NEGATION_GAP = (r"(?:\s*(?:(?:the|any|all|my|your|this|that|those|these|of|more
                  r"have|having|want|need|include|put|show|play|playing|background)\b|背景|的|掉|任何|所有|那个|"
                  r"这个|用|加|要|放|使用|添加|了)){0,3}\s*")
 _OFF_AFTER = (r"\s*(?:[:=]\s*(?:none|off|no|nothing|false|无|关|关闭|不要)\b|off\b"
-              r"|(?:(?:也|都|就)\s*)?(?:关掉|关闭|关上|去掉|去除|取消|删掉|删除|移除|拿掉|不要了?|停掉))")
+              r"|(?:(?:也|都|就)\s*)?(?:关掉|关闭|关上|关了|停了|去掉|去除|取消|删掉|删除|移除|拿掉|不要了?|停掉))")
 
 
 def negations(text: str, feature: str) -> list[re.Match[str]]:

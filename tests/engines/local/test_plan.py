@@ -422,3 +422,50 @@ def test_only_unsupported_is_refused_with_a_pointer_to_help(text: str, detail: s
     said = str(caught.value.detail)
     assert said.startswith(detail) and "/help" in said and "I can:" not in said
     assert before == draft_with(3)
+
+
+# ---------------------------------------------------------------- honest answers, in the chat's language
+
+
+def test_a_title_and_a_caption_keep_their_full_width_punctuation() -> None:
+    result = apply_instruction(draft_with(3), '标题"你好，罗马"，“你好！世界”放到第2张')
+    assert result.draft["m"]["title"] == "你好，罗马"
+    assert model.photos(result.draft)[1]["m"]["caption"] == "你好！世界"
+    assert "“你好，罗马”" in result.sentence.render("zh")
+
+
+def test_answers_read_in_chinese_for_a_chinese_chat() -> None:
+    said = apply_instruction(draft_with(3, music=True), "音乐小一点").sentence.render("zh")
+    assert said == "已完成：音乐调小了（49%）；视频现在时长9秒，共3张照片。"
+    with pytest.raises(PlanError) as caught:
+        apply_instruction(draft_with(3), "add stickers")
+    assert caught.value.detail.render("zh") == "我暂时还不能添加贴纸。没有改动；发送 /help 看看我能做什么。"
+
+
+@pytest.mark.parametrize(("conf", "text", "said"), [
+    ({"transition": "fade"}, "fade transitions", "Nothing changed: the video already has fade transitions."),
+    ({"music": True, "music_mood": "calm"}, "calm music",
+     "Nothing changed: the video already has calm music."),
+    ({"music": True}, "sync to the beat", "I can't cut on the beat of the music yet. Nothing changed; send /help"),
+    ({"music": True}, "音乐卡点",
+     "Nothing changed: the video already has upbeat music at 70%. I can't cut on the beat"),
+    ({}, "hello", "I couldn't turn that into an edit; send /help to see what I can do."),
+])
+def test_a_message_that_changes_nothing_says_so_and_what_was_understood(conf: dict[str, Any], text: str,
+                                                                        said: str) -> None:
+    before = draft_with(3, **conf)
+    with pytest.raises(PlanError) as caught:
+        apply_instruction(before, text)
+    answer = str(caught.value.detail)
+    assert answer.startswith(said) and "Done" not in answer and len(answer) < 160
+    assert before == draft_with(3, **conf)
+
+
+def test_done_names_what_changed_apart_from_what_was_so_already() -> None:
+    said = str(apply_instruction(draft_with(3), "fade transitions, 20 seconds").sentence)
+    assert said.startswith("Done: length 20 s (already so: fade transitions);")
+
+
+def test_crop_to_fill_is_understood_whole() -> None:
+    said = str(apply_instruction(draft_with(3), "crop the photos to fill the frame").sentence)
+    assert said.startswith("Done: photos cropped to fill the frame;") and "understand" not in said
