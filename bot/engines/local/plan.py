@@ -91,8 +91,10 @@ _CANNOT: tuple[tuple[str, Sentence], ...] = (
     (r"\b(?:trim|cut|shorten)\s+(?:the\s+)?(?:music|song|audio)\b|剪(?:辑|切)音乐", _("cut the music")),
     (r"\b(?:loop|boomerang)\b|循环", _("loop the video")),
     (r"\b(?:sync\w*|time[ds]?|match\w*|cut\w*|edit\w*)\s+(?:\w+\s+){0,3}?(?:to|on|with)\s+(?:the\s+)?(?:music'?s?\s+)?"
-     r"(?:beats?|rhythm)\b|\bbeat[\s-]*(?:sync\w*|match\w*|cuts?)\b|\bon\s+(?:the\s+)?beats?\b"
-     r"|卡点|踩点|(?:跟着?|按照?|根据|配合)\s*(?:音乐\s*(?:的\s*)?)?(?:节拍|节奏|鼓点)(?:切换?|剪辑?)?",
+     r"(?:beats?|rhythm)\b(?:\s+of\s+(?:the\s+)?(?:music|song|track))?|\bsync\w*\s+(?:\w+\s+){0,3}?(?:to|with)\s+"
+     r"(?:the\s+)?(?:music|song|track)\b|\bbeat[\s-]*(?:sync\w*|match\w*|cuts?)\b|\bon\s+(?:the\s+)?beats?\b"
+     r"|(?:(?:背景)?音乐\s*)?(?:卡点|踩点)|(?:跟着?|按照?|根据|配合)\s*(?:(?:背景)?音乐\s*(?:的\s*)?)?(?:节拍|节奏|鼓点)"
+     r"(?:切换?|剪辑?)?",
      _("cut on the beat of the music")),
     (r"\b(?:4\s*:\s*3|3\s*:\s*4|4\s*:\s*5|5\s*:\s*4|3\s*:\s*2|2\s*:\s*3|21\s*:\s*9|2\s*:\s*1)\b",
      _("make that aspect (9:16, 1:1 or 16:9 only)")),
@@ -580,6 +582,124 @@ def _frame(state: State, text: Text) -> None:
                    else _("photos cropped to fill the frame"))
 
 
+# ---------------------------------------------------------------- styles
+
+# A named look sets pacing, transitions, motion, music and the title's place together, from the fields the
+# draft already has. It never overrides what the user chose explicitly (any earlier message or this one:
+# `conf["chosen"]` keeps the names of the fields an explicit edit changed); what it kept is said.
+_NOT_MUSIC = r"(?!\s*(?:的\s*)?(?:music|songs?|soundtrack|score|bgm|tunes?|音乐|配乐|歌|背景乐))"
+_LOOK_WORDS: tuple[tuple[str, str], ...] = (
+    ("cinematic", rf"(?:\bcinematic\b|\bmovie[\s-]?like\b|\blike\s+a\s+(?:movie|film)\b"
+                  rf"|\b(?:film|filmic|movie)\s+(?:look|style|feel|vibe)\b|电影感|电影风|电影质感|大片感?|影视感){_NOT_MUSIC}"),
+    ("dynamic", rf"(?:\bdynamic\b|\benergetic\b|\bmore\s+energy\b|\bpunch(?:y|ier)\b|\bhype\b|\bexciting\b"
+                rf"|\bfast[\s-]paced\b|动感|有活力|活力|节奏感|燃|带劲|炸裂|热血|激情){_NOT_MUSIC}"),
+    ("calm", rf"(?:\bcalm(?:er)?\s+(?:look|style|vibe|feel|mood)\b|\bcalmer\b|\bmore\s+calm\b"
+             rf"|\b(?:relaxed|peaceful|chill|soft)\s+(?:look|style|vibe|feel)\b|治愈系?|治愈风|岁月静好|慢生活"
+             rf"|(?:舒缓|温柔|安静|平静)(?:的)?(?:风格|风|感觉)){_NOT_MUSIC}"),
+    ("clean", rf"(?:\bprofessional\b|\bpro\s+look\b|\bclean(?:er)?\s+(?:look|style|feel)\b|\bcleaner\b"
+              rf"|\bminimal(?:ist)?\b|\belegant\b|\bclassy\b|\bsleek\b|\bcorporate\b|\bpolished\b"
+              rf"|高级感?|简洁|干净|专业|商务|极简|精致|质感){_NOT_MUSIC}"),
+    ("vlog", r"(?<![a-z])vlog\w*|日常记录|生活记录|记录生活|日常风"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    name: Sentence
+    per_photo_ms: int
+    transition: str
+    motion: str
+    mood: str
+    title_position: str | None = None
+
+
+_LOOKS = {
+    "cinematic": _Look(_("cinematic"), 4000, "dissolve", "zoomin", "epic"),
+    "dynamic": _Look(_("dynamic"), 1500, "zoomin", "zoomin", "upbeat"),
+    "calm": _Look(_("calm"), 4000, "fade", "kenburns", "calm"),
+    "clean": _Look(_("clean, professional"), 3000, "fade", "none", "lofi", "top"),
+    "vlog": _Look(_("vlog"), 2000, "slideleft", "pan", "upbeat", "top"),
+}
+# The fields an explicit edit chooses; a look leaves each of them as the user set it.
+_CHOSEN = ("per_photo_ms", "duration_ms", "transition", "motion", "music", "music_mood", "music_source",
+           "title_position")
+
+
+def _find_look(state: State, text: Text) -> None:
+    """The last look named in the message; its words are taken first, so "电影感" or "energetic" is a look
+    here rather than only a music mood (a look word before a music word stays the music's mood)."""
+    found = [(m.start(), look, m) for look, pattern in _LOOK_WORDS for m in re.finditer(pattern, text.value)
+             if m.group(0).strip()]
+    for _start, _look, match in found:
+        text.consume(match.start(), match.end())
+    if found:
+        state.look = max(found, key=lambda item: item[0])[1]
+
+
+def _apply_look(state: State, text: Text) -> None:
+    if state.look is None:
+        return
+    look, conf = _LOOKS[state.look], state.conf
+    chosen = set(conf.get("chosen") or ())
+    done: list[Sentence] = []
+    kept: list[Sentence] = []
+    if chosen & {"per_photo_ms", "duration_ms"}:
+        if conf.get("per_photo_ms") != look.per_photo_ms:
+            kept.append(_("length {length}").format(length=seconds_phrase(int(conf["duration_ms"])))
+                        if conf.get("duration_ms") and not conf.get("per_photo_ms")
+                        else _("{seconds} per photo").format(seconds=seconds_phrase(
+                            int(conf.get("per_photo_ms") or model.DEFAULT_PER_PHOTO_MS))))
+    elif conf.get("per_photo_ms") != look.per_photo_ms:
+        conf["per_photo_ms"], conf["duration_ms"] = look.per_photo_ms, None
+        done.append(_("{seconds} per photo").format(seconds=seconds_phrase(look.per_photo_ms)))
+    for field, value, phrase in (("transition", look.transition, _transition_phrase),
+                                 ("motion", look.motion, _MOTION_PHRASE.__getitem__)):
+        if conf.get(field) == value:
+            continue
+        if field in chosen:
+            kept.append(phrase(str(conf[field])))
+        else:
+            conf[field] = value
+            done.append(phrase(value))
+    _look_music(conf, look, chosen, done, kept)
+    if look.title_position and conf.get("title") and conf.get("title_position") != look.title_position:
+        if "title_position" in chosen:
+            kept.append(_("title {where}").format(where=plan_titles.WHERE[str(conf["title_position"])]))
+        else:
+            conf["title_position"] = look.title_position
+            done.append(_("title {where}").format(where=plan_titles.WHERE[look.title_position]))
+    if done and kept:
+        state.note(_("{look} look: {what}, keeping your {kept}").format(look=look.name, what=listed(done),
+                                                                       kept=listed(kept)))
+    elif done:
+        state.note(_("{look} look: {what}").format(look=look.name, what=listed(done)))
+    elif kept:  # changed nothing: said as what the video already has
+        state.note(_("the {look} look, keeping your {kept}").format(look=look.name, kept=listed(kept)))
+    else:
+        state.note(_("the {look} look").format(look=look.name))  # already so: said as such
+
+
+def _look_music(conf: dict[str, Any], look: _Look, chosen: set[str], done: list[Sentence],
+                kept: list[Sentence]) -> None:
+    """The look's score, unless the user turned music off or picked the music (their own song included)."""
+    if "music" in chosen and not conf.get("music"):
+        kept.append(_("music off"))
+        return
+    own = conf.get("music_source") == "file" or bool(chosen & {"music_mood", "music_source"})
+    if own:
+        if conf.get("music_mood") != look.mood or conf.get("music_source") == "file":
+            kept.append(_("your audio “{name}”").format(name=conf.get("audio_name") or "file")
+                        if conf.get("music_source") == "file" else _MOOD_MUSIC[str(conf["music_mood"])])
+        if not conf.get("music"):
+            conf["music"] = True
+            done.append(_("music on"))
+        return
+    if conf.get("music") and conf.get("music_mood") == look.mood:
+        return
+    conf["music"], conf["music_source"], conf["music_mood"] = True, "generated", look.mood
+    done.append(_MOOD_MUSIC[look.mood])
+
+
 # ---------------------------------------------------------------- what was left
 
 # Words that carry no instruction of their own; any other word left after the rules is reported.
@@ -626,7 +746,7 @@ _MAKE = re.compile(r"\bvideos?\b|\btiktoks?\b|\breels?\b|\bslideshows?\b|\bshort
                    r"|视频|短片|做成|抖音|剪辑|影片")
 
 _RULES: tuple[Callable[[State, Text], None], ...] = (
-    _cannot, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music, _frame)
+    _cannot, _find_look, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music, _frame)
 
 
 # ---------------------------------------------------------------- entry point
@@ -645,6 +765,7 @@ def apply_instruction(draft: dict[str, Any] | None, text: str) -> PlanResult:
     for rule in _RULES:
         _step(state, lambda rule=rule: rule(state, work))  # type: ignore[misc]
     _step(state, lambda: _unclaimed_quotes(state, work))
+    _step(state, lambda: _apply_look(state, work), explicit=False)
     unknown = _leftover(work)
     if not state.changes and not (making and not state.kept and not _refusals(state, [])):
         raise PlanError(_nothing_changed(state, unknown))
@@ -654,15 +775,20 @@ def apply_instruction(draft: dict[str, Any] | None, text: str) -> PlanResult:
     return PlanResult(new, tuple(state.changes), sentences([sentence, *refusals]))
 
 
-def _step(state: State, rule: Callable[[], None]) -> None:
+def _step(state: State, rule: Callable[[], None], *, explicit: bool = True) -> None:
     """Run one rule; what it noted but left as it was ("calm music" when the music was calm already) is moved
-    from the changes to what was kept, so the answer says "Done" only for what changed."""
+    from the changes to what was kept, so the answer says "Done" only for what changed. The fields an
+    explicit rule changed are remembered as the user's choice (`chosen`), which a style leaves alone."""
     before = (copy.deepcopy(state.conf), copy.deepcopy(state.photos))
     mark = len(state.changes)
     rule()
     if (state.conf, state.photos) == before:
         state.kept += [phrase for phrase in state.changes[mark:] if phrase not in state.kept]
         del state.changes[mark:]
+    elif explicit:
+        changed = {name for name in _CHOSEN if state.conf.get(name) != before[0].get(name)}
+        if changed:
+            state.conf["chosen"] = sorted(changed | set(state.conf.get("chosen") or ()))
 
 
 def _nothing_changed(state: State, unknown: list[str]) -> Sentence:

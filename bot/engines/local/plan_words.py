@@ -75,6 +75,7 @@ class State:
     cannot: list[Sentence] = field(default_factory=list)
     advice: list[Sentence] = field(default_factory=list)
     title_set: bool = False
+    look: str | None = None  # a named style asked for, applied after every explicit edit of the message
 
     def note(self, phrase: Sentence) -> None:
         if phrase not in self.changes:

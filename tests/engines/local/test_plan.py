@@ -447,8 +447,7 @@ def test_answers_read_in_chinese_for_a_chinese_chat() -> None:
     ({"music": True, "music_mood": "calm"}, "calm music",
      "Nothing changed: the video already has calm music."),
     ({"music": True}, "sync to the beat", "I can't cut on the beat of the music yet. Nothing changed; send /help"),
-    ({"music": True}, "音乐卡点",
-     "Nothing changed: the video already has upbeat music at 70%. I can't cut on the beat"),
+    ({"music": True}, "音乐卡点", "I can't cut on the beat of the music yet. Nothing changed; send /help"),
     ({}, "hello", "I couldn't turn that into an edit; send /help to see what I can do."),
 ])
 def test_a_message_that_changes_nothing_says_so_and_what_was_understood(conf: dict[str, Any], text: str,
@@ -469,3 +468,50 @@ def test_done_names_what_changed_apart_from_what_was_so_already() -> None:
 def test_crop_to_fill_is_understood_whole() -> None:
     said = str(apply_instruction(draft_with(3), "crop the photos to fill the frame").sentence)
     assert said.startswith("Done: photos cropped to fill the frame;") and "understand" not in said
+
+
+# ---------------------------------------------------------------- styles
+
+LOOKS = {
+    "cinematic": {"per_photo_ms": 4000, "transition": "dissolve", "motion": "zoomin", "music_mood": "epic"},
+    "dynamic": {"per_photo_ms": 1500, "transition": "zoomin", "motion": "zoomin", "music_mood": "upbeat"},
+    "calm": {"per_photo_ms": 4000, "transition": "fade", "motion": "kenburns", "music_mood": "calm"},
+    "clean": {"per_photo_ms": 3000, "transition": "fade", "motion": "none", "music_mood": "lofi"},
+    "vlog": {"per_photo_ms": 2000, "transition": "slideleft", "motion": "pan", "music_mood": "upbeat"},
+}
+
+
+@pytest.mark.parametrize(("text", "look", "named"), [
+    ("make it more cinematic", "cinematic", "cinematic look:"), ("更有电影感", "cinematic", "cinematic look:"),
+    ("电影感", "cinematic", "cinematic look:"), ("make it more dynamic", "dynamic", "dynamic look:"),
+    ("动感一点", "dynamic", "dynamic look:"), ("more energetic please", "dynamic", "dynamic look:"),
+    ("calmer vibe", "calm", "calm look:"), ("治愈系", "calm", "calm look:"),
+    ("make it look professional", "clean", "clean, professional look:"), ("高级感", "clean", "clean, professional"),
+    ("vlog style", "vlog", "vlog look:"), ("日常vlog", "vlog", "vlog look:"),
+])
+def test_a_style_sets_its_look_together_and_names_what_it_changed(text: str, look: str, named: str) -> None:
+    result = apply_instruction(draft_with(3, transition="none", motion="none"), text)
+    conf = result.draft["m"]
+    assert {key: conf[key] for key in LOOKS[look]} == LOOKS[look] and conf["music"] is True
+    said = str(result.sentence)
+    assert said.startswith(f"Done: {named}") and "music" in said and "per photo" in said, said
+
+
+def test_a_style_never_silently_overrides_what_the_user_chose() -> None:
+    draft = apply_instruction(draft_with(3), "calm music, 20 seconds").draft
+    result = apply_instruction(draft, "make it more cinematic")
+    conf = result.draft["m"]
+    assert (conf["music_mood"], conf["duration_ms"], conf["transition"]) == ("calm", 20000, "dissolve")
+    assert "keeping your length 20 s and calm music" in str(result.sentence)
+    assert "保留了你选的时长20秒和舒缓的音乐" in result.sentence.render("zh")
+    muted = apply_instruction(apply_instruction(draft_with(3, music=True), "no music").draft, "动感一点")
+    assert muted.draft["m"]["music"] is False and "keeping your music off" in str(muted.sentence)
+    with pytest.raises(PlanError) as caught:  # already that look: said so, never "Done"
+        apply_instruction(result.draft, "电影感")
+    assert str(caught.value.detail) == ("Nothing changed: the video already has the cinematic look, keeping your "
+                                        "length 20 s and calm music.")
+
+
+def test_a_style_word_before_music_is_only_the_music_mood() -> None:
+    conf = apply_instruction(draft_with(3, transition="none"), "epic cinematic music").draft["m"]
+    assert (conf["music_mood"], conf["transition"]) == ("epic", "none")
