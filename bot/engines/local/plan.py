@@ -115,7 +115,8 @@ def _cannot(state: State, text: Text) -> None:
 _REMOVE = (
     re.compile(rf"\b(?:remove|delete|drop|take\s+out|get\s+rid\s+of|cut|exclude|lose)\s+(?:the\s+)?(?P<refs>{REF_LIST})"),
     re.compile(rf"(?:删除|删掉|去掉|移除|不要|拿掉|去除)\s*(?P<refs>{REF_LIST})"),
-    re.compile(rf"(?:把|将)\s*(?P<refs>{REF_LIST})\s*(?:删除|删掉|去掉|移除|拿掉|去除)"),
+    re.compile(rf"(?:把|将)\s*(?P<refs>{REF_LIST})\s*(?:删除|删掉|删了|去掉|移除|拿掉|去除)"),
+    re.compile(rf"(?P<refs>{REF_LIST})\s*(?:(?:就|也)\s*)?(?:不要了|不需要了|删掉吧?|删了吧?|去掉吧?|拿掉吧?)"),
 )
 _SWAP = (
     re.compile(rf"\b(?:swap|switch|exchange|trade)\s+(?:the\s+)?(?:(?:positions?|places)\s+of\s+)?(?:the\s+)?"
@@ -164,7 +165,21 @@ def _remove(state: State, text: Text) -> None:
             text.consume(match.start(), match.end())
 
 
+# "swap the first two", 前两张交换, 交换最后两张
+_SWAP_PAIR = re.compile(rf"\b(?:swap|switch|exchange|flip)\s+(?:the\s+)?(?P<en>first|last)\s+(?:two|2)\b(?:\s+{PHOTO})?"
+                        r"|(?:交换|对调|互换|调换)\s*(?P<cn>前|最后|后)\s*(?:两|2)\s*(?:张|个|幅)(?:照片|图片|图)?"
+                        r"|(?P<cn2>前|最后|后)\s*(?:两|2)\s*(?:张|个|幅)(?:照片|图片|图)?\s*(?:交换|对调|互换|调换|换一下|换个?位置)")
+
+
 def _swap(state: State, text: Text) -> None:
+    for match in list(_SWAP_PAIR.finditer(text.value)):
+        text.consume(match.start(), match.end())
+        count = len(state.photos)
+        if count < 2:
+            raise no_photos() if not count else PlanError(_("Tell me two photos to swap, e.g. swap 1 and 3."))
+        first = 0 if (match.group("en") or match.group("cn") or match.group("cn2")) in ("first", "前") else count - 2
+        state.photos[first], state.photos[first + 1] = state.photos[first + 1], state.photos[first]
+        state.note(_("swapped photos {a} and {b}").format(a=first + 1, b=first + 2))
     for pattern in _SWAP:
         for match in list(pattern.finditer(text.value)):
             indexes = photo_indexes(match.group("refs"), len(state.photos))
@@ -228,7 +243,7 @@ _PER_PHOTO = re.compile(
     rf"{_SECONDS}"
     rf"|{_SECONDS}\s+each\b"
     rf"|\bpace\s*(?:(?::|=|of|at|to|is)\s*)?(?:about\s+)?{_SECONDS}|{_SECONDS}\s+pace\b"
-    rf"|每\s*(?:1\s*)?(?:张|个|幅|页)\s*(?:(?:照片|图片|相片|图)\s*)?(?:(?:都|停留|显示|展示|播放|放|持续|各|大概|约|为|是)\s*)*"
+    rf"|每\s*(?:1\s*)?(?:张|个|幅|页)\s*(?:(?:照片|图片|相片|图)\s*)?(?:(?:都|停留|停|留|显示|展示|播放|放|持续|各|给|大概|约|为|是)\s*)*"
     rf"{_SECONDS}"
     rf"|{_SECONDS}\s*(?:1|一)\s*(?:张|个|幅)|(?<![第\d])1\s*(?:张|幅)\s*(?:照片|图片|相片|图)?\s*{_SECONDS}"
     rf"|(?:节奏|每张时长|单张)\s*(?:(?:为|是|:)\s*)?{_SECONDS}")
@@ -239,9 +254,10 @@ _TOTAL = re.compile(
     r"|(?P<half>half\s+a\s+minute|半分钟)|(?P<one>\ba\s+minute\b)")
 # Also the complaints: "it's too slow" asks for faster, "太快了" for slower.
 _FASTER = (r"\bfaster\b|\bquicker\b|\bspeed\s+(?:it\s+)?up\b|\bmore\s+quickly\b|\bshorter\b"
-           r"|\btoo\s+(?:slow|long|boring|draggy)\b|\bdrags?\b|\btighten\b|\bsnappier\b"
+           r"|\btoo\s+(?:slow|long|boring|draggy)\b|\bless\s+time\b|\bdrags?\b|\btighten\b|\bsnappier\b"
            r"|快一点|快些|加快|节奏快|快点|短一点|短一些|太慢|太长|缩短|拖沓|太拖")
-_SLOWER = (r"\bslower\b|\bslow\s+(?:it\s+)?down\b|\bmore\s+slowly\b|\blonger\b|\btoo\s+(?:fast|quick|short|rushed)\b"
+_SLOWER = (r"\bslower\b|\bmore\s+time\b|\bslow\s+(?:it\s+)?down\b|\bmore\s+slowly\b|\blonger\b"
+           r"|\btoo\s+(?:fast|quick|short|rushed)\b"
            r"|慢一点|慢些|放慢|节奏慢|慢点|长一点|长一些|太快|太短|久一点|久一些|多停留|停留(?:更|再)?久")
 
 
@@ -460,10 +476,11 @@ _VOLUME = (r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*%"
 # Louder / quieter as people say it: a direction word near a music or volume word, in either order ("turn the
 # music down", "lower the music", "音乐小一点", "背景音乐降低", "把音量调小"), or a complaint ("the music is too
 # loud", "听不清", "太吵").
-_SOUND = r"(?:music|volume|bgm|song|soundtrack|audio|sound|track|背景音乐|音乐|音量|配乐|背景乐|声音|歌声?|bgm)"
+_SOUND = (r"(?:music|volume|bgm|song|soundtrack|audio|sound|track|背景音乐|音乐|音量|配乐|背景乐|声音|歌声?)"
+          r"(?:\s*(?:声|的声音|的音量|音量))?")
 _EN_SOUND = r"(?:(?:the|that|my)\s+)?(?:background\s+)?(?:music|volume|bgm|song|soundtrack|audio|sound|track)"
 _LOUDER = (rf"\blouder\b|\bturn\s+(?:it\s+|{_EN_SOUND}\s+)?up\b|\bturn\s+up\s+{_EN_SOUND}|\b{_EN_SOUND}\s+up\b"
-           rf"|\bmore\s+volume\b|\b(?:raise|increase|boost|pump\s+up|bring\s+up|crank\s+up|up)\s+{_EN_SOUND}"
+           rf"|\b{_EN_SOUND}\s+(?:a\s+(?:little|bit)\s+)?(?:higher|louder)\b|\bmore\s+volume\b|\b(?:raise|increase|boost|pump\s+up|bring\s+up|crank\s+up|up)\s+{_EN_SOUND}"
            rf"|\b{_EN_SOUND}\s+(?:is\s+|'s\s+)?(?:too\s+|a\s+bit\s+|way\s+too\s+)?(?:quiet|soft|low)\b"
            rf"|\bcan'?t\s+hear\s+{_EN_SOUND}|\bmake\s+{_EN_SOUND}\s+(?:a\s+(?:bit|little)\s+)?(?:louder|stronger)"
            rf"|大声|{_SOUND}\s*(?:再|稍微|调得?|开得?|放得?)?\s*(?:大|高|响)\s*(?:一点|一些|点|些)"
@@ -473,6 +490,7 @@ _LOUDER = (rf"\blouder\b|\bturn\s+(?:it\s+|{_EN_SOUND}\s+)?up\b|\bturn\s+up\s+{_
            rf"|听不(?:清|到|见)\s*{_SOUND}")
 _QUIETER = (rf"\bquieter\b|\bsofter\b|\bturn\s+(?:it\s+|{_EN_SOUND}\s+)?down\b|\bturn\s+down\s+{_EN_SOUND}"
             rf"|\b{_EN_SOUND}\s+down\b|\bless\s+(?:loud|volume)\b"
+            rf"|\b{_EN_SOUND}\s+(?:a\s+(?:little|bit)\s+)?(?:lower|softer|quieter)\b"
             rf"|\b(?:lower|reduce|decrease|drop|bring\s+down|tone\s+down|soften|dial\s+down)\s+{_EN_SOUND}"
             rf"|\b{_EN_SOUND}\s+(?:is\s+|'s\s+)?(?:too\s+|a\s+bit\s+|way\s+too\s+)?(?:loud|strong|much)\b"
             rf"|\bmake\s+{_EN_SOUND}\s+(?:a\s+(?:bit|little)\s+)?(?:quieter|softer|lower)"
@@ -783,7 +801,8 @@ def _step(state: State, rule: Callable[[], None], *, explicit: bool = True) -> N
     mark = len(state.changes)
     rule()
     if (state.conf, state.photos) == before:
-        state.kept += [phrase for phrase in state.changes[mark:] if phrase not in state.kept]
+        state.kept += [state.state_of(phrase) for phrase in state.changes[mark:]
+                       if state.state_of(phrase) not in state.kept]
         del state.changes[mark:]
     elif explicit:
         changed = {name for name in _CHOSEN if state.conf.get(name) != before[0].get(name)}

@@ -79,10 +79,12 @@ _CAPTION_REF_AFTER_QUOTE = re.compile(rf"\s*(?:to|on|for|under|in|at|onto|给|�
                                       rf"(?:the\s+)?(?P<ref>{REF})", re.I)
 _CAPTION_MARKER = re.compile(r"\s*(?:(?:with|as|saying|that\s+says|reading|to\s+read|is|reads|:|=|-|为|是|写着?|叫|：)"
                              r"\s*)?", re.I)
-_CAPTION_NEGATED_REF = re.compile(rf"(?:remove|delete|clear|drop|删除|去掉|删掉|移除|取消)\s*(?:the\s+)?"
+_CAPTION_NEGATED_REF = re.compile(rf"(?:remove|delete|clear|drop|删除|去掉|删掉|移除|取消|不要|拿掉)\s*(?:the\s+)?"
                                   rf"(?P<ref>{REF})\s*(?:(?:'s|的)\s*)?(?:{_CAPTION_WORD})"
                                   rf"|(?:remove|delete|clear|drop)\s+(?:the\s+)?(?:{_CAPTION_WORD})\s*(?:from|on|of|for)\s+"
-                                  rf"(?:the\s+)?(?P<ref2>{REF})", re.I)
+                                  rf"(?:the\s+)?(?P<ref2>{REF})"
+                                  rf"|(?P<ref3>{REF})\s*(?:的\s*)?(?:{_CAPTION_WORD})\s*(?:(?:就|也)\s*)?"
+                                  rf"(?:不要了|删掉|删除|去掉|拿掉|取消)", re.I)
 
 
 @dataclass(slots=True)
@@ -142,7 +144,7 @@ def _removals(state: State, text: Text, edits: _Edits) -> None:
         edits.title_removed = True
     targets: list[int] = []
     for match in list(re.finditer(_CAPTION_NEGATED_REF, text.value)):
-        targets += photo_indexes(match.group("ref") or match.group("ref2"), len(state.photos))
+        targets += photo_indexes(match.group("ref") or match.group("ref2") or match.group("ref3"), len(state.photos))
         text.consume(match.start(), match.end())
     found = negations(text.value, _CAPTION_WORD)
     for match in found:
@@ -385,7 +387,7 @@ WHERE = {"top": _("at the top"), "center": _("in the middle"), "bottom": _("at t
 
 def _report(state: State, edits: _Edits) -> None:
     if edits.title_removed and edits.title is None:
-        state.note(_("removed the title"))
+        state.note(_("removed the title"), already=_("no title"))
     if edits.title is not None:
         if edits.title_position:
             state.note(_("title “{text}” {where}").format(text=edits.title, where=WHERE[edits.title_position]))
@@ -395,7 +397,10 @@ def _report(state: State, edits: _Edits) -> None:
         state.note(_("title {where}").format(where=WHERE[edits.title_position]))
     if edits.captions_removed is not None:
         numbers = listed(str(i + 1) for i in edits.captions_removed)
-        state.note(_("removed the caption of photo {numbers}").format(numbers=numbers) if edits.captions_removed
-                   else _("removed the captions"))
+        if edits.captions_removed:
+            state.note(_("removed the caption of photo {numbers}").format(numbers=numbers),
+                       already=_("no caption on photo {numbers}").format(numbers=numbers))
+        else:
+            state.note(_("removed the captions"), already=_("no captions"))
     if edits.caption_position:
         state.note(_("captions {where}").format(where=WHERE[edits.caption_position]))

@@ -76,10 +76,18 @@ class State:
     advice: list[Sentence] = field(default_factory=list)
     title_set: bool = False
     look: str | None = None  # a named style asked for, applied after every explicit edit of the message
+    as_state: list[tuple[Sentence, Sentence]] = field(default_factory=list)
 
-    def note(self, phrase: Sentence) -> None:
+    def note(self, phrase: Sentence, *, already: Sentence | None = None) -> None:
+        """A change; `already` says it as a state ("no title" for "removed the title") for when it turns out
+        the video was so already."""
         if phrase not in self.changes:
             self.changes.append(phrase)
+        if already is not None:
+            self.as_state.append((phrase, already))
+
+    def state_of(self, phrase: Sentence) -> Sentence:
+        return next((state for said, state in self.as_state if said == phrase), phrase)
 
     def refuse(self, what: Sentence) -> None:
         """Something asked for that the engine cannot do, as a verb phrase: "I can't {what} yet"."""
@@ -241,7 +249,7 @@ _EN_REF = rf"(?:(?<!\d)\d+(?:st|nd|rd|th)?|{EN_ORDINAL})"
 # One photo: "photo 2", "the second photo", "the last one", "第三张", "最后一张"; bare numbers only in a list.
 REF = (rf"(?:(?:the\s+)?(?:very\s+)?{PHOTO}\s*(?:(?:no\.?|number|#)\s*)?\d+\b"
        rf"|(?:the\s+)?(?:very\s+)?{_EN_REF}\s+(?:{PHOTO}|one)\b"
-       rf"|第\s*{NUM}\s*(?:{_CN_PHOTO})?|最后\s*(?:[1一]\s*)?{_CN_PHOTO})")
+       rf"|第\s*{NUM}\s*(?:{_CN_PHOTO})?|最后\s*(?:[1一那这]\s*)?{_CN_PHOTO})")
 _NOT_A_UNIT = r"(?!\s*(?:s|secs?|seconds?|mins?|minutes?|%|秒|分钟)(?![a-z]))"
 # In a list the later items may be bare ("photos 2, 3 and 5", "the first and last photo", "第2、3张").
 _NEXT_REF = (rf"(?:{REF}|(?:the\s+)?{_EN_REF}\b{_NOT_A_UNIT}(?:\s*[-–]\s*\d+\b)?(?:\s+{PHOTO}\b)?"

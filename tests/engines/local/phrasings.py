@@ -146,6 +146,12 @@ ENGLISH: list[Row] = [
     ('add "Hello" to photo 1', caption(1, "Hello")),
     ('write "Best day ever" on the third photo', caption(3, "Best day ever")),
     ("put the captions at the top", {"caption_position": "top"}),
+    # found while probing: each needed a rule of its own
+    ("music a little lower", QUIETER),
+    ("less time per photo", FASTER),
+    ("more time on each photo", SLOWER),
+    ("swap the first two photos", order(2, 1, 3, 4, 5)),
+    ("swap the last two", order(1, 2, 3, 5, 4)),
 ]
 
 CHINESE: list[Row] = [
@@ -238,4 +244,11 @@ CHINESE: list[Row] = [
     ("第1张配文“出发”", caption(1, "出发")),
     ("字幕放在顶部", {"caption_position": "top"}),
     ("“你好，世界”放到第2张", caption(2, "你好，世界")),
+    # 试用时发现的说法
+    ("把音乐声调大", LOUDER),
+    ("每张停3秒", per(3) | {"duration_ms": None}),
+    ("把最后那张去掉", order(1, 2, 3, 4)),
+    ("第3张不要了", order(1, 2, 4, 5)),
+    ("前两张交换", order(2, 1, 3, 4, 5)),
+    ("交换最后两张", order(1, 2, 3, 5, 4)),
 ]
