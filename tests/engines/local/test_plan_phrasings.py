@@ -50,4 +50,5 @@ def test_held_out_phrasings_score() -> None:
     assert score >= HELD_OUT_FLOOR, missed
 
 
-HELD_OUT_FLOOR = 0.0  # raised to the measured score once it was measured
+# Measured the first time the held-out rows ran (28 of 30; the code before these rules: 23 of 30).
+HELD_OUT_FLOOR = 28 / 30
