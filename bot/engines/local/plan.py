@@ -1,13 +1,16 @@
 """Instruction (English or Chinese) → edits on a chat's draft, plus one sentence saying what changed.
 
 Pure functions, no I/O: `apply_instruction(draft, text)` returns a new draft and the sentence, or raises
-`PlanError` (the only error it raises) whose message lists what the engine can do. How a message is read:
-1. quoted strings are set aside and the title/caption text is taken out first (`plan_titles`), so the words of
-   a title ("Crop Top Summer") never drive another rule;
+`PlanError` (the only error it raises). Every answer is a catalogue sentence (`bot.language`), so it reads in
+the chat's language when it is sent. How a message is read:
+1. quoted strings are set aside as written (a title keeps its "，") and the title/caption text is taken out
+   first (`plan_titles`), so the words of a title ("Crop Top Summer") never drive another rule;
 2. the rest is normalised (lower case, "两秒" → "2秒", "60 percent" → "60%") and each rule in `_RULES` reads
-   it — negations ("no music", "关闭运镜") before positive words — and blanks what it used;
-3. what was asked but not done is reported ("I can't add stickers yet"); nothing is a silent no-op, and a
-   message nothing could use is refused with the list of what the engine can do.
+   it — negations ("no music", "关闭运镜") before positive words — and blanks what it used; a named look
+   ("电影感") is applied last, around what the user chose;
+3. the answer says "Done" only for what changed: what was so already is said as such, what was asked but not
+   done is reported ("I can't add stickers yet"), and a message that changed nothing is a PlanError saying
+   what was understood, or one short sentence pointing to /help when nothing was.
 The draft passed in is never modified, so a refusal leaves the timeline exactly as it was.
 """
 
@@ -43,6 +46,7 @@ from bot.language import Sentence, _, _n
 
 __all__ = ["CAPABILITIES", "PlanError", "PlanResult", "apply_instruction"]
 
+# The whole list, for a help page; a miss is answered with MISS, one sentence, not with this list.
 CAPABILITIES = _(
     "I can: set the length (“15 seconds”, “30秒”) or seconds per photo (“2 s per photo”, “每张2秒”, "
     "faster/slower); change transitions (fade, dissolve, slide or wipe left/right/up/down, zoom, random, none); "
@@ -50,7 +54,8 @@ CAPABILITIES = _(
     "(title “Summer”, caption photo 2 “Beach day”, 标题“夏天”, at the top/center/bottom); "
     "music (upbeat, lo-fi, calm, epic, volume 50%, quieter, no music, or your own audio file); "
     "reorder photos (reverse, swap 1 and 3, move photo 3 to the start, remove photo 2); "
-    "aspect 9:16, 1:1 or 16:9; fit with a blurred background or crop to fill."
+    "aspect 9:16, 1:1 or 16:9; fit with a blurred background or crop to fill; a look (cinematic, dynamic, calm, "
+    "clean, vlog)."
 )
 MISS = _("I couldn't turn that into an edit; send /help to see what I can do.")
 
