@@ -90,7 +90,8 @@ _CANNOT: tuple[tuple[str, Sentence], ...] = (
     (r"\b(?:post|upload|publish|share)\b(?:\s+(?:it|this|the\s+video))?\s+(?:to|on)\s+"
      r"(?:tiktok|instagram|youtube|facebook|douyin)\b|发布到|发到抖音|上传到", _("post videos to other apps")),
     (r"\b(?:fonts?|bold|italic)\b|字体|加粗|\bcolou?rs?\b|颜色", _("change fonts or colours")),
-    (r"\b(?:glitch|sparkles?|confetti|particles?|light\s+leaks?|snow|fireworks)\b|闪光|粒子|(?<!转场)特效",
+    (r"\b(?:glitch|sparkles?|confetti|particles?|light\s+leaks?|snow|fireworks)\b|闪光|粒子|(?<!转场)特效"
+     r"|\b(?:add|some|more|cool|fancy|special|any)\s+(?:(?:some|cool|fancy|special)\s+)?effects\b",
      _("add effects")),
     (r"\bbeauty\b|\bretouch\w*|\bsmooth\s+skin|美颜|瘦脸|磨皮", _("retouch faces")),
     (r"\b(?:trim|cut|shorten)\s+(?:the\s+)?(?:music|song|audio)\b|剪(?:辑|切)音乐", _("cut the music")),
@@ -648,6 +649,11 @@ _CHOSEN = ("per_photo_ms", "duration_ms", "transition", "motion", "music", "musi
            "title_position")
 
 
+_VAGUE = re.compile(r"\beffects?\b|\bbetter\b|\bnicer\b|\bprettier\b|\bcooler\b|\bpop\b|\bfancy\b|\bstylish\b"
+                    r"|好看|漂亮|酷一点|特效|精彩|有意思|有趣")
+_LOOK_HINT = _("Nothing changed; try a look such as “cinematic”, “dynamic”, “calm” or “vlog”, or send /help.")
+
+
 def _find_look(state: State, text: Text) -> None:
     """The last look named in the message; its words are taken first, so "电影感" or "energetic" is a look
     here rather than only a music mood (a look word before a music word stays the music's mood)."""
@@ -665,13 +671,14 @@ def _apply_look(state: State, text: Text) -> None:
     look, conf = _LOOKS[state.look], state.conf
     chosen = set(conf.get("chosen") or ())
     done: list[Sentence] = []
-    kept: list[Sentence] = []
+    kept: dict[str, Sentence] = {}  # by the field the user chose
     if chosen & {"per_photo_ms", "duration_ms"}:
         if conf.get("per_photo_ms") != look.per_photo_ms:
-            kept.append(_("length {length}").format(length=seconds_phrase(int(conf["duration_ms"])))
-                        if conf.get("duration_ms") and not conf.get("per_photo_ms")
-                        else _("{seconds} per photo").format(seconds=seconds_phrase(
-                            int(conf.get("per_photo_ms") or model.DEFAULT_PER_PHOTO_MS))))
+            if conf.get("duration_ms") and not conf.get("per_photo_ms"):
+                kept["duration_ms"] = _("length {length}").format(length=seconds_phrase(int(conf["duration_ms"])))
+            else:
+                kept["per_photo_ms"] = _("{seconds} per photo").format(seconds=seconds_phrase(
+                    int(conf.get("per_photo_ms") or model.DEFAULT_PER_PHOTO_MS)))
     elif conf.get("per_photo_ms") != look.per_photo_ms:
         conf["per_photo_ms"], conf["duration_ms"] = look.per_photo_ms, None
         done.append(_("{seconds} per photo").format(seconds=seconds_phrase(look.per_photo_ms)))
@@ -680,39 +687,40 @@ def _apply_look(state: State, text: Text) -> None:
         if conf.get(field) == value:
             continue
         if field in chosen:
-            kept.append(phrase(str(conf[field])))
+            kept[field] = phrase(str(conf[field]))
         else:
             conf[field] = value
             done.append(phrase(value))
     _look_music(conf, look, chosen, done, kept)
     if look.title_position and conf.get("title") and conf.get("title_position") != look.title_position:
         if "title_position" in chosen:
-            kept.append(_("title {where}").format(where=plan_titles.WHERE[str(conf["title_position"])]))
+            kept["title_position"] = _("title {where}").format(where=plan_titles.WHERE[str(conf["title_position"])])
         else:
             conf["title_position"] = look.title_position
             done.append(_("title {where}").format(where=plan_titles.WHERE[look.title_position]))
-    if done and kept:
+    said = [phrase for field, phrase in kept.items() if field not in state.chosen_now]  # this message says it
+    if done and said:
         state.note(_("{look} look: {what}, keeping your {kept}").format(look=look.name, what=listed(done),
-                                                                       kept=listed(kept)))
+                                                                       kept=listed(said)))
     elif done:
         state.note(_("{look} look: {what}").format(look=look.name, what=listed(done)))
-    elif kept:  # changed nothing: said as what the video already has
-        state.note(_("the {look} look, keeping your {kept}").format(look=look.name, kept=listed(kept)))
+    elif said:  # changed nothing: said as what the video already has
+        state.note(_("the {look} look, keeping your {kept}").format(look=look.name, kept=listed(said)))
     else:
         state.note(_("the {look} look").format(look=look.name))  # already so: said as such
 
 
 def _look_music(conf: dict[str, Any], look: _Look, chosen: set[str], done: list[Sentence],
-                kept: list[Sentence]) -> None:
+                kept: dict[str, Sentence]) -> None:
     """The look's score, unless the user turned music off or picked the music (their own song included)."""
     if "music" in chosen and not conf.get("music"):
-        kept.append(_("music off"))
+        kept["music"] = _("music off")
         return
     own = conf.get("music_source") == "file" or bool(chosen & {"music_mood", "music_source"})
     if own:
         if conf.get("music_mood") != look.mood or conf.get("music_source") == "file":
-            kept.append(_("your audio “{name}”").format(name=conf.get("audio_name") or "file")
-                        if conf.get("music_source") == "file" else _MOOD_MUSIC[str(conf["music_mood"])])
+            kept["music_mood"] = (_("your audio “{name}”").format(name=conf.get("audio_name") or "file")
+                                  if conf.get("music_source") == "file" else _MOOD_MUSIC[str(conf["music_mood"])])
         if not conf.get("music"):
             conf["music"] = True
             done.append(_("music on"))
@@ -784,14 +792,16 @@ def apply_instruction(draft: dict[str, Any] | None, text: str) -> PlanResult:
     titled = Text(widen(written), written)
     _step(state, lambda: plan_titles.extract(state, titled))
     work = Text(normalise(titled.value))
-    making = bool(_MAKE.search(work.value))
+    making, vague = bool(_MAKE.search(work.value)), bool(_VAGUE.search(work.value))
     for rule in _RULES:
         _step(state, lambda rule=rule: rule(state, work))  # type: ignore[misc]
     _step(state, lambda: _unclaimed_quotes(state, work))
     _step(state, lambda: _apply_look(state, work), explicit=False)
     unknown = _leftover(work)
-    if not state.changes and not (making and not state.kept and not _refusals(state, [])):
-        raise PlanError(_nothing_changed(state, unknown))
+    # "make it look better", "加点特效": a look is the nearest thing that exists
+    hint = vague and state.look is None and not state.changes and not state.kept
+    if not state.changes and not (making and not hint and not state.kept and not _refusals(state, [])):
+        raise PlanError(_nothing_changed(state, unknown, hint=hint))
     new = model.layout(state.photos, state.conf)
     sentence = _sentence(state, new)
     refusals = _refusals(state, unknown)
@@ -811,17 +821,20 @@ def _step(state: State, rule: Callable[[], None], *, explicit: bool = True) -> N
         del state.changes[mark:]
     elif explicit:
         changed = {name for name in _CHOSEN if state.conf.get(name) != before[0].get(name)}
+        state.chosen_now |= changed
         if changed:
             state.conf["chosen"] = sorted(changed | set(state.conf.get("chosen") or ()))
 
 
-def _nothing_changed(state: State, unknown: list[str]) -> Sentence:
+def _nothing_changed(state: State, unknown: list[str], *, hint: bool = False) -> Sentence:
     """One short answer for a message that changed nothing: what was understood, what could not be done, and
     otherwise a pointer to /help (never the whole list of what the engine can do)."""
     refusals = _refusals(state, unknown if state.kept else [])
     if state.kept:
         return sentences([_("Nothing changed: the video already has {what}.").format(what=listed(state.kept)),
                           *refusals])
+    if hint:
+        return sentences([*refusals, _LOOK_HINT])
     if refusals:
         return sentences([*refusals, _("Nothing changed; send /help to see what I can do.")])
     return MISS

@@ -77,6 +77,7 @@ class State:
     title_set: bool = False
     look: str | None = None  # a named style asked for, applied after every explicit edit of the message
     as_state: list[tuple[Sentence, Sentence]] = field(default_factory=list)
+    chosen_now: set[str] = field(default_factory=set)  # fields this message set explicitly
 
     def note(self, phrase: Sentence, *, already: Sentence | None = None) -> None:
         """A change; `already` says it as a state ("no title" for "removed the title") for when it turns out

@@ -515,3 +515,11 @@ def test_a_style_never_silently_overrides_what_the_user_chose() -> None:
 def test_a_style_word_before_music_is_only_the_music_mood() -> None:
     conf = apply_instruction(draft_with(3, transition="none"), "epic cinematic music").draft["m"]
     assert (conf["music_mood"], conf["transition"]) == ("epic", "none")
+
+
+@pytest.mark.parametrize("text", ["add some effects", "make it look better", "做得好看一点", "加点特效"])
+def test_a_vague_wish_is_pointed_at_the_looks(text: str) -> None:
+    with pytest.raises(PlanError) as caught:
+        apply_instruction(draft_with(3), text)
+    assert "try a look such as “cinematic”" in str(caught.value.detail)
+    assert "可以试试一种风格" in caught.value.detail.render("zh")
