@@ -30,11 +30,12 @@ from bot.conversation.chat import Chats, Engines
 from bot.conversation.exports import Exports
 from bot.conversation.history import History
 from bot.conversation.intents import Intent, classify, is_blank, without_control_characters
-from bot.conversation.ports import Origin, Replies, Source
+from bot.conversation.ports import Origin, Replies, Said, Source
 from bot.conversation.team import Team
 from bot.conversation.turns import Turns
 from bot.conversation.uploads import Uploads
 from bot.engines.base import Engine, MediaFile
+from bot.language import ENGLISH, render
 from bot.media import MediaFolder
 from bot.store import Store
 
@@ -101,6 +102,11 @@ class Conversation:
         """The bot is in the chat again: what was left undelivered there is followed and delivered."""
         for project in await self.chats.back(chat_id):
             await self.exports.back(project)
+
+    def words(self, chat_id: int, sentence: Said) -> str:
+        """A sentence in the chat's language, for the few words a transport shows outside a message (the
+        note on a pressed button)."""
+        return render(sentence, self.chats.languages.get(chat_id, ENGLISH))
 
     async def tell(self, origin: Origin, text: str) -> None:
         """Answer with a sentence the transport chose (a refusal of something the engines never see)."""
