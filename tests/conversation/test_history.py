@@ -13,7 +13,7 @@ from PIL import Image
 from bot import timeline
 from bot.config import Settings
 from bot.conversation import Conversation, wording
-from bot.engines.base import MediaFile, MediaKind, StreamEvent
+from bot.engines.base import MediaFile, MediaKind, Preview, StreamEvent, Text
 from bot.engines.local import LocalEngine
 from bot.store import Store
 from tests.conversation.conftest import CHAT, Core, RecordingReplies, ScriptedEngine, make_settings, origin
@@ -95,6 +95,20 @@ async def test_a_changed_timeline_offers_export_undo_and_the_timeline(core: Core
     await core.conversation.on_media(origin(1), [core.photo()])
     await core.conversation.on_text(origin(2), "title One")
     assert [a.command for a in core.replies.said[-1].actions] == ["export", "undo", "status"]
+
+
+async def test_a_preview_offers_export_undo_and_the_timeline(core: Core) -> None:
+    preview = core.photo("preview.mp4")
+
+    async def with_preview(text: str) -> AsyncIterator[StreamEvent]:
+        core.cloud.titled("One")
+        yield Text("Title added.")
+        yield Preview(preview.path, caption="Quick preview")
+
+    core.cloud.script = with_preview
+    await core.conversation.on_media(origin(1), [core.photo()])
+    await core.conversation.on_text(origin(2), "title One")
+    assert [a.command for a in core.replies.video_actions[-1]] == ["export", "undo", "status"]
 
 
 async def test_a_new_project_starts_empty_and_the_old_files_stay_kept_and_counted(core: Core) -> None:
