@@ -14,6 +14,7 @@ from __future__ import annotations
 from bot.conversation import wording
 from bot.conversation.chat import Chats
 from bot.conversation.ports import Origin, answering_now
+from bot.engines.base import Readiness
 from bot.store import Store
 
 
@@ -32,6 +33,9 @@ class History:
         with answering_now():
             async with self._chats.failures_told(origin), self._chats.turn(origin):
                 engine = await self._chats.engine(origin.chat_id)
+                if await engine.readiness(origin.chat_id) is Readiness.SIGNED_OUT:  # no account: no change yet
+                    await self._chats.say(origin, wording.REDO_NOTHING if forward else wording.UNDO_NOTHING)
+                    return
                 await self._chats.connect(origin, engine)
                 step = await (engine.redo if forward else engine.undo)(origin.chat_id)
                 if step is None:

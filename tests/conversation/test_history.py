@@ -13,6 +13,7 @@ from PIL import Image
 from bot import timeline
 from bot.config import Settings
 from bot.conversation import Conversation, wording
+from bot.conversation.intents import Intent, classify
 from bot.engines.base import MediaFile, MediaKind, Preview, StreamEvent, Text
 from bot.engines.local import LocalEngine
 from bot.store import Store
@@ -179,3 +180,19 @@ async def test_the_local_engine_undoes_an_instruction_and_an_upload_and_starts_o
     assert all(photo.path.is_file() for photo in photos)  # the old project's photos stay on disk
     await conversation.on_text(origin(10), "make it 10 seconds")  # the old photos are not brought back
     assert timeline.clip_count(await store.timelines.get(CHAT)) == 0
+
+
+def test_only_the_whole_message_is_an_undo_a_redo_or_a_new_project() -> None:
+    assert [classify(text) for text in ("undo", "Undo!", "please undo that", "go back", "撤销", "撤回上一步",
+                                        "请撤销一下")] == [Intent.UNDO] * 7
+    assert [classify(text) for text in ("redo", "重做", "redo that")] == [Intent.REDO] * 3
+    assert [classify(text) for text in ("start over", "new project", "重新开始", "从头开始吧。")] == [Intent.NEW] * 4
+    for edit in ("undo the crop", "go back to the first photo", "start over with the beach photos",
+                 "make it a new project video", "撤销字幕后再加音乐"):
+        assert classify(edit) is Intent.EDIT, edit
+
+
+async def test_undo_before_anything_was_made_signs_nobody_in(core: Core) -> None:
+    await core.conversation.command(origin(1), "undo")
+    assert core.replies.texts() == [wording.UNDO_NOTHING.render("en")]
+    assert core.cloud.connects == 0

@@ -474,11 +474,14 @@ class NemoEngine:
         return Stepped(step.kind, step.what, before=step.before, after=step.after, restored=caught_up)
 
     async def start_over(self, chat_id: int) -> None:
-        """A new session (the service's project; the old one stays in the account) with an empty timeline."""
+        """A new session (the service's project; the old one stays in the account) with an empty timeline. A
+        chat that never had a session gets none now: its first request makes one, as before."""
+        had_session = (await self._store.accounts.get(chat_id)).session_id is not None
         await self._store.accounts.update(chat_id, session_id=None, task_id=None)
         await self._store.history.forget(chat_id, self.name)
         self._seen.pop(chat_id, None)
-        await self._ensure(chat_id, "session")
+        if had_session:
+            await self._ensure(chat_id, "session")
 
     async def credits(self, chat_id: int) -> Credits | None:
         body = await self._call(chat_id, lambda c: Req("GET", "/api/credits/balance/simple"), ensure="token")
