@@ -41,14 +41,14 @@ async def _serve(settings: Settings) -> None:
         await core.aclose()
 
 
-async def _chat(settings: Settings, out_dir: Path) -> None:
+async def _chat(settings: Settings, out_dir: Path, *, new_project: bool = False) -> None:
     from bot import console
     from bot.app import open_core
 
     core = await open_core(settings)
     conversation = core.conversation(console.ConsoleReplies(out_dir))
     try:
-        await console.run(conversation)
+        await console.run(conversation, new_project=new_project)
     finally:
         await conversation.aclose()
         await core.aclose()
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the Telegram bot (the default)")
     chat = sub.add_parser("chat", help="the same bot in this terminal")
     chat.add_argument("--out", type=Path, default=Path("."), help="where exported MP4s are written")
+    chat.add_argument("--new", action="store_true", help="start a new project (the old one's files stay saved)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     args = parser.parse_args(argv)
 
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             applied = asyncio.run(_migrate(settings))
             print(f"database {settings.database_path}: applied {applied or 'nothing (up to date)'}")
         elif args.command == "chat":
-            asyncio.run(_chat(settings, args.out))
+            asyncio.run(_chat(settings, args.out, new_project=args.new))
         else:
             problem = bot_token_problem(settings)
             if problem:

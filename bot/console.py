@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bot.conversation import Conversation, Origin
-from bot.conversation.ports import Activity
+from bot.conversation.ports import Actions, Activity
 from bot.engines.base import MediaFile
 from bot.media import MediaFolder, kind_of
 
@@ -33,9 +33,12 @@ class ConsoleReplies:
         self.out_dir = out_dir
         self._next_id = 0
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def say(
+        self, chat_id: int, text: str, *, reply_to: int | None = None, actions: Actions = ()
+    ) -> int | None:
         self._next_id += 1
         print(f"bot> {text}", flush=True)
+        _offer(actions)
         return self._next_id
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
@@ -44,12 +47,21 @@ class ConsoleReplies:
     async def working(self, chat_id: int, activity: Activity) -> None:
         return None
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+    async def video(
+        self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         target = self.out_dir / f"reelbot-{time.strftime('%Y%m%d-%H%M%S')}-{self._next_id}.mp4"
         shutil.copyfile(path, target)
         print(f"bot> {caption} Saved to {target.resolve()}".strip(), flush=True)
+        _offer(actions)
         return True
+
+
+def _offer(actions: Actions) -> None:
+    """A terminal has no buttons: what a message offers is shown as the commands to type."""
+    if actions:
+        print("     " + "  ".join(f"[{action.label} /{action.command}]" for action in actions), flush=True)
 
 
 def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | str:
@@ -95,8 +107,12 @@ async def handle(conversation: Conversation, line: str) -> bool:
     return True
 
 
-async def run(conversation: Conversation) -> None:
+async def run(conversation: Conversation, *, new_project: bool = False) -> None:
+    """Serve typed lines until the input ends or /quit; `new_project` (`chat --new`) first starts a fresh
+    project, as /new does."""
     interactive = sys.stdin.isatty()
+    if new_project:
+        await handle(conversation, "/new")
     if interactive:
         print("reelbot in the terminal. /upload PATH..., then type what you want; /export, /quit.", flush=True)
     loop = asyncio.get_running_loop()

@@ -112,3 +112,35 @@ async def test_text_too_long_or_made_of_control_characters(
         finally:
             await conversation.aclose()
             await core.aclose()
+
+
+async def test_undo_redo_and_a_new_project_in_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same commands as in a chat; what a message offers is shown as the commands to type; `chat --new`
+    starts with a fresh project."""
+    from bot import console
+
+    settings = Settings(_env_file=None, video_engine="local", database_path=tmp_path / "db.sqlite3",
+                        media_dir=tmp_path / "media")  # type: ignore[call-arg]
+    core = await open_core(settings)
+    conversation = core.conversation(ConsoleReplies(tmp_path / "out"))
+    try:
+        await handle(conversation, f"/upload {photos(tmp_path)[0]}")
+        await handle(conversation, "add the title 'Summer'")
+        capsys.readouterr()
+        await handle(conversation, "/undo")
+        out = capsys.readouterr().out.splitlines()
+        assert out[0] == "bot> ↩️ Undone: “add the title 'Summer'”."
+        assert out[-1].split() == ["[🎬", "Export", "/export]", "[↩️", "Undo", "/undo]", "[🗂", "Timeline", "/status]"]
+        await handle(conversation, "redo")
+        assert capsys.readouterr().out.startswith("bot> ↪️ Redone: “add the title 'Summer'”.")
+
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # `chat --new`, then the input ends
+        await console.run(conversation, new_project=True)
+        assert capsys.readouterr().out.splitlines() == ["bot> " + wording.NEW_PROJECT.render("en")]
+        await handle(conversation, "/status")
+        assert capsys.readouterr().out.splitlines() == ["bot> Timeline is empty."]
+    finally:
+        await conversation.aclose()
+        await core.aclose()

@@ -10,6 +10,7 @@ what it needs through its constructor and none calling another:
     turns     an instruction streamed to the engine, and what changed
     exports   /export, the render followed to its end, delivered once
     account   greeting, help, credits, timeline, web editor, choice of engine
+    history   /undo, /redo and /new
     team      who gets in, invite codes, /usage
 
 `intents` routes plain text (English and Chinese); `wording` holds every sentence the bot says.
@@ -27,12 +28,14 @@ from bot.conversation.access import Access
 from bot.conversation.account import Account
 from bot.conversation.chat import Chats, Engines
 from bot.conversation.exports import Exports
+from bot.conversation.history import History
 from bot.conversation.intents import Intent, classify, is_blank, without_control_characters
-from bot.conversation.ports import Origin, Replies, Source
+from bot.conversation.ports import Origin, Replies, Said, Source
 from bot.conversation.team import Team
 from bot.conversation.turns import Turns
 from bot.conversation.uploads import Uploads
 from bot.engines.base import Engine, MediaFile
+from bot.language import ENGLISH, render
 from bot.media import MediaFolder
 from bot.store import Store
 
@@ -58,6 +61,7 @@ class Conversation:
         self.exports = Exports(self.chats, self.uploads, store, settings)
         self.account = Account(self.chats, self.uploads, access, store)
         self.team = Team(self.chats, access, store, settings)
+        self.history = History(self.chats, store)
 
     # ------------------------------------------------------------ a message's life
 
@@ -99,6 +103,11 @@ class Conversation:
         for project in await self.chats.back(chat_id):
             await self.exports.back(project)
 
+    def words(self, chat_id: int, sentence: Said) -> str:
+        """A sentence in the chat's language, for the few words a transport shows outside a message (the
+        note on a pressed button)."""
+        return render(sentence, self.chats.languages.get(chat_id, ENGLISH))
+
     async def tell(self, origin: Origin, text: str) -> None:
         """Answer with a sentence the transport chose (a refusal of something the engines never see)."""
         await self.chats.say(origin, text)
@@ -123,6 +132,12 @@ class Conversation:
                 await self.account.status(origin)
             case Intent.UPLOAD:
                 await self.chats.say(origin, wording.UPLOAD_HOW)
+            case Intent.UNDO:
+                await self.history.undo(origin)
+            case Intent.REDO:
+                await self.history.redo(origin)
+            case Intent.NEW:
+                await self.history.start_over(origin)
             case _:
                 await self.turns.instruct(origin, text)
 
@@ -183,6 +198,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", "Show the timeline", lambda c, o, _: c.account.status(o)),
     Command("credits", "Show your credit balance", lambda c, o, _: c.account.credits(o)),
     Command("export", "Render and send the MP4", lambda c, o, _: c.exports.export(o)),
+    Command("undo", "Undo the last change", lambda c, o, _: c.history.undo(o)),
+    Command("redo", "Redo what was undone", lambda c, o, _: c.history.redo(o)),
+    Command("new", "Start a new project", lambda c, o, _: c.history.start_over(o)),
     Command("local", "Make the video on this machine (free)", lambda c, o, _: c.account.use_engine(o, runs_here=True)),
     Command("cloud", "Make the video in the cloud", lambda c, o, _: c.account.use_engine(o, runs_here=False),
             menu="none"),

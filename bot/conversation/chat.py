@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.conversation import wording
 from bot.conversation.line import Line
-from bot.conversation.ports import Activity, Origin, Replies, Said
+from bot.conversation.ports import Action, Actions, Activity, Origin, Replies, Said
 from bot.engines.base import Engine, EngineError, Readiness
 from bot.language import ENGLISH, render
 from bot.locks import KeyedLocks
@@ -91,8 +91,13 @@ class Localized:
     def words(self, chat_id: int, text: Said) -> str:
         return render(text, self._languages.get(chat_id, ENGLISH))
 
-    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None) -> int | None:
-        return await self._replies.say(chat_id, self.words(chat_id, text), reply_to=reply_to)
+    def _offered(self, chat_id: int, actions: Actions) -> Actions:
+        """The actions with their labels in the chat's language."""
+        return tuple(Action(action.command, self.words(chat_id, action.label)) for action in actions)
+
+    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None, actions: Actions = ()) -> int | None:
+        return await self._replies.say(chat_id, self.words(chat_id, text), reply_to=reply_to,
+                                       actions=self._offered(chat_id, actions))
 
     async def edit(self, chat_id: int, message_id: int, text: Said) -> None:
         await self._replies.edit(chat_id, message_id, self.words(chat_id, text))
@@ -100,8 +105,11 @@ class Localized:
     async def working(self, chat_id: int, activity: Activity) -> None:
         await self._replies.working(chat_id, activity)
 
-    async def video(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
-        return await self._replies.video(chat_id, path, caption=self.words(chat_id, caption), reply_to=reply_to)
+    async def video(
+        self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
+        return await self._replies.video(chat_id, path, caption=self.words(chat_id, caption), reply_to=reply_to,
+                                         actions=self._offered(chat_id, actions))
 
 
 class Heard:
@@ -156,9 +164,9 @@ class Heard:
             if chat_id in self._watched:
                 self._last_heard[chat_id] = time.monotonic()
 
-    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None) -> int | None:
+    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None, actions: Actions = ()) -> int | None:
         with self._speaking(chat_id):
-            return await self._replies.say(chat_id, text, reply_to=reply_to)
+            return await self._replies.say(chat_id, text, reply_to=reply_to, actions=actions)
 
     async def edit(self, chat_id: int, message_id: int, text: Said) -> None:
         with self._speaking(chat_id):
@@ -167,9 +175,11 @@ class Heard:
     async def working(self, chat_id: int, activity: Activity) -> None:
         await self._replies.working(chat_id, activity)  # a sign, not a word: the chat is still waiting
 
-    async def video(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
+    async def video(
+        self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
         with self._speaking(chat_id):
-            return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to)
+            return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to, actions=actions)
 
 
 class PresentOnly:
@@ -189,10 +199,10 @@ class PresentOnly:
     def largest_video(self) -> int:
         return self._replies.largest_video
 
-    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None) -> int | None:
+    async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None, actions: Actions = ()) -> int | None:
         if chat_id in self._absent:
             return None
-        return await self._replies.say(chat_id, text, reply_to=reply_to)
+        return await self._replies.say(chat_id, text, reply_to=reply_to, actions=actions)
 
     async def edit(self, chat_id: int, message_id: int, text: Said) -> None:
         if chat_id not in self._absent:
@@ -202,10 +212,12 @@ class PresentOnly:
         if chat_id not in self._absent:
             await self._replies.working(chat_id, activity)
 
-    async def video(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
+    async def video(
+        self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
         if chat_id in self._absent:
             return False
-        return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to)
+        return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to, actions=actions)
 
 
 class Chats:
@@ -327,10 +339,10 @@ class Chats:
 
     # ------------------------------------------------------------ speaking
 
-    async def say(self, origin: Origin, text: Said) -> int | None:
+    async def say(self, origin: Origin, text: Said, *, actions: Actions = ()) -> int | None:
         if not render(text, ENGLISH).strip():
             return None
-        return await self.replies.say(origin.chat_id, text, reply_to=origin.message_id)
+        return await self.replies.say(origin.chat_id, text, reply_to=origin.message_id, actions=actions)
 
     async def fail(self, origin: Origin, engine: Engine, exc: EngineError, *, filename: str | None = None) -> None:
         text = wording.error(exc, filename=filename)

@@ -20,7 +20,9 @@ everything else is an instruction for the engine, which costs credits. The rules
    another position is not one ("export the video with music added", "don't change anything, just
    export", "how many credits to make a video?"). Chinese edit verbs are matched as words (添加, 修改, 改成,
    加字幕 …), never as single characters inside other words (做好的视频, 改天), and not as participles (修改后的).
-5. Of the keywords that count, the first in the message decides ("what's the status of my export" →
+5. Undo, redo and a new project count only as the whole message ("undo", "撤销", "start over", "重新开始",
+   with a "please" or a full stop around them): inside a longer message they are an edit for the engine.
+6. Of the keywords that count, the first in the message decides ("what's the status of my export" →
    status). A question about credits ("how many credits does a 30s video cost?") goes to credits: it is
    free and shows the balance, while the stream would charge to answer it.
 """
@@ -38,6 +40,9 @@ class Intent(StrEnum):
     CREDITS = "credits"
     STATUS = "status"
     UPLOAD = "upload"
+    UNDO = "undo"
+    REDO = "redo"
+    NEW = "new"
     EDIT = "edit"
 
 
@@ -217,6 +222,29 @@ def _edit_instruction(text: str, keywords: list[tuple[int, int]]) -> bool:
     return False
 
 
+# ---------------------------------------------------------------- whole-message commands
+
+# Undo, redo and a new project are what the whole message says, or nothing: inside a longer message the
+# same words are an edit for the engine ("undo the crop", "go back to the first photo", "start over with
+# the beach photos"), and a new project thrown away by a stray "start over" would lose the user's work.
+_POLITE = r"(?:(?:please|pls|ok|okay|oh|hey|just|can you|could you|let's|lets|i want to|i'd like to)\s+)*"
+_END = r"(?:\s*(?:please|pls|thanks|thank you))?[\s.!?。！？~]*"
+_ZH_POLITE = r"(?:请|帮我|麻烦|我要|我想)*"
+_ZH_END = r"(?:一下|吧|啊|呀|哦)*[\s.!?。！？~]*"
+_WHOLE_MESSAGES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
+    (Intent.UNDO, re.compile(
+        rf"{_POLITE}(?:undo|go back|step back|revert|undo (?:that|it|this|the last (?:change|edit|step))"
+        rf"|go back (?:one step|a step)|revert (?:that|it|the last (?:change|edit)))(?:\s+(?:that|it))?{_END}"
+        rf"|{_ZH_POLITE}(?:撤销|撤回|撤消|返回|回退)(?:上一步|上一次|刚才的?(?:修改|操作)?)?{_ZH_END}")),
+    (Intent.REDO, re.compile(
+        rf"{_POLITE}(?:redo|redo (?:that|it|the last (?:change|edit|step))|undo the undo){_END}"
+        rf"|{_ZH_POLITE}(?:重做|恢复撤销)(?:上一步|刚才的?(?:修改|操作)?)?{_ZH_END}")),
+    (Intent.NEW, re.compile(
+        rf"{_POLITE}(?:start over|start again|start from scratch|start (?:a )?new (?:project|video)"
+        rf"|new project|new video|fresh start)(?:\s+please)?{_END}"
+        rf"|{_ZH_POLITE}(?:重新开始|从头开始|重来|新项目|新建项目|开始新项目|新的项目){_ZH_END}")),
+)
+
 # ---------------------------------------------------------------- the router
 
 _Compiled = tuple[Intent, re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None]
@@ -287,6 +315,9 @@ def classify(text: str) -> Intent:
     normal = _normalise(text)
     if not normal:
         return Intent.EDIT
+    for intent, whole in _WHOLE_MESSAGES:
+        if whole.fullmatch(normal):
+            return intent
     found = _keywords(normal)
     if not found:
         return Intent.EDIT

@@ -24,6 +24,19 @@ Said = str | Sentence
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """Something a message offers to do next: the command it runs (a name from the core's command table, run
+    exactly as if typed) and the words on it. A transport shows it as it can (Telegram as a button under the
+    message, a terminal as a hint) or not at all."""
+
+    command: str
+    label: Said
+
+
+Actions = tuple[Action, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Who asked and where to answer; the same for a terminal and a Telegram chat.
 
@@ -64,8 +77,11 @@ class Replies(Protocol):
     working_lasts: float  # seconds a `working` sign stays shown; the core renews it before it lapses
     largest_video: int  # bytes: a larger MP4 is offered as a link instead
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
-        """Send a text; returns its message id where the transport has one."""
+    async def say(
+        self, chat_id: int, text: str, *, reply_to: int | None = None, actions: Actions = ()
+    ) -> int | None:
+        """Send a text, offering `actions` (labels already in words); returns its message id where the
+        transport has one."""
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """Replace the text of a message sent before (progress)."""
@@ -73,8 +89,10 @@ class Replies(Protocol):
     async def working(self, chat_id: int, activity: Activity) -> None:
         """Show that the bot is busy (a chat action); lasts `working_lasts` seconds."""
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
-        """Send an MP4; False when the transport could not take it (refused, failing)."""
+    async def video(
+        self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
+        """Send an MP4 offering `actions`; False when the transport could not take it (refused, failing)."""
 
 
 # ---------------------------------------------------------------- replies someone is waiting on

@@ -90,7 +90,8 @@ class Turns:
                     tools.append(name)
                     pulse.activity = "upload_video"
                 case Preview(path=path, caption=caption):
-                    await self._chats.replies.video(origin.chat_id, path, caption=caption)
+                    await self._chats.replies.video(origin.chat_id, path, caption=caption,
+                                                    actions=wording.EDITING_ACTIONS)
                 case Heartbeat():
                     pass
 
@@ -118,7 +119,8 @@ class Turns:
             changes = timeline.diff(before, after)
             if changes:
                 await self._store.chats.update(origin.chat_id, draft=after)
-                await self._chats.say(origin, wording.changed(changes, timeline.summary(after)))
+                await self._chats.say(origin, wording.changed(changes, timeline.summary(after)),
+                                      actions=wording.EDITING_ACTIONS)
                 return
         if broken is None:
             await self._chats.say(origin, wording.NOTHING_CHANGED)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot import timeline
+from bot.conversation.ports import Action, Actions
 from bot.engines.base import (
     BadInstruction,
     EngineError,
@@ -17,11 +19,12 @@ from bot.engines.base import (
     NotReady,
     OutOfCredits,
     RateLimited,
+    Stepped,
     StreamBroken,
     UnsupportedFile,
     VideoGone,
 )
-from bot.language import _
+from bot.language import Sentence, _, join
 
 if TYPE_CHECKING:
     from bot.store import ChatUsage
@@ -262,3 +265,44 @@ def usage_report(chats: list[tuple[ChatUsage, str, str | None]]) -> str:
         line += f", credits: {balance}" if balance is not None else ""
         lines.append(line + (f" ({away})" if away else ""))
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- undo, redo, a new project, what to do next
+
+UNDO_NOTHING = _("There's nothing to undo: the timeline has no change before this one.")
+REDO_NOTHING = _("There's nothing to redo: no change was undone since the last one.")
+UNDONE_INSTRUCTION = _("↩️ Undone: “{what}”.")
+UNDONE_UPLOAD = _("↩️ Undone: {what} is off the timeline.")
+REDONE_INSTRUCTION = _("↪️ Redone: “{what}”.")
+REDONE_UPLOAD = _("↪️ Redone: {what} is back on the timeline.")
+KEPT_NOT_RESTORED = _(
+    "The cloud editor can't be set back from here, so it still has that change. I kept the timeline from "
+    "before it: /status and /export use it until your next instruction, which the cloud applies to its own."
+)
+STILL_KEPT = _(
+    "/status and /export still use the timeline I kept, not the cloud editor's, until your next instruction."
+)
+NEW_PROJECT = _(
+    "🆕 New project: the timeline is empty. Your earlier photos and videos stay saved; send photos to begin."
+)
+ACTION_EXPORT = _("🎬 Export")
+ACTION_UNDO = _("↩️ Undo")
+ACTION_TIMELINE = _("🗂 Timeline")
+# Offered under each preview and each answer that changed the timeline: the next things people do.
+EDITING_ACTIONS: Actions = (
+    Action("export", ACTION_EXPORT), Action("undo", ACTION_UNDO), Action("status", ACTION_TIMELINE),
+)
+
+
+def stepped(step: Stepped, *, forward: bool) -> Sentence:
+    """What /undo or /redo did: the change named as the user made it, what it changed, the timeline now, and
+    for an engine that could not set its own timeline, what was restored and what was not."""
+    if step.kind == "upload":
+        head = (REDONE_UPLOAD if forward else UNDONE_UPLOAD).format(what=step.what)
+    else:
+        head = (REDONE_INSTRUCTION if forward else UNDONE_INSTRUCTION).format(what=step.what)
+    lines: list[Sentence | str] = [head, join(timeline.diff(step.before, step.after), "; ")]
+    if not step.restored:
+        lines.append(STILL_KEPT if forward else KEPT_NOT_RESTORED)
+    lines.append(timeline.summary(step.after))
+    return join(lines)

@@ -111,6 +111,20 @@ class Connection:
     new: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    """What `Engine.undo` / `Engine.redo` did: the change stepped over (`what`: the instruction as written,
+    or the name of the file that was added), the timeline before and after stepping, and whether the engine
+    could set its timeline to it. An engine that keeps its timeline elsewhere and cannot set it (the cloud)
+    keeps the restored draft for what the bot makes from it (an export) and says so: `restored` False."""
+
+    kind: Literal["instruction", "upload"]
+    what: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    restored: bool = True
+
+
 # "lost": the engine no longer knows the job because the process that ran it ended (a restart). Nothing was
 # finished or charged, so the render is simply started again; it does not count as a failed attempt.
 RenderStatusName = Literal["pending", "processing", "completed", "failed", "lost"]
@@ -238,6 +252,16 @@ class Engine(Protocol):
 
     async def credits(self, chat_id: int) -> Credits | None:
         """The balance, or None for an engine that needs no credits."""
+
+    async def undo(self, chat_id: int) -> Stepped | None:
+        """Take back the chat's last change of the timeline; None when there is none to take back."""
+
+    async def redo(self, chat_id: int) -> Stepped | None:
+        """Apply again the change undone last; None when nothing was undone (or a new change came since)."""
+
+    async def start_over(self, chat_id: int) -> None:
+        """A fresh project: an empty timeline (a new session where the engine has them) and no history. What
+        the chat sent before stays kept by the bot."""
 
     async def start_render(
         self, chat_id: int, draft: dict[str, Any], *, job_id: str | None = None, preview: bool = False

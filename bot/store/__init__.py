@@ -5,8 +5,9 @@ family of tables as a small class over the one shared connection, and `Store` co
 `chats` (a chat's engine, language and last draft), `accounts` (the cloud engine's credentials and
 session, which only that engine reads), `uploads`, `turns`, `renders`, `inbox` (the durable Telegram update
 inbox), `messages` (a digest of what each message said, to tell a real edit), `access` (invites and
-admissions), `usage` (the /usage counts), `timelines` (the local engine's drafts) and `topics` (a forum
-topic's project key). Rows are frozen dataclasses; none that the core handles carries a credential.
+admissions), `usage` (the /usage counts), `timelines` (the local engine's drafts), `history` (each
+timeline's steps for /undo and /redo, and where a chat's project begins) and `topics` (a forum topic's
+project key). Rows are frozen dataclasses; none that the core handles carries a credential.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.store.access import Admission, Admissions, Redemption
 from bot.store.accounts import CloudAccount, CloudAccounts
 from bot.store.chats import ChatRow, Chats
 from bot.store.database import MIGRATIONS_DIR, migration_files
+from bot.store.history import Step, TimelineHistory
 from bot.store.inbox import UpdateInbox
 from bot.store.messages import MessageContents
 from bot.store.renders import RenderRow, Renders
@@ -44,7 +46,9 @@ __all__ = [
     "Redemption",
     "RenderRow",
     "Renders",
+    "Step",
     "Store",
+    "TimelineHistory",
     "Topics",
     "TurnRow",
     "Turns",
@@ -72,6 +76,7 @@ class Store:
         self.usage = Usage(db)
         self.timelines = LocalTimelines(db)
         self.topics = Topics(db)
+        self.history = TimelineHistory(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:

@@ -143,9 +143,13 @@ class Chats:
                 "UPDATE admissions SET subject_id = ? WHERE kind = 'chat' AND subject_id = ?",
                 "UPDATE handled_updates SET chat_id = ? WHERE chat_id = ?",
                 "UPDATE topics SET chat_id = ? WHERE chat_id = ?",
+                "UPDATE timeline_history SET chat_id = ? WHERE chat_id = ?",
+                "INSERT OR IGNORE INTO project_starts (chat_id, after_upload, started_at)"
+                " SELECT ?, after_upload, started_at FROM project_starts WHERE chat_id = ?",
             )
             for statement in statements:
                 await self._db.execute(statement, (new, old))
             await self._db.execute("DELETE FROM local_timelines WHERE chat_id = ?", (old,))
+            await self._db.execute("DELETE FROM project_starts WHERE chat_id = ?", (old,))
             await self._db.execute("DELETE FROM chats WHERE chat_id = ?", (old,))
         return True

@@ -62,9 +62,11 @@ class Uploads:
             await self._db.execute(f"UPDATE uploads SET {columns} WHERE id = ?", (*fields.values(), upload_id))
 
     async def for_chat(self, chat_id: int, *, kind: str | None = None) -> list[UploadRow]:
-        """The chat's uploads (of one kind when given), oldest first."""
-        query = "SELECT * FROM uploads WHERE chat_id = ?"
-        params: tuple[Any, ...] = (chat_id,)
+        """The uploads of the chat's current project (of one kind when given), oldest first: those of a project
+        it started over from (/new) stay kept and counted, but are not handed to an engine again."""
+        query = ("SELECT * FROM uploads WHERE chat_id = ? AND id >"
+                 " COALESCE((SELECT after_upload FROM project_starts WHERE chat_id = ?), 0)")
+        params: tuple[Any, ...] = (chat_id, chat_id)
         if kind is not None:
             query += " AND kind = ?"
             params += (kind,)

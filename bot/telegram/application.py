@@ -59,10 +59,10 @@ def build_application(settings: Settings, inbox: Inbox, presence: ChatPresence |
 def register(app: Application, handlers: Handlers) -> None:
     app.add_handler(TypeHandler(Update, handlers.claim), group=-1)
     # First in their group, so no command or text handler sees them: an edit must not run a paid turn
-    # again, a channel is not a place to make videos, and a button of an old message does nothing.
+    # again, a channel is not a place to make videos, and a button press runs its command.
     app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, handlers.channel_post))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited))
-    app.add_handler(CallbackQueryHandler(handlers.old_button))
+    app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CommandHandler([command.name for command in COMMANDS], handlers.command))
     media = filters.PHOTO | filters.VIDEO | filters.AUDIO | filters.Document.ALL

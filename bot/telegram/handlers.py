@@ -12,10 +12,10 @@ ignored before anything is written or sent.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from telegram import ChatMember, Message, MessageEntity, Update
+from telegram import CallbackQuery, ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -36,6 +36,7 @@ _MIME_SUFFIX = {
     "audio/wav": ".wav", "audio/x-wav": ".wav", "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/aac": ".aac",
 }
 _OPEN_TO_STRANGERS = frozenset(command.name for command in COMMANDS if command.open_to_strangers)
+_COMMAND_NAMES = frozenset(command.name for command in COMMANDS)
 # Updates that are no chat of the bot's own (see the module).
 _NOT_OURS = ("business_connection", "business_message", "edited_business_message", "deleted_business_messages",
              "guest_message")
@@ -103,7 +104,10 @@ class Handlers:
                 return  # the way in (/join): it writes nothing unless the code is good
             self.conversation.leave(update.update_id)
             log.info("update %s from a chat or user not on the access lists: refused", update.update_id)
-            if update.effective_chat is not None and update.effective_message is not None:
+            if update.callback_query is not None:  # the refusal stops the spinner; nothing else happens
+                chat_id = update.effective_chat.id if update.effective_chat else 0
+                await self._answer(update.callback_query, self.conversation.words(chat_id, wording.NOT_ALLOWED))
+            elif update.effective_chat is not None and update.effective_message is not None:
                 await self.conversation.refuse(await self._origin(update))
             raise ApplicationHandlerStop
         if moved is None or chat_id != moved[0]:  # the old group is gone: no row for it again
@@ -265,15 +269,32 @@ class Handlers:
         self._told_channels.add(chat.id)
         await self.conversation.tell(await self._origin(update), wording.NO_CHANNELS)
 
-    async def old_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """A press on an inline button (the bot sends none now; an older message may carry one): answered,
-        so the user's app stops its spinner, with a short note."""
+    async def button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on an inline button (`bot.telegram.replies.keyboard`): the spinner is stopped at once, then
+        the command runs exactly as if typed, in the chat's line (the press took its place as it arrived), on
+        a message however old. A press answers nothing twice: pressing Export while a render runs meets the
+        same "already rendering" answer as typing /export. Data no command of ours reads (a button of an
+        older version of the bot) gets a short note instead."""
         query = update.callback_query
         if query is None:
             return
+        name = _pressed(query.data)
+        chat = update.effective_chat
+        note = wording.OLD_BUTTON if name is None else None
+        await self._answer(query, self.conversation.words(chat.id, note) if note and chat else None)
+        if name is None or chat is None:
+            return
+        # The message under which the button sits is the bot's, pressed any number of times: it names no
+        # request (what the core keys a message's one-time work on), so the press runs as a fresh command.
+        await self.conversation.command(replace(await self._origin(update), message_id=None), name)
+
+    @staticmethod
+    async def _answer(query: CallbackQuery, text: str | None) -> None:
+        """Stop the user's spinner (with a short note when given). A query Telegram no longer takes (pressed
+        while the bot was down, answered too late) is only logged: what it asked for is still done."""
         try:
-            await query.answer(wording.OLD_BUTTON)
-        except TelegramError as exc:  # a query older than Telegram keeps them: nothing left to answer
+            await query.answer(text)
+        except TelegramError as exc:
             log.info("callback query not answered: %s", type(exc).__name__)
 
     async def unsupported(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -310,6 +331,14 @@ def _migration(update: Update) -> tuple[int, int] | None:
     if message.migrate_from_chat_id:
         return message.migrate_from_chat_id, message.chat.id
     return None
+
+
+def _pressed(data: str | None) -> str | None:
+    """The command a button's data names ("/export" -> "export"), if it is one of the core's."""
+    if not data or not data.startswith("/"):
+        return None
+    name = data[1:].lower()
+    return name if name in _COMMAND_NAMES else None
 
 
 def _command(update: Update) -> str | None:

@@ -12,11 +12,11 @@ import functools
 import logging
 from pathlib import Path
 
-from telegram import Bot, InputFile, ReplyParameters
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, NetworkError, TelegramError
 
-from bot.conversation.ports import Activity
+from bot.conversation.ports import Actions, Activity
 from bot.store import Place, Topics
 from bot.video_meta import VideoMeta, read_video_meta, still_jpeg
 
@@ -76,6 +76,21 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return pieces
 
 
+def keyboard(actions: Actions) -> InlineKeyboardMarkup | None:
+    """What a message offers, as one row of buttons under it; a press comes back as a callback query whose
+    data is the command (`/export`), run as if typed (`bot.telegram.handlers.Handlers.button`)."""
+    if not actions:
+        return None
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(str(action.label), callback_data=pressed_data(action.command)) for action in actions
+    ]])
+
+
+def pressed_data(command: str) -> str:
+    """A button's callback data: the command as typed (Telegram takes 1-64 bytes; a command name is at most 32)."""
+    return f"/{command}"
+
+
 class TelegramReplies:
     """The `Replies` port over a python-telegram-bot `Bot`."""
 
@@ -100,13 +115,18 @@ class TelegramReplies:
             self._places[project] = await self._topics.place(project)
         return self._places[project]
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def say(
+        self, chat_id: int, text: str, *, reply_to: int | None = None, actions: Actions = ()
+    ) -> int | None:
+        """Send `text` (in pieces when long); the buttons go under the last piece, where the reader ends."""
         message_id = None
         place = await self._place(chat_id)
-        for piece in split_text(text):
+        pieces = split_text(text)
+        for number, piece in enumerate(pieces, 1):
             reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
             message = await self._bot.send_message(place.chat_id, piece, reply_parameters=reply,
-                                                   message_thread_id=place.topic_id)
+                                                   message_thread_id=place.topic_id,
+                                                   reply_markup=keyboard(actions) if number == len(pieces) else None)
             message_id = message_id or message.message_id
             reply_to = None  # only the first piece answers the user's message
         return message_id
@@ -123,7 +143,9 @@ class TelegramReplies:
         place = await self._place(chat_id)
         await self._bot.send_chat_action(place.chat_id, _ACTIONS[activity], message_thread_id=place.topic_id)
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+    async def video(
+        self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
         """Send as a playable video; if Telegram refuses it as one (BadRequest), as a document; False if
         neither went through, so the caller sends the download link instead.
 
@@ -137,8 +159,10 @@ class TelegramReplies:
         caption = split_text(caption, MessageLimit.CAPTION_LENGTH)[0] if caption.strip() else ""
         place = await self._place(chat_id)
         meta, thumbnail = await asyncio.to_thread(_describe, path)
-        as_video = functools.partial(self._send_video, meta=meta, thumbnail=thumbnail)
-        for way, send in (("video", as_video), ("document", self._send_document)):
+        markup = keyboard(actions)
+        as_video = functools.partial(self._send_video, meta=meta, thumbnail=thumbnail, markup=markup)
+        as_document = functools.partial(self._send_document, markup=markup)
+        for way, send in (("video", as_video), ("document", as_document)):
             for attempt in range(1, VIDEO_ATTEMPTS + 1):
                 try:
                     with path.open("rb") as stream:
@@ -160,7 +184,7 @@ class TelegramReplies:
 
     async def _send_video(self, place: Place, stream: object, name: str, caption: str,
                           reply: ReplyParameters | None, *, meta: VideoMeta | None,
-                          thumbnail: bytes | None) -> None:
+                          thumbnail: bytes | None, markup: InlineKeyboardMarkup | None) -> None:
         """Telegram analyses only uploads up to about 10 MB; a bigger video without its size, length and
         thumbnail shows in every client as a 320x320 square reading 00:00, so all four always go along."""
         await self._bot.send_video(
@@ -169,14 +193,15 @@ class TelegramReplies:
             duration=meta.duration if meta else None,
             thumbnail=InputFile(thumbnail, filename="thumbnail.jpg", attach=True) if thumbnail else None,
             reply_parameters=reply, message_thread_id=place.topic_id, read_timeout=_UPLOAD_TIMEOUT,
-            write_timeout=_UPLOAD_TIMEOUT,
+            write_timeout=_UPLOAD_TIMEOUT, reply_markup=markup,
         )
 
     async def _send_document(self, place: Place, stream: object, name: str, caption: str,
-                             reply: ReplyParameters | None) -> None:
+                             reply: ReplyParameters | None, *, markup: InlineKeyboardMarkup | None) -> None:
         await self._bot.send_document(
             place.chat_id, stream, filename=name, caption=caption, reply_parameters=reply,
             message_thread_id=place.topic_id, read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT,
+            reply_markup=markup,
         )
 
 

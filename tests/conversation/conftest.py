@@ -16,7 +16,7 @@ import pytest
 
 from bot.config import Settings
 from bot.conversation import Conversation, Origin
-from bot.conversation.ports import Activity, is_urgent
+from bot.conversation.ports import Actions, Activity, is_urgent
 from bot.engines.base import (
     Connection,
     Credits,
@@ -25,6 +25,7 @@ from bot.engines.base import (
     MediaKind,
     Readiness,
     RenderStatus,
+    Stepped,
     StreamEvent,
     Text,
     Uploaded,
@@ -43,6 +44,7 @@ class Said:
     reply_to: int | None
     urgent: bool
     message_id: int
+    actions: Actions = ()
 
 
 class RecordingReplies:
@@ -55,6 +57,7 @@ class RecordingReplies:
         self.edits: list[tuple[int, str]] = []
         self.actions: list[Activity] = []
         self.videos: list[tuple[Path, str, int]] = []  # the file, its caption, its size when sent
+        self.video_actions: list[Actions] = []  # what each video offered, in the same order
         self.refuse_videos = False
         self._ids = itertools.count(1000)
         self._changed = asyncio.Condition()
@@ -75,9 +78,9 @@ class RecordingReplies:
         async with self._changed:
             self._changed.notify_all()
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None, actions: Actions = ()) -> int | None:
         message_id = next(self._ids)
-        self.said.append(Said(chat_id, text, reply_to, is_urgent(), message_id))
+        self.said.append(Said(chat_id, text, reply_to, is_urgent(), message_id, actions))
         await self._note()
         return message_id
 
@@ -89,11 +92,14 @@ class RecordingReplies:
         self.actions.append(activity)
         await self._note()
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+    async def video(
+        self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
         if self.refuse_videos:
             return False
         size = await asyncio.to_thread(lambda: path.stat().st_size)
         self.videos.append((path, caption, size))
+        self.video_actions.append(actions)
         await self._note()
         return True
 
@@ -129,6 +135,12 @@ class ScriptedEngine:
     cancelled: list[str] = field(default_factory=list)
     connects: int = 0
     moves: list[tuple[int, int]] = field(default_factory=list)
+    # (instruction, draft before, draft after) per turn that changed the timeline, and the index of the
+    # next one /redo would apply: an engine that sets its own timeline back (`runs_here`) or, like the
+    # cloud, only keeps the earlier one (`restored` False)
+    steps: list[tuple[str, Any, Any]] = field(default_factory=list)
+    steps_done: int = 0
+    started_over: int = 0
     _jobs: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_job_id(self) -> str:
@@ -161,11 +173,41 @@ class ScriptedEngine:
         if self.fail_send is not None:
             failure, self.fail_send = self.fail_send, None
             raise failure
+        before = copy.deepcopy(self.draft_value)
         if self.script is None:
             yield Text(f"Done: {text}")
-            return
-        async for event in self.script(text):
-            yield event
+        else:
+            async for event in self.script(text):
+                yield event
+        if self.draft_value != before:
+            del self.steps[self.steps_done:]
+            self.steps.append((text, before, copy.deepcopy(self.draft_value)))
+            self.steps_done = len(self.steps)
+
+    async def undo(self, chat_id: int) -> Stepped | None:
+        if not self.steps_done:
+            return None
+        self.steps_done -= 1
+        what, before, after = self.steps[self.steps_done]
+        if self.runs_here:
+            self.draft_value = copy.deepcopy(before)
+        return Stepped("instruction", what, before=after, after=before, restored=self.runs_here)
+
+    async def redo(self, chat_id: int) -> Stepped | None:
+        if self.steps_done == len(self.steps):
+            return None
+        what, before, after = self.steps[self.steps_done]
+        self.steps_done += 1
+        if self.runs_here:
+            self.draft_value = copy.deepcopy(after)
+        return Stepped("instruction", what, before=before, after=after,
+                       restored=self.runs_here or self.steps_done == len(self.steps))
+
+    async def start_over(self, chat_id: int) -> None:
+        self.started_over += 1
+        self.draft_value = None
+        self.steps.clear()
+        self.steps_done = 0
 
     async def moved(self, old: int, new: int) -> None:
         self.moves.append((old, new))

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from bot.conversation import Conversation, Origin
+from bot.conversation import Conversation
+from bot.conversation.ports import Actions, Origin
 from bot.engines.base import MediaFile, MediaKind
 from bot.engines.local import LocalEngine
 from bot.store import Store
@@ -33,7 +34,7 @@ class Recorder:
         self.said: list[str] = []
         self.videos: list[Path] = []
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None, actions: Actions = ()) -> int | None:
         self.said.append(text)
         return len(self.said)
 
@@ -43,7 +44,9 @@ class Recorder:
     async def working(self, chat_id: int, activity: str) -> None:
         pass
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+    async def video(
+        self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None, actions: Actions = ()
+    ) -> bool:
         self.videos.append(path)
         return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -202,10 +203,10 @@ async def test_no_still_working_while_the_answer_waits_for_its_slot(core: Core) 
     slot = asyncio.Event()
     say = core.replies.say
 
-    async def paced_say(chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def paced_say(chat_id: int, text: str, **kwargs: Any) -> int | None:
         if text == "there":
             await slot.wait()
-        return await say(chat_id, text, reply_to=reply_to)
+        return await say(chat_id, text, **kwargs)
 
     async def quick(text: str) -> AsyncIterator[StreamEvent]:
         yield Text("there")

@@ -447,8 +447,57 @@ async def test_callback_answers(tg: TelegramFake, bot: telegram.Bot) -> None:
     assert [c.text for c in tg.sent(chat.id, "answerCallbackQuery")] == ["x" * 200]
 
 
+async def test_inline_keyboards_are_checked_as_telegram_checks_them(tg: TelegramFake, http: httpx.AsyncClient) -> None:
+    chat_id = await known_chat(tg)
+    refused = [
+        ({"inline_keyboard": [[{"callback_data": "go"}]]}, "Field \"text\" must be of type String"),
+        ({"inline_keyboard": [[{"text": " ", "callback_data": "go"}]]}, "text buttons are unallowed"),
+        ({"inline_keyboard": [[{"text": "Go"}]]}, "text buttons are unallowed in the inline keyboard"),
+        ({"inline_keyboard": [[{"text": "Go", "callback_data": ""}]]}, "BUTTON_DATA_INVALID"),
+        ({"inline_keyboard": [[{"text": "Go", "callback_data": "é" * 33}]]}, "BUTTON_DATA_INVALID"),  # 66 bytes
+        ({"inline_keyboard": [{"text": "Go", "callback_data": "go"}]}, "must be an Array of Arrays"),
+    ]
+    for markup, description in refused:
+        status, body = await call(http, "sendMessage", chat_id=chat_id, text="x", reply_markup=markup)
+        assert status == 400 and description in body["description"], (markup, body)
+    buttons = [{"text": "Go", "callback_data": "é" * 32}, {"text": "Undo", "callback_data": "u"}]
+    keyboard = {"inline_keyboard": [buttons]}
+    status, body = await call(http, "sendMessage", chat_id=chat_id, text="x", reply_markup=json.dumps(keyboard))
+    assert status == 200 and body["result"]["reply_markup"] == keyboard  # 64 bytes fit; a form sends it as JSON
+    assert tg.buttons(chat_id, body["result"]["message_id"]) == [("Go", "é" * 32), ("Undo", "u")]
+    assert tg.texts(chat_id) == ["x"]
+
+
+async def test_a_press_on_a_shown_button_is_a_callback_query_answerable_once_and_soon(
+    tg: TelegramFake, bot: telegram.Bot
+) -> None:
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "hi")
+    markup = telegram.InlineKeyboardMarkup([[telegram.InlineKeyboardButton("Export", callback_data="/export")]])
+    message = await bot.send_message(chat.id, "ready", reply_markup=markup)
+    with pytest.raises(KeyError):  # a client can only press what the message shows
+        await tg.press(chat, message.message_id, "/undo", alice)
+    update = await tg.press(chat, message.message_id, "/export", alice)
+    query = update["callback_query"]
+    assert query["data"] == "/export" and query["from"]["id"] == alice.id
+    assert query["message"]["message_id"] == message.message_id
+    assert not tg.callback(query["id"]).answered
+    assert await bot.answer_callback_query(query["id"])
+    assert tg.callback(query["id"]).answered and tg.callback(query["id"]).answer_text is None
+    with pytest.raises(BadRequest, match=r"(?i)query is too old and response timeout expired or query ID is invalid"):
+        await bot.answer_callback_query(query["id"])  # twice
+    tg.callback_answer_seconds = 0.0  # every press from now on is answered too late
+    late = await tg.press(chat, message.message_id, "/export", alice)
+    with pytest.raises(BadRequest, match=r"(?i)query is too old and response timeout expired or query ID is invalid"):
+        await bot.answer_callback_query(late["callback_query"]["id"])
+    assert not tg.callback(late["callback_query"]["id"]).answered
+    assert len(tg.sent(chat.id, "answerCallbackQuery")) == 1
+
+
 async def test_features_the_fake_does_not_model_fail_loudly(tg: TelegramFake, http: httpx.AsyncClient) -> None:
-    """Parse modes, entities, keyboards, files by URL, inline messages: the bot uses none. The fake neither
+    """Parse modes, entities, keyboards other than inline callback buttons, files by URL, inline messages: the
+    bot uses none. The fake neither
     accepts them unchecked nor pretends Telegram refuses them: a 501 and an internal error name the gap."""
     chat_id = await known_chat(tg)
     message = (await call(http, "sendMessage", chat_id=chat_id, text="plain"))[1]["result"]
@@ -456,7 +505,8 @@ async def test_features_the_fake_does_not_model_fail_loudly(tg: TelegramFake, ht
     gaps = [
         ("sendMessage", {"text": "<b>x</b>", "parse_mode": "HTML"}),
         ("sendMessage", {"text": "x", "entities": [{"type": "bold", "offset": 0, "length": 1}]}),
-        ("sendMessage", {"text": "x", "reply_markup": keyboard}),
+        ("sendMessage", {"text": "x", "reply_markup": {"keyboard": [[{"text": "Go"}]]}}),
+        ("sendMessage", {"text": "x", "reply_markup": {"inline_keyboard": [[{"text": "Go", "url": "https://e.org"}]]}}),
         ("editMessageText", {"text": "y", "message_id": message["message_id"], "reply_markup": keyboard}),
         ("editMessageText", {"text": "y", "inline_message_id": "AAA"}),
         ("sendVideo", {"video": "https://example.org/video.mp4"}),

@@ -65,3 +65,24 @@ async def test_get_updates_waits_for_the_inbox(tmp_path: Path, monkeypatch: pyte
     await ConfirmWhenKept(inbox).do_request("http://127.0.0.1/bot/getUpdates", "POST")
     assert order == ["kept", "getUpdates"]
     await store.close()
+
+
+async def test_a_button_press_is_kept_like_a_message_and_read_back_after_a_restart(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    inbox = Inbox(store)
+    user = {"id": 10, "is_bot": False, "first_name": "U"}
+    bot_message = {"message_id": 5, "date": 0, "chat": {"id": 10, "type": "private"}, "text": "Done.",
+                   "reply_markup": {"inline_keyboard": [[{"text": "🎬 Export", "callback_data": "/export"}]]}}
+    press = Update.de_json({"update_id": 7, "callback_query": {
+        "id": "4242", "from": user, "message": bot_message, "chat_instance": "1", "data": "/export",
+    }}, Bot(DEFAULT_TOKEN))
+    await inbox.put(press)
+    await inbox.kept()
+    assert inbox.get_nowait().update_id == 7
+
+    after_restart = Inbox(store)  # the bot stopped before the press was handled
+    assert await after_restart.put_unfinished(Bot(DEFAULT_TOKEN)) == 1
+    again = after_restart.get_nowait()
+    assert again.callback_query is not None and again.callback_query.data == "/export"
+    assert again.effective_chat is not None and again.effective_chat.id == 10
+    await store.close()

@@ -26,6 +26,7 @@ from bot.engines import base
 from bot.engines.local import images, model, plan, render
 from bot.locks import KeyedLocks
 from bot.store import Store
+from bot.store.history import StepKind
 from bot.timeline import missing_for_export
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,43 @@ class LocalEngine:
     async def draft(self, chat_id: int) -> dict[str, Any] | None:
         return await self._store.timelines.get(chat_id)
 
+    # ------------------------------------------------------------ history
+
+    async def _change(
+        self, chat_id: int, before: dict[str, Any], after: dict[str, Any], kind: StepKind, what: str
+    ) -> None:
+        """Write the chat's new timeline, as a step /undo can take back (a change that changed nothing is none)."""
+        await self._store.timelines.put(chat_id, after)
+        if after != before:
+            await self._store.history.record(chat_id, self.name, kind=kind, what=what, before=before, after=after)
+
+    async def undo(self, chat_id: int) -> base.Stepped | None:
+        async with self._lock(chat_id):
+            step = await self._store.history.last_done(chat_id, self.name)
+            if step is None:
+                return None
+            await self._store.timelines.put(chat_id, step.before or model.empty_draft())
+            await self._store.history.mark(step.id, undone=True)
+        return base.Stepped(step.kind, step.what, before=step.after, after=step.before)
+
+    async def redo(self, chat_id: int) -> base.Stepped | None:
+        async with self._lock(chat_id):
+            step = await self._store.history.first_undone(chat_id, self.name)
+            if step is None or step.after is None:
+                return None
+            await self._store.timelines.put(chat_id, step.after)
+            await self._store.history.mark(step.id, undone=False)
+        return base.Stepped(step.kind, step.what, before=step.before, after=step.after)
+
+    async def start_over(self, chat_id: int) -> None:
+        """An empty timeline and no history; the photos stay where they are kept (the bot's media folder)."""
+        async with self._lock(chat_id):
+            await self._store.timelines.put(chat_id, model.empty_draft())
+            await self._store.history.forget(chat_id, self.name)
+        old = self._preview_files.pop(chat_id, None)
+        if old is not None:
+            old.unlink(missing_ok=True)
+
     # ------------------------------------------------------------ uploads
 
     async def upload(self, chat_id: int, media: base.MediaFile) -> base.Uploaded:
@@ -127,7 +165,7 @@ class LocalEngine:
                     "one video can hold; remove some (e.g. \"remove photo 3\") to make room.")
             photos.append({"id": f"p{uuid.uuid4().hex[:8]}",
                            "m": {"name": media.filename, "path": str(path), "width": width, "height": height}})
-            await self._store.timelines.put(chat_id, model.layout(photos, model.settings(draft)))
+            await self._change(chat_id, draft, model.layout(photos, model.settings(draft)), "upload", media.filename)
         return base.Uploaded(filename=media.filename, kind=base.MediaKind.PHOTO, ref=str(path),
                              width=width, height=height)
 
@@ -137,7 +175,7 @@ class LocalEngine:
             draft = await self._load(chat_id)
             conf = model.settings(draft)
             conf.update(music=True, music_source="file", audio_path=str(media.path), audio_name=media.filename)
-            await self._store.timelines.put(chat_id, model.layout(model.photos(draft), conf))
+            await self._change(chat_id, draft, model.layout(model.photos(draft), conf), "upload", media.filename)
         return base.Uploaded(filename=media.filename, kind=base.MediaKind.AUDIO, ref=str(media.path),
                              duration=duration)
 
@@ -151,7 +189,7 @@ class LocalEngine:
                 result = plan.apply_instruction(draft, text)
             except plan.PlanError as exc:
                 raise base.BadInstruction(exc.detail) from None
-            await self._store.timelines.put(chat_id, result.draft)
+            await self._change(chat_id, draft, result.draft, "instruction", text)
         yield base.Text(result.sentence)
         if self._previews and model.photos(result.draft):
             made = await self._preview(chat_id, result.draft)

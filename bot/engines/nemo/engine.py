@@ -49,6 +49,7 @@ from bot.engines.base import (
     RateLimited,
     Readiness,
     RenderStatus,
+    Stepped,
     StreamEvent,
     Text,
     UnsupportedFile,
@@ -99,6 +100,8 @@ class NemoEngine:
         self._client = self._http_client(transport, API_LIMITS)
         self._streams = self._http_client(transport, STREAM_LIMITS)
         self._lock = KeyedLocks()
+        self._history_lock = KeyedLocks()
+        self._seen: dict[int, dict[str, Any] | None] = {}  # chat -> the session's draft as last read
         self._refilling: set[int] = set()
         self._policy = AnswerPolicy(self._web, fixed_token=self._fixed_token is not None)
 
@@ -344,8 +347,15 @@ class NemoEngine:
         """
         show_timeline = False
         hints: list[str] = []
+        known = chat_id in self._seen  # the chat's draft was read before this turn (the core always does)
+        before = self._seen.get(chat_id)
+        opened = False
         async with aclosing(self._turn(chat_id, text)) as events:
             async for event in events:
+                if not opened and known:  # the instruction reached the service: it may change the timeline
+                    opened = True
+                    await self._store.history.record(chat_id, self.name, kind="instruction", what=text,
+                                                     before=before, after=None)
                 if not isinstance(event, Text):
                     yield event
                     continue
@@ -414,6 +424,14 @@ class NemoEngine:
     # ================================================================ state and credits
 
     async def draft(self, chat_id: int) -> dict[str, Any] | None:
+        """The timeline the chat works on: the session's own, unless /undo restored an earlier one the bot
+        kept (the service has no way to set its draft back; see `undo`). The session's own is read either way:
+        it is the base the next instruction's step is recorded from."""
+        own = await self._cloud_draft(chat_id)
+        restored = await self._store.history.first_undone(chat_id, self.name)
+        return restored.before if restored is not None else own
+
+    async def _cloud_draft(self, chat_id: int) -> dict[str, Any] | None:
         """The draft in the session's latest state (data.state.draft), None when there is none yet."""
         body = await self._call(
             chat_id, lambda c: Req("GET", f"/api/state/{APP_NAME}/me/{c.session_id}/latest")
@@ -421,7 +439,49 @@ class NemoEngine:
         data = body.get("data")
         state = data.get("state") if isinstance(data, dict) else None
         draft = state.get("draft") if isinstance(state, dict) else None
-        return draft if isinstance(draft, dict) else None
+        draft = draft if isinstance(draft, dict) else None
+        self._seen[chat_id] = draft  # the base of the next instruction's step in the history
+        return draft
+
+    # ================================================================ history
+
+    async def undo(self, chat_id: int) -> Stepped | None:
+        """The service's editor cannot be set back through its API (its state is read-only to clients), but a
+        render takes any draft: the bot keeps the drafts it saw, and from now on shows and exports the one from
+        before the last change, until the next instruction (which the service applies to its own timeline).
+        `restored` is False: the cloud editor itself still has the change. A step that changed nothing (an
+        answer without an edit) is passed over."""
+        async with self._history_lock(chat_id):
+            while (step := await self._store.history.last_done(chat_id, self.name)) is not None:
+                after = step.after
+                if after is None:  # the service's edit: what it made is what came after it
+                    later = await self._store.history.first_undone(chat_id, self.name)
+                    after = later.before if later is not None else await self._cloud_draft(chat_id)
+                await self._store.history.mark(step.id, undone=True, after=after)
+                if after != step.before:
+                    return Stepped(step.kind, step.what, before=after, after=step.before, restored=False)
+        return None
+
+    async def redo(self, chat_id: int) -> Stepped | None:
+        """Step forward again over the kept drafts; once nothing is undone, the session's own timeline is the
+        chat's again (`restored`: the bot and the cloud editor agree)."""
+        async with self._history_lock(chat_id):
+            step = await self._store.history.first_undone(chat_id, self.name)
+            if step is None:
+                return None
+            await self._store.history.mark(step.id, undone=False)
+            caught_up = await self._store.history.first_undone(chat_id, self.name) is None
+        return Stepped(step.kind, step.what, before=step.before, after=step.after, restored=caught_up)
+
+    async def start_over(self, chat_id: int) -> None:
+        """A new session (the service's project; the old one stays in the account) with an empty timeline. A
+        chat that never had a session gets none now: its first request makes one, as before."""
+        had_session = (await self._store.accounts.get(chat_id)).session_id is not None
+        await self._store.accounts.update(chat_id, session_id=None, task_id=None)
+        await self._store.history.forget(chat_id, self.name)
+        self._seen.pop(chat_id, None)
+        if had_session:
+            await self._ensure(chat_id, "session")
 
     async def credits(self, chat_id: int) -> Credits | None:
         body = await self._call(chat_id, lambda c: Req("GET", "/api/credits/balance/simple"), ensure="token")
@@ -524,7 +584,9 @@ class NemoEngine:
     # ================================================================ the rest
 
     async def moved(self, old: int, new: int) -> None:
-        """Nothing of a chat's is held here beyond a request: the account and session are in the store."""
+        """The account, session and history are in the store; only the draft last read follows here."""
+        if old in self._seen:
+            self._seen[new] = self._seen.pop(old)
 
     async def claim_link(self, chat_id: int) -> str | None:
         """A link that opens this chat's project in the web editor."""

@@ -701,3 +701,59 @@ async def test_no_token_in_errors_or_logs(
         assert_no_secret(exc, fake)
     for token in fake.tokens:
         assert token not in logged
+
+
+# ---------------------------------------------------------------- undo, redo, a new session
+
+
+async def test_undo_on_the_cloud_restores_the_kept_draft_for_export_and_says_the_editor_still_has_the_change(
+    engine: NemoEngine, fake: NemoFake
+) -> None:
+    await collect(engine)  # the first turn builds the draft
+    before = await engine.draft(CHAT)  # the core reads the draft before each instruction
+    fake.silent_edit(EditDraft({"t": [{"tt": 7, "sg": [{"d": 2000, "m": {"text": "Beach"}}]}]}))
+    await collect(engine, "add the title Beach")
+    edited = await engine.draft(CHAT)
+    assert edited != before
+
+    undone = await engine.undo(CHAT)
+    assert undone is not None and undone.what == "add the title Beach" and undone.kind == "instruction"
+    assert undone.after == before and undone.before == edited
+    assert not undone.restored  # the service's own timeline cannot be set back through its API
+    assert fake.session().draft == edited
+    assert await engine.draft(CHAT) == before  # what /status shows and /export renders
+    job = await engine.start_render(CHAT, await engine.draft(CHAT) or {})
+    assert fake.renders[job].draft == before
+    assert await engine.undo(CHAT) is None  # the first turn was not seen from before: nothing further back
+
+    redone = await engine.redo(CHAT)
+    assert redone is not None and redone.after == edited and redone.restored  # the bot and the editor agree again
+    assert await engine.draft(CHAT) == edited
+    assert await engine.redo(CHAT) is None
+
+
+async def test_a_new_instruction_after_undo_leaves_nothing_to_redo(engine: NemoEngine, fake: NemoFake) -> None:
+    fake.turn_cost = 0  # three turns on the free credits
+    await collect(engine)
+    await engine.draft(CHAT)
+    fake.silent_edit(EditDraft({"t": [{"tt": 7, "sg": [{"d": 2000, "m": {"text": "One"}}]}]}))
+    await collect(engine, "title One")
+    await engine.draft(CHAT)
+    assert await engine.undo(CHAT) is not None
+    await engine.draft(CHAT)
+    fake.silent_edit(EditDraft({"t": [{"tt": 7, "sg": [{"d": 2000, "m": {"text": "Two"}}]}]}))
+    await collect(engine, "title Two")
+    assert await engine.redo(CHAT) is None
+    assert await engine.draft(CHAT) == fake.session().draft  # the cloud's own timeline again
+
+
+async def test_starting_over_on_the_cloud_makes_a_new_session_with_an_empty_timeline(
+    engine: NemoEngine, fake: NemoFake
+) -> None:
+    await collect(engine)
+    await engine.draft(CHAT)
+    first = fake.session().session_id
+    await engine.start_over(CHAT)
+    assert fake.session().session_id != first and len(fake.sessions) == 2
+    assert await engine.draft(CHAT) is None
+    assert await engine.undo(CHAT) is None

@@ -486,13 +486,44 @@ class TelegramFake:
         }
         return self._deliver(chat, self._user_message(chat, user, {"poll": poll}))
 
+    async def press(self, chat: Chat, message_id: int, data: str, user: User) -> dict[str, Any]:
+        """The user presses the button with callback data ``data`` of the inline keyboard under the bot's
+        message ``message_id``, as a client can: only a button that message shows (any time later: a message
+        keeps its keyboard until an edit drops it). Injects the ``callback_query`` update; its ``id`` is the
+        query to answer (see :meth:`callback`)."""
+        stored = self._state.bot_messages.get((chat.id, message_id))
+        keyboard = (stored.message.get("reply_markup") or {}).get("inline_keyboard", []) if stored else []
+        if not any(button.get("callback_data") == data for row in keyboard for button in row):
+            raise KeyError(f"message {message_id} in chat {chat.id} shows no button with data {data!r}")
+        return await self.send_callback(chat, user, data, message_id)
+
+    def buttons(self, chat_id: int, message_id: int) -> list[tuple[str, str]]:
+        """The (text, callback_data) of each button under the bot's message, row by row."""
+        stored = self._state.bot_messages.get((chat_id, message_id))
+        keyboard = (stored.message.get("reply_markup") or {}).get("inline_keyboard", []) if stored else []
+        return [(button["text"], button["callback_data"]) for row in keyboard for button in row]
+
+    def callback(self, query_id: str) -> Callback:
+        """A button press: whether (and with what text) the bot answered it."""
+        return self._state.callbacks[query_id]
+
+    @property
+    def callback_answer_seconds(self) -> float:
+        """How long after a press answerCallbackQuery is still accepted."""
+        return self._state.callback_answer_seconds
+
+    @callback_answer_seconds.setter
+    def callback_answer_seconds(self, seconds: float) -> None:
+        self._state.callback_answer_seconds = seconds
+
     async def send_callback(self, chat: Chat, user: User, data: str, message_id: int) -> dict[str, Any]:
-        """The user presses an inline button with ``data`` under the bot's message ``message_id``."""
+        """A callback query with ``data`` under the message ``message_id``, whatever that message shows (a
+        button an older version of the bot sent, say); :meth:`press` is a user pressing a button it shows."""
         message = self._state.messages.get((chat.id, message_id))
         if message is None:
             raise KeyError(f"no message {message_id} in chat {chat.id}")
         query_id = str(secrets.randbelow(10**18))
-        self._state.callbacks[query_id] = Callback(query_id, chat.id)
+        self._state.callbacks[query_id] = Callback(query_id, chat.id, data=data, message_id=message_id)
         return self.inject(
             "callback_query",
             {

@@ -31,6 +31,11 @@ MAX_THUMBNAIL_SIDE = 320
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_ANSWER = 200
+#: An inline button's callback_data: 1-64 bytes (UTF-8), per the Bot API's InlineKeyboardButton.
+MAX_CALLBACK_DATA = 64
+#: How long a button press can be answered. The Bot API documents no figure; bots meet "query is too old"
+#: some seconds after the press (reports say 10 to 15 s): the fake takes 15 s, and tests may shorten it.
+CALLBACK_ANSWER_SECONDS = 15.0
 
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_COMMANDS = 100

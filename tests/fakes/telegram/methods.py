@@ -4,7 +4,9 @@ Only what the bot calls is here, with what python-telegram-bot's Application cal
 (``initialize``), deleteWebhook and getUpdates (``start_polling``), setMyCommands (with scopes),
 sendMessage, editMessageText, sendChatAction, sendVideo, sendDocument, getFile and answerCallbackQuery.
 Anything else answers 404 like an unknown method. Features of these methods the bot does not use (parse
-modes, entities, keyboards, files by URL, inline messages) raise `NotModelled` rather than being guessed.
+modes, entities, reply keyboards and buttons other than callback buttons, files by URL, inline messages)
+raise `NotModelled` rather than being guessed. An inline keyboard of callback buttons is checked as Telegram
+checks it and kept on the message, where a user can press it (`TelegramFake.press`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tests.fakes.telegram.limits import (
     DOWNLOAD_LIMIT,
     LOCAL_FILE_LIMIT,
     MAX_CALLBACK_ANSWER,
+    MAX_CALLBACK_DATA,
     MAX_CAPTION,
     MAX_COMMAND_DESCRIPTION,
     MAX_COMMANDS,
@@ -185,7 +188,8 @@ class BotApi:
         if stored.kind != "text":
             raise bad("there is no text in the message to edit")
         text = self._text(params, "text", "entities", MAX_TEXT, required=True)
-        self._refuse_markup(params)
+        if params.has("reply_markup"):
+            raise NotModelled("reply_markup in an edit")
         # An edit without reply_markup drops an inline keyboard the message had: that alone is a change.
         if stored.message.get("text") == text and "reply_markup" not in stored.message:
             raise bad(_NOT_MODIFIED)
@@ -213,15 +217,19 @@ class BotApi:
         return True
 
     async def answer_callback_query(self, params: Params) -> bool:
-        """Answer a button press once, with at most 200 characters."""
+        """Answer a button press once, soon after it (`State.callback_answer_seconds`), with at most 200
+        characters: an unknown, answered or too old query is refused alike, as Telegram does."""
         query_id = params.string("callback_query_id")
         callback = self._state.callbacks.get(query_id or "")
-        if callback is None or callback.answered:
+        too_old = callback is not None and (
+            time.monotonic() - callback.pressed_at > self._state.callback_answer_seconds)
+        if callback is None or callback.answered or too_old:
             raise bad("query is too old and response timeout expired or query ID is invalid")
         text = params.string("text", "") or ""
         if len(text) > MAX_CALLBACK_ANSWER:
             raise bad("MESSAGE_TOO_LONG")
         callback.answered = True
+        callback.answer_text = text or None
         self._record("answerCallbackQuery", params, callback.chat_id, text=text or None, result=True)
         return True
 
@@ -411,22 +419,53 @@ class BotApi:
         return text
 
     @staticmethod
-    def _refuse_markup(params: Params) -> None:
-        if params.has("reply_markup"):
-            raise NotModelled("reply_markup (keyboards)")
+    def _inline_keyboard(params: Params) -> dict[str, Any] | None:
+        """The message's inline keyboard of callback buttons, checked as Telegram checks it: rows of buttons,
+        each with a non-empty text and callback_data of 1-64 bytes. Other keyboards and button kinds are not
+        modelled."""
+        markup = params.obj("reply_markup", "reply markup")
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise bad("can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" not in markup:
+            raise NotModelled("reply_markup other than an inline keyboard")
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise bad("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array of Arrays")
+        for row in rows:
+            for button in row:
+                if not isinstance(button, dict):
+                    raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+                text = button.get("text")
+                if not isinstance(text, str):
+                    raise bad("can't parse inline keyboard button: Field \"text\" must be of type String")
+                if not text.strip():
+                    raise bad("text buttons are unallowed in the inline keyboard")
+                kinds = set(button) - {"text"}
+                if not kinds:
+                    raise bad("text buttons are unallowed in the inline keyboard")
+                if kinds != {"callback_data"}:
+                    raise NotModelled(f"inline buttons of kind {sorted(kinds)}")
+                data = button["callback_data"]
+                if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                    raise bad("BUTTON_DATA_INVALID")
+        return {"inline_keyboard": [[dict(button) for button in row] for row in rows]}
 
     def _new_message(self, chat: Chat, params: Params) -> dict[str, Any]:
         """The frame of a message the bot sends: sender, chat, date, the forum topic it goes to and the
         message it replies to."""
         thread = self._thread(params, chat)
         reply = self._reply_target(params, chat)
-        self._refuse_markup(params)
+        keyboard = self._inline_keyboard(params)
         message: dict[str, Any] = {
             "message_id": 0,
             "from": self._state.bot.to_dict(),
             "chat": chat.to_dict(),
             "date": int(time.time()),
         }
+        if keyboard is not None:
+            message["reply_markup"] = keyboard
         if thread is not None:
             message["message_thread_id"] = thread
             message["is_topic_message"] = True

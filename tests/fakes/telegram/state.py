@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tests.fakes.telegram.limits import DEFAULT_ALLOWED_UPDATES
+from tests.fakes.telegram.limits import CALLBACK_ANSWER_SECONDS, DEFAULT_ALLOWED_UPDATES
 from tests.fakes.telegram.media import file_id_prefix
 from tests.fakes.telegram.objects import BotMessage, Chat, StoredFile, User
 from tests.fakes.telegram.records import RequestRecord, SentCall
@@ -116,11 +116,15 @@ class Updates:
 
 @dataclass
 class Callback:
-    """A callback query a user made, answerable once."""
+    """A callback query a user made, answerable once and only for a while (`State.callback_answer_seconds`)."""
 
     query_id: str
     chat_id: int | None
     answered: bool = False
+    pressed_at: float = field(default_factory=time.monotonic)
+    data: str | None = None
+    message_id: int | None = None
+    answer_text: str | None = None  # what the answer showed the user (None: no text, only the spinner stopped)
 
 
 @dataclass
@@ -145,6 +149,7 @@ class State:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # everyone's, by (chat, id)
     bot_messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
     callbacks: dict[str, Callback] = field(default_factory=dict)
+    callback_answer_seconds: float = CALLBACK_ANSWER_SECONDS
     commands: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)  # (scope, language)
     # files
     files: dict[str, StoredFile] = field(default_factory=dict)
