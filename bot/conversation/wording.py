@@ -21,6 +21,8 @@ from bot.engines.base import (
     UnsupportedFile,
     VideoGone,
 )
+from bot.language import Sentence, _, _n, join
+from bot.timeline import Board
 
 if TYPE_CHECKING:
     from bot.store import ChatUsage
@@ -259,3 +261,44 @@ def usage_report(chats: list[tuple[ChatUsage, str, str | None]]) -> str:
         line += f", credits: {balance}" if balance is not None else ""
         lines.append(line + (f" ({away})" if away else ""))
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the timeline as a list and as a picture
+
+TIMELINE_EMPTY = _("The timeline is empty: send some photos, then tell me what video you want.")
+STORYBOARD_CAPTION = _("Your photos in order, by number: say “swap 3 and 5”, “move 2 to the end” or “remove photo 4”.")
+STORYBOARD_SECONDS = _("{seconds} s")  # under each photo of the storyboard; {seconds} is filled in there
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def board_heading(board: Board) -> Sentence:
+    """The storyboard's line under the title: how many photos, how long."""
+    return _n("{count} photo, {seconds} s", "{count} photos, {seconds} s", len(board.photos)).format(
+        seconds=_seconds(board.seconds))
+
+
+def board_summary(board: Board) -> Sentence:
+    """/status: every photo on its own line with its seconds and caption, then the title(s), captions and music
+    apart, so nothing is cut off however many photos there are."""
+    if not board.photos and not board.texts and board.music is None:
+        return TIMELINE_EMPTY
+    lines: list[Sentence | str] = [_("Timeline: {heading}").format(heading=board_heading(board))]
+    for photo in board.photos:
+        lines.append(_("{number}. {name}: {seconds} s").format(
+            number=photo.number, name=photo.name, seconds=_seconds(photo.seconds)))
+    for title in board.titles:
+        lines.append(_("Title: “{text}” ({start}–{end} s)").format(
+            text=title.text, start=_seconds(title.start), end=_seconds(title.start + title.seconds)))
+    if board.captions:
+        lines.append(_n("{count} caption:", "{count} captions:", len(board.captions)))
+        for caption in board.captions:
+            if caption.photo is None:
+                lines.append(_("• “{text}” ({start}–{end} s)").format(
+                    text=caption.text, start=_seconds(caption.start), end=_seconds(caption.start + caption.seconds)))
+            else:
+                lines.append(_("• on photo {number}: “{text}”").format(number=caption.photo, text=caption.text))
+    lines.append(_("Music: {music}").format(music=board.music) if board.music else _("Music: none"))
+    return join(lines)

@@ -125,3 +125,16 @@ def fake_mp4_bytes(size: int) -> bytes:
     if size < len(header):
         raise ValueError(f"size must be at least {len(header)}")
     return header + b"\0" * (size - len(header))
+
+
+PHOTOGRAPHS = ("astronaut", "coffee", "chelsea", "rocket", "cat", "retina", "hubble_deep_field", "immunohistochemistry")
+
+
+@functools.lru_cache(maxsize=16)
+def photograph_jpeg(name: str) -> bytes:
+    """One of scikit-image's sample photographs (real pictures: faces, fur, a night sky) as a JPEG."""
+    import skimage.data
+
+    buffer = io.BytesIO()
+    Image.fromarray(getattr(skimage.data, name)()).convert("RGB").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
