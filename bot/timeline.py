@@ -7,6 +7,7 @@ every reader tolerates missing ones: a draft from the cloud must never make the 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -241,7 +242,7 @@ def board(raw: object) -> Board:
         cursor = spans[-1][1]
     # Cut to cut: where neighbours overlap (a transition), the cut is in the middle of the overlap.
     cuts = [spans[0][0] if spans else 0.0]
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         cuts.append(max(cuts[-1], (start + end) / 2 if start < end else start))
     cuts.append(max(cuts[-1], spans[-1][1]) if spans else 0.0)
     texts: list[BoardText] = []

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from bot import storyboard, timeline
 from bot.engines.local import model
@@ -126,7 +126,9 @@ def test_a_chinese_title_is_drawn_with_the_shipped_fonts(tmp_path: Path) -> None
     plain = storyboard.draw(timeline.board(local_draft(paths)), LABELS)
     titled = storyboard.draw(timeline.board(local_draft(paths, title="夏天的回忆")), LABELS)
     header = titled.crop((0, 0, titled.width, 90))
-    accent = sum(1 for px in header.getdata() if px[0] > 200 and px[1] > 150 and px[2] < 80)
+    red, green, blue = (band.point(lambda v, lo=lo, hi=hi: 255 if lo <= v <= hi else 0) for band, lo, hi in
+                        zip(header.split(), (201, 151, 0), (255, 255, 79), strict=True))
+    accent = ImageChops.multiply(ImageChops.multiply(red, green), blue).histogram()[255]
     assert accent > 500 and titled.height > plain.height  # the title's strokes, in its own line above the grid
 
 

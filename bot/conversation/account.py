@@ -83,8 +83,7 @@ class Account:
         by_name = {u.filename: u.local_path for u in kept}
         photos = []
         for photo in board.photos:
-            path = photo.path if photo.path and Path(photo.path).is_file() else None
-            path = path or by_ref.get(photo.url or "") or by_name.get(photo.name)
+            path = photo.path or by_ref.get(photo.url or "") or by_name.get(photo.name)
             photos.append(dataclasses.replace(photo, path=path))
         return dataclasses.replace(board, photos=tuple(photos))
 
