@@ -302,3 +302,26 @@ def board_summary(board: Board) -> Sentence:
                 lines.append(_("• on photo {number}: “{text}”").format(number=caption.photo, text=caption.text))
     lines.append(_("Music: {music}").format(music=board.music) if board.music else _("Music: none"))
     return join(lines)
+
+
+# ---------------------------------------------------------------- the terminal (`python3 -m bot chat`)
+
+TERMINAL_WELCOME = _("reelbot in the terminal. Add photos with “upload PATH” (or drop the files here), then say what "
+                     "video you want. /help for more, /quit to leave.")
+TERMINAL_FOLDERS = _("Videos are saved in {videos}; the log is {log}.")
+TERMINAL_HELP = _(
+    "How it works here:\n"
+    "1. Add photos: upload PATH [PATH...] (or 上传 PATH), or drag the files from your file manager into this window "
+    "and press Enter. Audio files (MP3, WAV, M4A) become the music.\n"
+    "2. Say what you want, e.g. “turn my photos into a 15-second TikTok video with transitions and music”.\n"
+    "3. Refine it (“add title 'Summer'”, “swap 3 and 5”, “calm music at 30%”); each change on the local engine "
+    "makes a quick preview.\n"
+    "4. /export renders the 1080x1920 MP4 into {videos}.\n\n"
+    "/status shows the photos in order and saves a storyboard picture; /credits, /local, /cloud work as in "
+    "Telegram; /quit leaves. Arrow keys edit the line and bring back earlier ones."
+)
+TERMINAL_UPLOAD_USAGE = _("Say which files: upload PATH [PATH...] (or 上传 PATH).")
+TERMINAL_NOT_FOUND = _("I can't find {path}.")
+TERMINAL_NOT_MEDIA = _("{name} isn't a photo, video or audio file I can use.")
+TERMINAL_SAVED = _("Saved to {path}")
+TERMINAL_WORKING = _("⏳ working…")
