@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import av
-import wcwidth
 import pytest
+import wcwidth
 from PIL import Image
 
 from bot.app import open_core
@@ -122,8 +122,21 @@ async def test_text_too_long_or_made_of_control_characters(
 class Terminal(io.StringIO):
     """What a terminal window receives: the conversation, the prompt, and the escape codes that move about."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
     def isatty(self) -> bool:
         return True
+
+    def write(self, text: str) -> int:
+        self.changed.set()
+        return super().write(text)
+
+    async def until_shown(self, part: str, times: int) -> None:
+        while self.getvalue().count(part) < times:
+            self.changed.clear()
+            await self.changed.wait()
 
     def shown(self) -> str:
         """The window's text once everything is written: cursor moves, erasures and wide characters played
@@ -177,7 +190,7 @@ async def test_a_person_at_the_terminal(tmp_path: Path) -> None:
 
     first, second, third = photos(tmp_path)
     dropped = tmp_path / "my trip.jpg"
-    Path(third).rename(dropped)
+    await asyncio.to_thread(Path(third).rename, dropped)
     nemo = await NemoFake().__aenter__()
     nemo.set_video(mp4_bytes())
     settings = Settings(_env_file=None, nemo_api_url=nemo.url, database_path=tmp_path / "db.sqlite3",
@@ -196,8 +209,7 @@ async def test_a_person_at_the_terminal(tmp_path: Path) -> None:
                      "/help", "/export", "/quit")
             async with asyncio.timeout(120):
                 for typed, line in enumerate(lines, 1):
-                    while window.getvalue().count(PROMPT_SHOWN) < typed:  # a person types once the prompt is back
-                        await asyncio.sleep(0.01)
+                    await window.until_shown(PROMPT_SHOWN, typed)  # a person types once the prompt is back
                     keys.send_text(line + "\r")
                 await session
     finally:
