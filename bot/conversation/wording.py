@@ -266,7 +266,8 @@ def usage_report(chats: list[tuple[ChatUsage, str, str | None]]) -> str:
 # ---------------------------------------------------------------- the timeline as a list and as a picture
 
 TIMELINE_EMPTY = _("The timeline is empty: send some photos, then tell me what video you want.")
-STORYBOARD_CAPTION = _("Your photos in order, by number: say “swap 3 and 5”, “move photo 2 to the end” or “remove photo 4”.")
+STORYBOARD_CAPTION = _("Your photos in order, by number: say “swap 3 and 5”, “move photo 2 to the end” or "
+                       "“remove photo 4”.")
 STORYBOARD_SECONDS = _("{seconds} s")  # under each photo of the storyboard; {seconds} is filled in there
 
 
