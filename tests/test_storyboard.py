@@ -137,3 +137,17 @@ def test_a_photo_that_cannot_be_read_is_a_named_tile(tmp_path: Path) -> None:
     broken.write_bytes(b"\xff\xd8\xff not a jpeg")
     board = timeline.board(local_draft([broken, tmp_path / "gone.jpg"]))
     assert storyboard.draw(board, LABELS).size[0] > 0
+
+
+def test_a_cloud_timeline_with_many_photos_and_texts_still_fits(tmp_path: Path) -> None:
+    """The cloud holds more photos than the local engine, and may call every text a title."""
+    picture = tmp_path / "small.jpg"
+    Image.new("RGB", (180, 320), (200, 90, 40)).save(picture)
+    draft = {"t": [
+        {"tt": 0, "sg": [{"st": 2000 * i, "d": 2000, "m": {"name": f"IMG_{i}.jpg", "path": str(picture)}}
+                         for i in range(100)]},
+        {"tt": 7, "sg": [{"st": 2000 * i, "d": 2000, "m": {"text": f"第{i}段 text"}} for i in range(8)]},
+    ]}
+    image = storyboard.draw(timeline.board(draft), LABELS)
+    assert max(image.size) <= storyboard.SHOWN_LONG_SIDE
+    assert storyboard.fits_telegram(image.width, image.height, len(storyboard.encode(image)))
