@@ -12,6 +12,7 @@ from PIL import Image, ImageChops
 
 from bot.config import Settings
 from bot.conversation import Conversation, wording
+from bot.conversation.intents import Intent, classify
 from bot.engines.base import MediaFile, MediaKind
 from bot.engines.local import LocalEngine
 from bot.language import render
@@ -113,3 +114,13 @@ async def test_the_storyboard_caption_is_in_the_chats_language(core: Core) -> No
 async def test_an_empty_timeline_is_said_and_no_picture_is_sent(core: Core) -> None:
     await core.conversation.command(origin(1), "status", "")
     assert core.replies.texts()[-1] == render(wording.TIMELINE_EMPTY, "en") and core.replies.photos == []
+
+
+@pytest.mark.parametrize(("words", "asks_to_see"), [
+    ("show photos", True), ("show me the photos please", True), ("what is the photo order?", True),
+    ("照片顺序", True), ("照片顺序是什么？", True), ("看看照片", True),
+    ("show photos 3 and 5 side by side", False), ("reverse the photo order", False),
+    ("把照片顺序反过来", False), ("调整照片顺序", False), ("照片顺序倒过来", False),
+])
+def test_asking_to_see_the_order_is_not_asking_to_change_it(words: str, asks_to_see: bool) -> None:
+    assert (classify(words) is Intent.STATUS) is asks_to_see
