@@ -41,14 +41,16 @@ async def _serve(settings: Settings) -> None:
         await core.aclose()
 
 
-async def _chat(settings: Settings, out_dir: Path, *, new_project: bool = False) -> None:
+async def _chat(settings: Settings, videos: Path, log_file: Path, *, new_project: bool = False) -> None:
     from bot import console
     from bot.app import open_core
 
     core = await open_core(settings)
-    conversation = core.conversation(console.ConsoleReplies(out_dir))
+    replies = console.ConsoleReplies(videos)
+    conversation = core.conversation(replies)
     try:
-        await console.run(conversation, new_project=new_project)
+        await console.run(conversation, replies, history=log_file.with_name("chat-history"), log_file=log_file,
+                          new_project=new_project)
     finally:
         await conversation.aclose()
         await core.aclose()
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (the default)")
     chat = sub.add_parser("chat", help="the same bot in this terminal")
-    chat.add_argument("--out", type=Path, default=Path("."), help="where exported MP4s are written")
+    chat.add_argument("--out", type=Path, default=None,
+                      help="where videos and storyboards are saved (default: the videos folder beside the database)")
     chat.add_argument("--new", action="store_true", help="start a new project (the old one's files stay saved)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     args = parser.parse_args(argv)
@@ -83,14 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     secrets = tuple(
         s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token) if s is not None
     )
-    setup_logging(settings.log_level, secrets)
+    # In the terminal, log lines would land between the lines of the conversation: they go to a file there.
+    data = Path(settings.database_path).absolute().parent
+    chat_log = data / "chat.log" if args.command == "chat" else None
+    setup_logging(settings.log_level, secrets, file=chat_log)
 
     try:
         if args.command == "migrate":
             applied = asyncio.run(_migrate(settings))
             print(f"database {settings.database_path}: applied {applied or 'nothing (up to date)'}")
         elif args.command == "chat":
-            asyncio.run(_chat(settings, args.out, new_project=args.new))
+            assert chat_log is not None
+            asyncio.run(_chat(settings, (args.out or data / "videos").absolute(), chat_log, new_project=args.new))
         else:
             problem = bot_token_problem(settings)
             if problem:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 _PATTERNS = (
     re.compile(r"\d{5,12}:[A-Za-z0-9_-]{30,}"),  # BotFather tokens
@@ -33,8 +34,12 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return text
 
 
-def setup_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
-    handler = logging.StreamHandler()
+def setup_logging(level: str, secrets: tuple[str, ...] = (), *, file: Path | None = None) -> None:
+    """Log lines to standard error, or to `file` (terminal mode, where they would break into the conversation)."""
+    handler: logging.Handler = logging.StreamHandler()
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

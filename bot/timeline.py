@@ -7,7 +7,9 @@ every reader tolerates missing ones: a draft from the cloud must never make the 
 
 from __future__ import annotations
 
+import itertools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -157,3 +159,129 @@ def diff(before: object, after: object) -> list[str]:
     if not changes and old.model_dump(exclude_none=True) != new.model_dump(exclude_none=True):
         changes.append("Adjusted details of the timeline")
     return changes
+
+
+# ---------------------------------------------------------------- the board: the timeline as a user looks at it
+
+
+@dataclass(frozen=True, slots=True)
+class BoardPhoto:
+    """One photo as the user counts it ("swap 3 and 5"): its number, name, the seconds it is the main picture
+    (cut to cut, so a transition's overlap is not counted twice), its caption, and where its pixels are
+    (`path` on this machine, `url` at the video service) when the draft says."""
+
+    number: int
+    name: str
+    start: float  # seconds
+    seconds: float
+    caption: str | None = None
+    path: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardText:
+    """A title or a caption on its own line, with when it shows (seconds)."""
+
+    kind: str  # "title" or "caption"
+    text: str
+    start: float
+    seconds: float
+    photo: int | None = None  # the photo a caption is on
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The timeline as both engines' drafts describe it, in the terms of `/status` and the storyboard: photos
+    in order, titles and captions apart, the music, the length and the frame's shape."""
+
+    photos: tuple[BoardPhoto, ...] = ()
+    texts: tuple[BoardText, ...] = ()
+    music: str | None = None  # the music track as `describe_track` words it, None without music
+    seconds: float = 0.0
+    aspect: tuple[int, int] = (9, 16)
+
+    @property
+    def titles(self) -> tuple[BoardText, ...]:
+        return tuple(t for t in self.texts if t.kind == "title")
+
+    @property
+    def captions(self) -> tuple[BoardText, ...]:
+        return tuple(t for t in self.texts if t.kind == "caption")
+
+
+def _meta_text(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def _aspect(draft: Draft) -> tuple[int, int]:
+    """The frame's shape: the local engine's `aspect` ("9:16"), else the draft's width and height."""
+    aspect = draft.m.get("aspect")
+    if isinstance(aspect, str) and ":" in aspect:
+        left, _, right = aspect.partition(":")
+        if left.isdigit() and right.isdigit() and int(left) and int(right):
+            return int(left), int(right)
+    width, height = _finite(draft.m.get("width")), _finite(draft.m.get("height"))
+    if width and height and width > 0 and height > 0 and 1 / 20 < width / height < 20:
+        return round(width), round(height)
+    return 9, 16
+
+
+def board(raw: object) -> Board:
+    """The `Board` of any draft (the local engine's or the cloud's); what a draft leaves out stays empty."""
+    draft = parse_draft(raw)
+    clips = [segment for track in draft.t if track.tt == VIDEO for segment in track.sg]
+    spans: list[tuple[float, float]] = []
+    cursor = 0.0
+    for segment in clips:
+        spans.append(_segment_span(segment, cursor))
+        cursor = spans[-1][1]
+    # Cut to cut: where neighbours overlap (a transition), the cut is in the middle of the overlap.
+    cuts = [spans[0][0] if spans else 0.0]
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        cuts.append(max(cuts[-1], (start + end) / 2 if start < end else start))
+    cuts.append(max(cuts[-1], spans[-1][1]) if spans else 0.0)
+    texts: list[BoardText] = []
+    captions: dict[int, str] = {}
+    for track in draft.t:
+        if track.tt != TEXT:
+            continue
+        cursor = 0.0
+        for segment in track.sg:
+            start, end = _segment_span(segment, cursor)
+            cursor = end
+            words = _meta_text(segment.m, ("text", "title", "name"))
+            if words is None:
+                continue
+            kind = "caption" if segment.m.get("kind") == "caption" else "title"
+            photo = None
+            if kind == "caption":
+                middle = (start + end) / 2  # a caption's own times may be rounded a millisecond off the cut
+                photo = next((i + 1 for i in range(len(clips)) if cuts[i] <= middle < cuts[i + 1]), None)
+                if photo is not None:
+                    captions.setdefault(photo, words)
+            texts.append(BoardText(kind, words, start / 1000, (end - start) / 1000, photo))
+    photos = []
+    for index, segment in enumerate(clips):
+        number = index + 1
+        caption = _meta_text(segment.m, ("caption",)) or captions.get(number)
+        if caption is not None and not any(t.photo == number and t.text == caption for t in texts):
+            texts.append(BoardText("caption", caption, cuts[index] / 1000, (cuts[index + 1] - cuts[index]) / 1000,
+                                   number))
+        photos.append(BoardPhoto(
+            number=number,
+            name=_meta_text(segment.m, ("name", "filename", "title", "text")) or f"#{number}",
+            start=cuts[index] / 1000,
+            seconds=(cuts[index + 1] - cuts[index]) / 1000,
+            caption=caption,
+            path=_meta_text(segment.m, ("path",)),
+            url=_meta_text(segment.m, ("url",)),
+        ))
+    music = next((describe_track(0, t).split(": ", 1)[1] for t in draft.t if t.tt == AUDIO and t.sg), None)
+    length = _finite(draft.d) or max([cuts[-1], *(t.start * 1000 + t.seconds * 1000 for t in texts)])
+    texts.sort(key=lambda t: (t.kind != "title", t.start, t.photo or 0))
+    return Board(tuple(photos), tuple(texts), music, length / 1000, _aspect(draft))

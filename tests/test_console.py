@@ -11,6 +11,7 @@ from pathlib import Path
 
 import av
 import pytest
+import wcwidth
 from PIL import Image
 
 from bot.app import open_core
@@ -60,9 +61,13 @@ async def test_the_whole_story_in_a_terminal_on_the_local_engine(tmp_path: Path)
          "turn my photos into a 3-second TikTok video with transitions and music", "/status", "/credits", "/export"],
         VIDEO_ENGINE="local",
     )
+    saved = sorted(p.name.split("-")[0] for p in (tmp_path / "out").iterdir())
+    assert saved == ["preview", "storyboard", "video"]  # a preview and the export, named apart
+    assert " INFO " not in output and (tmp_path / "chat.log").is_file()  # log lines go to the data folder's file
     assert "Got 3 photos" in output
     assert "missing.jpg" in output  # the file it could not find is named, the others still arrive
-    assert "Timeline (2 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-3s)" in output
+    assert "bot> Timeline: 3 photos, 3 s\n1. photo1.jpg: 1 s\n2. photo2.jpg: 1 s\n3. photo3.jpg: 1 s\n" in output
+    assert re.search(r"Saved to (\S+/storyboard-\S+\.png)", output)
     assert "needs no credits" in output
     with av.open(str(exported(output))) as container:
         stream = container.streams.video[0]
@@ -124,7 +129,8 @@ async def test_undo_redo_and_a_new_project_in_the_terminal(
     settings = Settings(_env_file=None, video_engine="local", database_path=tmp_path / "db.sqlite3",
                         media_dir=tmp_path / "media")  # type: ignore[call-arg]
     core = await open_core(settings)
-    conversation = core.conversation(ConsoleReplies(tmp_path / "out"))
+    replies = ConsoleReplies(tmp_path / "out")
+    conversation = core.conversation(replies)
     try:
         await handle(conversation, f"/upload {photos(tmp_path)[0]}")
         await handle(conversation, "add the title 'Summer'")
@@ -137,10 +143,120 @@ async def test_undo_redo_and_a_new_project_in_the_terminal(
         assert capsys.readouterr().out.startswith("bot> ↪️ Redone: “add the title 'Summer'”.")
 
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # `chat --new`, then the input ends
-        await console.run(conversation, new_project=True)
+        await console.run(conversation, replies, new_project=True)
         assert capsys.readouterr().out.splitlines() == ["bot> " + wording.NEW_PROJECT.render("en")]
         await handle(conversation, "/status")
-        assert capsys.readouterr().out.splitlines() == ["bot> Timeline is empty."]
+        assert capsys.readouterr().out.splitlines() == ["bot> " + wording.TIMELINE_EMPTY.render("en")]
     finally:
         await conversation.aclose()
         await core.aclose()
+
+
+class Terminal(io.StringIO):
+    """What a terminal window receives: the conversation, the prompt, and the escape codes that move about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.changed.set()
+        return super().write(text)
+
+    async def until_shown(self, part: str, times: int) -> None:
+        while self.getvalue().count(part) < times:
+            self.changed.clear()
+            await self.changed.wait()
+
+    def shown(self) -> str:
+        """The window's text once everything is written: cursor moves, erasures and wide characters played
+        as a terminal plays them (each row a list of cells; a Chinese character takes two)."""
+        rows: list[list[str]] = [[]]
+        row = col = 0
+        tokens = re.findall(r"\x1b\[\??[0-9;]*[A-Za-z]|\x1b\][^\x07]*\x07|\r|\n|[^\x1b\r\n]", self.getvalue())
+        for token in tokens:
+            if token == "\n":
+                row, col = row + 1, 0
+            elif token == "\r":
+                col = 0
+            elif token.startswith("\x1b["):
+                count = int(token[2:-1]) if token[2:-1].isdigit() else 1
+                final = token[-1]
+                if final == "A":
+                    row = max(0, row - count)
+                elif final == "C":
+                    col += count
+                elif final == "D":
+                    col = max(0, col - count)
+                elif final in "KJ" and not token.startswith("\x1b[?"):
+                    del rows[row][col:]
+                    if final == "J":
+                        del rows[row + 1:]
+            elif not token.startswith("\x1b"):
+                while len(rows) <= row:
+                    rows.append([])
+                cells = rows[row]
+                width = max(1, wcwidth.wcwidth(token))
+                cells.extend([" "] * (col + width - len(cells)))
+                cells[col:col + width] = [token] + [""] * (width - 1)
+                col += width
+            while len(rows) <= row:
+                rows.append([])
+        return "\n".join("".join(cells).rstrip() for cells in rows)
+
+
+LEFT, UP = "\x1b[D", "\x1b[A"
+PROMPT_SHOWN = "\x1b[?2004h"  # prompt_toolkit turns bracketed paste on as each prompt appears
+
+
+async def test_a_person_at_the_terminal(tmp_path: Path) -> None:
+    """Typed as a person types: a Chinese upload, files dropped on the window (a quoted path with a space), a
+    typo fixed with the arrow keys, an earlier line brought back with ↑; the export's progress on one line."""
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    from bot.console import Screen, run
+
+    first, second, third = photos(tmp_path)
+    dropped = tmp_path / "my trip.jpg"
+    await asyncio.to_thread(Path(third).rename, dropped)
+    nemo = await NemoFake().__aenter__()
+    nemo.set_video(mp4_bytes())
+    settings = Settings(_env_file=None, nemo_api_url=nemo.url, database_path=tmp_path / "db.sqlite3",
+                        media_dir=tmp_path / "media", render_poll_seconds=0.01)  # type: ignore[call-arg]
+    core = await open_core(settings)
+    window = Terminal()
+    # no cursor-position requests: a window that never answers them makes prompt_toolkit wait a second each time
+    live = Vt100_Output(window, lambda: Size(rows=40, columns=200), term="xterm", enable_cpr=False)
+    replies = ConsoleReplies(tmp_path / "videos", Screen(window, live))
+    conversation = core.conversation(replies)
+    try:
+        with create_pipe_input() as keys:
+            session = asyncio.create_task(run(conversation, replies, history=tmp_path / "history", terminal=keys,
+                                              output=live))
+            lines = (f"上传 {first} {second}", f"'{dropped}'", "make it 3 seconds", "/stus" + LEFT * 2 + "at", UP,
+                     "/help", "/export", "/quit")
+            async with asyncio.timeout(120):
+                for typed, line in enumerate(lines, 1):
+                    await window.until_shown(PROMPT_SHOWN, typed)  # a person types once the prompt is back
+                    keys.send_text(line + "\r")
+                await session
+    finally:
+        await conversation.aclose()
+        await core.aclose()
+        await nemo.__aexit__(None, None, None)
+    shown = window.shown()
+    assert "Got 2 photos" in shown and "Got 1 photo" in shown
+    assert shown.count("bot> Timeline: ") == 2  # "/stus" fixed to /status, then ↑ said it again
+    assert "upload PATH" in shown and "上传 PATH" in shown and str(tmp_path / "videos") in shown  # the help
+    progress = [line for line in shown.splitlines() if "Rendering" in line]
+    assert len(progress) == 1  # one line, updated in place
+    export = shown[shown.index("you> /export"):]
+    assert "you> " not in export[len("you> /export"):export.index("Your video is ready")]  # no prompt mid-answer
+    videos = sorted(p.name for p in (tmp_path / "videos").iterdir())
+    assert [n.split("-")[0] for n in videos] == ["storyboard", "storyboard", "video"]
+    assert "+/status\n" in (tmp_path / "history").read_text()  # kept for the next run (once: ↑ repeated it)

@@ -7,12 +7,19 @@ acknowledgements and progress when the transport's flood limits make sends queue
 
 from __future__ import annotations
 
-from bot import timeline
+import asyncio
+import contextlib
+import dataclasses
+import uuid
+from pathlib import Path
+
+from bot import storyboard, timeline
 from bot.conversation import wording
 from bot.conversation.access import Access
 from bot.conversation.chat import Chats
 from bot.conversation.ports import Origin, answering_now
 from bot.conversation.uploads import Uploads
+from bot.language import ENGLISH, render
 from bot.store import Store
 
 
@@ -47,7 +54,38 @@ class Account:
             async with self._chats.failures_told(origin):
                 engine = await self._chats.engine(origin.chat_id)
                 await self._chats.connect(origin, engine)
-                await self._chats.say(origin, timeline.summary(await engine.draft(origin.chat_id)))
+                board = timeline.board(await engine.draft(origin.chat_id))
+                await self._chats.say(origin, wording.board_summary(board))
+                if board.photos:
+                    await self._show_storyboard(origin, board)
+
+    async def _show_storyboard(self, origin: Origin, board: timeline.Board) -> None:
+        """The storyboard picture after the summary: the photos as kept on this machine (the cloud's draft
+        names them by its own url or by file name; the chat's uploads say where each was kept)."""
+        board = await self._with_pictures(origin.chat_id, board)
+        language = self._chats.languages.get(origin.chat_id, ENGLISH)
+        labels = storyboard.Labels(heading=render(wording.board_heading(board), language),
+                                   seconds=render(wording.STORYBOARD_SECONDS, language))
+        folder = Path(self._chats.settings.media_dir) / "storyboards"
+        await self._chats.replies.working(origin.chat_id, "upload_photo")
+        path = await asyncio.to_thread(storyboard.save, board, labels, folder,
+                                       f"storyboard-{origin.chat_id}-{uuid.uuid4().hex[:8]}")
+        try:
+            await self._chats.replies.photo(origin.chat_id, path, caption=wording.STORYBOARD_CAPTION,
+                                            reply_to=origin.message_id)
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    async def _with_pictures(self, chat_id: int, board: timeline.Board) -> timeline.Board:
+        kept = [u for u in await self._store.uploads.for_chat(chat_id, kind="photo") if u.local_path]
+        by_ref = {u.engine_ref: u.local_path for u in kept if u.engine_ref}
+        by_name = {u.filename: u.local_path for u in kept}
+        photos = []
+        for photo in board.photos:
+            path = photo.path or by_ref.get(photo.url or "") or by_name.get(photo.name)
+            photos.append(dataclasses.replace(photo, path=path))
+        return dataclasses.replace(board, photos=tuple(photos))
 
     async def web_link(self, origin: Origin) -> None:
         """/web: a link that opens this chat's project in the engine's web editor, where it has one. The link

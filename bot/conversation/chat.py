@@ -111,6 +111,9 @@ class Localized:
         return await self._replies.video(chat_id, path, caption=self.words(chat_id, caption), reply_to=reply_to,
                                          actions=self._offered(chat_id, actions))
 
+    async def photo(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
+        return await self._replies.photo(chat_id, path, caption=self.words(chat_id, caption), reply_to=reply_to)
+
 
 class Heard:
     """The transport's `Replies`, noting when each busy chat last heard from the bot.
@@ -181,6 +184,10 @@ class Heard:
         with self._speaking(chat_id):
             return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to, actions=actions)
 
+    async def photo(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
+        with self._speaking(chat_id):
+            return await self._replies.photo(chat_id, path, caption=caption, reply_to=reply_to)
+
 
 class PresentOnly:
     """The transport's `Replies`, silent towards the chats the bot is not in any more: whatever a use case
@@ -218,6 +225,11 @@ class PresentOnly:
         if chat_id in self._absent:
             return False
         return await self._replies.video(chat_id, path, caption=caption, reply_to=reply_to, actions=actions)
+
+    async def photo(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
+        if chat_id in self._absent:
+            return False
+        return await self._replies.photo(chat_id, path, caption=caption, reply_to=reply_to)
 
 
 class Chats:

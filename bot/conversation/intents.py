@@ -85,9 +85,15 @@ RULES: tuple[Rule, ...] = (
             r"status",
             r"progress",
             r"(?:show|list|see|view) (?:me )?(?:the |my |all )?(?:tracks|timeline)",
+            # "show photos" asks to see them only when nothing follows: "show photos 3 and 5 side by side" edits
+            r"(?:show|list|see|view) (?:me )?(?:the |my |all )?(?:photos|pictures|storyboard|(?:photo|picture) order)"
+            r"(?= *(?:in order|please)? *[.?!]* *$)",
+            r"what(?:'s| is) the (?:photo|picture) order",
             r"what(?:'s| is) on the timeline",
         ),
-        (r"状态", r"进度", r"(?:查看|显示|看看|看一下|列出)(?:一下)?(?:所有)?(?:轨道|时间线|时间轴)"),
+        (r"状态", r"进度", r"(?:查看|显示|看看|看一下|列出)(?:一下)?(?:所有)?(?:轨道|时间线|时间轴|照片|图片)",
+         # "照片顺序" asks to see the order; "把照片顺序反过来", "调整照片顺序" change it
+         r"(?<![把将按调换改排列整])(?:照片|图片)(?:的)?顺序(?=\s*(?:是什么|是怎样的?|呢|吗)?\s*[?？。!！]*\s*$)"),
         not_before=r"(?:whatsapp|instagram|ig|wa|facebook|fb|social)",
         not_after=r"(?:bar|video|update video|icon)\b",
     ),

@@ -94,6 +94,9 @@ class Replies(Protocol):
     ) -> bool:
         """Send an MP4 offering `actions`; False when the transport could not take it (refused, failing)."""
 
+    async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        """Send a picture (PNG or JPEG; the storyboard); False when the transport could not take it."""
+
 
 # ---------------------------------------------------------------- replies someone is waiting on
 

@@ -24,7 +24,8 @@ from bot.engines.base import (
     UnsupportedFile,
     VideoGone,
 )
-from bot.language import Sentence, _, join
+from bot.language import Sentence, _, _n, join
+from bot.timeline import Board
 
 if TYPE_CHECKING:
     from bot.store import ChatUsage
@@ -306,3 +307,68 @@ def stepped(step: Stepped, *, forward: bool) -> Sentence:
         lines.append(STILL_KEPT if forward else KEPT_NOT_RESTORED)
     lines.append(timeline.summary(step.after))
     return join(lines)
+
+
+# ---------------------------------------------------------------- the timeline as a list and as a picture
+
+TIMELINE_EMPTY = _("The timeline is empty: send some photos, then tell me what video you want.")
+STORYBOARD_CAPTION = _("Your photos in order, by number: say “swap 3 and 5”, “move photo 2 to the end” or "
+                       "“remove photo 4”.")
+STORYBOARD_SECONDS = _("{seconds} s")  # under each photo of the storyboard; {seconds} is filled in there
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def board_heading(board: Board) -> Sentence:
+    """The storyboard's line under the title: how many photos, how long."""
+    return _n("{count} photo, {seconds} s", "{count} photos, {seconds} s", len(board.photos)).format(
+        seconds=_seconds(board.seconds))
+
+
+def board_summary(board: Board) -> Sentence:
+    """/status: every photo on its own line with its seconds and caption, then the title(s), captions and music
+    apart, so nothing is cut off however many photos there are."""
+    if not board.photos and not board.texts and board.music is None:
+        return TIMELINE_EMPTY
+    lines: list[Sentence | str] = [_("Timeline: {heading}").format(heading=board_heading(board))]
+    for photo in board.photos:
+        lines.append(_("{number}. {name}: {seconds} s").format(
+            number=photo.number, name=photo.name, seconds=_seconds(photo.seconds)))
+    for title in board.titles:
+        lines.append(_("Title: “{text}” ({start}–{end} s)").format(
+            text=title.text, start=_seconds(title.start), end=_seconds(title.start + title.seconds)))
+    if board.captions:
+        lines.append(_n("{count} caption:", "{count} captions:", len(board.captions)))
+        for caption in board.captions:
+            if caption.photo is None:
+                lines.append(_("• “{text}” ({start}–{end} s)").format(
+                    text=caption.text, start=_seconds(caption.start), end=_seconds(caption.start + caption.seconds)))
+            else:
+                lines.append(_("• on photo {number}: “{text}”").format(number=caption.photo, text=caption.text))
+    lines.append(_("Music: {music}").format(music=board.music) if board.music else _("Music: none"))
+    return join(lines)
+
+
+# ---------------------------------------------------------------- the terminal (`python3 -m bot chat`)
+
+TERMINAL_WELCOME = _("reelbot in the terminal. Add photos with “upload PATH” (or drop the files here), then say what "
+                     "video you want. /help for more, /quit to leave.")
+TERMINAL_FOLDERS = _("Videos are saved in {videos}; the log is {log}.")
+TERMINAL_HELP = _(
+    "How it works here:\n"
+    "1. Add photos: upload PATH [PATH...] (or 上传 PATH), or drag the files from your file manager into this window "
+    "and press Enter. Audio files (MP3, WAV, M4A) become the music.\n"
+    "2. Say what you want, e.g. “turn my photos into a 15-second TikTok video with transitions and music”.\n"
+    "3. Refine it (“add title 'Summer'”, “swap 3 and 5”, “calm music at 30%”); each change on the local engine "
+    "makes a quick preview.\n"
+    "4. /export renders the 1080x1920 MP4 into {videos}.\n\n"
+    "/status shows the photos in order and saves a storyboard picture; /credits, /local, /cloud work as in "
+    "Telegram; /quit leaves. Arrow keys edit the line and bring back earlier ones."
+)
+TERMINAL_UPLOAD_USAGE = _("Say which files: upload PATH [PATH...] (or 上传 PATH).")
+TERMINAL_NOT_FOUND = _("I can't find {path}.")
+TERMINAL_NOT_MEDIA = _("{name} isn't a photo, video or audio file I can use.")
+TERMINAL_SAVED = _("Saved to {path}")
+TERMINAL_WORKING = _("⏳ working…")

@@ -1,4 +1,4 @@
-"""`Replies` over python-telegram-bot: texts split to Telegram's limit, progress edits, chat actions, video.
+"""`Replies` over python-telegram-bot: texts split to Telegram's limit, progress edits, chat actions, video, photo.
 
 Flood limits are the job of `bot.telegram.limits` (set up in `bot.telegram.application`); this module only
 shapes what is sent so that Telegram accepts it, and sends it to the project's place: a forum topic's project
@@ -181,6 +181,22 @@ class TelegramReplies:
                     log.warning("chat %s: video upload refused: %s", chat_id, type(exc).__name__)
                     return False
         return False
+
+    async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        """Send a picture as a photo (shown inline, scaled by Telegram); False when Telegram would not take it.
+        A picture is a look at something the chat has in words already: one try, no retries."""
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        caption = split_text(caption, MessageLimit.CAPTION_LENGTH)[0] if caption.strip() else ""
+        place = await self._place(chat_id)
+        try:
+            with path.open("rb") as stream:
+                await self._bot.send_photo(place.chat_id, stream, filename=path.name, caption=caption,
+                                           reply_parameters=reply, message_thread_id=place.topic_id,
+                                           read_timeout=_UPLOAD_TIMEOUT, write_timeout=_UPLOAD_TIMEOUT)
+        except TelegramError as exc:
+            log.warning("chat %s: photo %s not sent: %s", chat_id, path.name, type(exc).__name__)
+            return False
+        return True
 
     async def _send_video(self, place: Place, stream: object, name: str, caption: str,
                           reply: ReplyParameters | None, *, meta: VideoMeta | None,

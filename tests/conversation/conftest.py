@@ -58,6 +58,7 @@ class RecordingReplies:
         self.actions: list[Activity] = []
         self.videos: list[tuple[Path, str, int]] = []  # the file, its caption, its size when sent
         self.video_actions: list[Actions] = []  # what each video offered, in the same order
+        self.photos: list[tuple[bytes, str]] = []  # the picture as sent (the file may be gone after), its caption
         self.refuse_videos = False
         self._ids = itertools.count(1000)
         self._changed = asyncio.Condition()
@@ -100,6 +101,11 @@ class RecordingReplies:
         size = await asyncio.to_thread(lambda: path.stat().st_size)
         self.videos.append((path, caption, size))
         self.video_actions.append(actions)
+        await self._note()
+        return True
+
+    async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        self.photos.append((await asyncio.to_thread(path.read_bytes), caption))
         await self._note()
         return True
 

@@ -30,7 +30,7 @@ async def test_credits_and_status(core: Core) -> None:
     await core.conversation.on_text(origin(), "balance")
     assert core.replies.texts()[-1] == wording.credits(100, 0, 100)
     await core.conversation.command(origin(), "status", "")
-    assert core.replies.texts()[-1] == "Timeline is empty."
+    assert core.replies.texts()[-1] == str(wording.TIMELINE_EMPTY)
     await core.store.chats.update(CHAT, engine="local")
     await core.conversation.command(origin(), "credits", "")
     assert core.replies.texts()[-1] == wording.LOCAL_CREDITS

@@ -50,6 +50,9 @@ class Recorder:
         self.videos.append(path)
         return True
 
+    async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+        return True
+
 
 @pytest.fixture
 async def talk(tmp_path: Path) -> AsyncIterator[tuple[Conversation, Recorder, Store, Settings]]:

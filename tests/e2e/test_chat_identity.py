@@ -64,7 +64,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_project_and_gets_its_
         # The team goes on in the supergroup: let in, same cloud session, same timeline, /export works.
         assert (await bot.core.store.accounts.get(supergroup.id)).session_id == session
         [status] = await answer_to(tg, supergroup, gus, "/status")
-        assert status.startswith("Timeline (") and "Timeline is empty" not in status
+        assert status.startswith("Timeline: ") and "empty" not in status
         mark = tg.mark()
         await tg.send_text(supergroup, gus, INSTRUCTION)
         await tg.wait_for(lambda c: c.chat_id == supergroup.id and c.method == "sendMessage", start=mark)

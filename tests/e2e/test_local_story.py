@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 
 import av
+from PIL import Image
 
 from bot.config import Settings
 from bot.conversation import wording
@@ -54,8 +55,12 @@ async def test_photos_to_mp4_on_this_machine(
 
         mark = tg.mark()
         await tg.send_command(chat, bob, "/status")
-        status = await tg.wait_for_text(chat.id, "Timeline (3 tracks)", start=mark)
-        assert '"Summer 2026"' in (status.text or "") and "(0-6s" in (status.text or "")
+        status = await tg.wait_for_text(chat.id, "Timeline: 3 photos, 6 s", start=mark)
+        assert "Title: “Summer 2026” (0–3 s)" in (status.text or "") and "3. " in (status.text or "")
+        board = await tg.wait_for(lambda c: c.method == "sendPhoto" and c.chat_id == chat.id, start=mark)
+        assert "swap 3 and 5" in (board.caption or "")
+        with Image.open(io.BytesIO(board.file_bytes or b"")) as picture:  # the storyboard, as Telegram got it
+            assert picture.height > picture.width and max(picture.size) <= 2560
 
         mark = tg.mark()
         await tg.send_command(chat, bob, "/credits")

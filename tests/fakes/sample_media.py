@@ -125,3 +125,21 @@ def fake_mp4_bytes(size: int) -> bytes:
     if size < len(header):
         raise ValueError(f"size must be at least {len(header)}")
     return header + b"\0" * (size - len(header))
+
+
+
+# scikit-image's sample photographs (real pictures: a face, fur, a cup, a rocket at night, a retina, galaxies),
+# read as the files the package ships: its own loaders take seconds to import.
+PHOTOGRAPHS = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "retina.jpg",
+               "hubble_deep_field.jpg", "ihc.png")
+
+
+@functools.lru_cache(maxsize=16)
+def photograph_jpeg(name: str) -> bytes:
+    """One of `PHOTOGRAPHS` as a JPEG."""
+    import importlib.resources
+
+    with importlib.resources.files("skimage.data").joinpath(name).open("rb") as source, Image.open(source) as image:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()

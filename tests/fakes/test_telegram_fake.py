@@ -21,6 +21,7 @@ import telegram
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
 from tests.fakes.sample_media import (
+    blank_png_bytes,
     fake_mp4_bytes,
     jpeg_bytes,
     mp4_bytes,
@@ -804,3 +805,34 @@ async def test_a_thumbnail_the_bot_api_would_not_take_is_dropped(
     chat_id = await known_chat(tg)
     await bot.send_video(chat_id, noisy_mp4_bytes(11 * MiB), width=540, height=960, duration=3, thumbnail=thumbnail)
     assert "thumbnail" not in tg.uploads(chat_id)[-1].result["video"]
+
+
+@pytest.mark.parametrize(
+    ("picture", "refusal"),
+    [
+        (lambda: blank_png_bytes(5001, 5000), "PHOTO_INVALID_DIMENSIONS"),  # width + height over 10000
+        (lambda: png_bytes(2100, 100), "PHOTO_INVALID_DIMENSIONS"),  # a side over 20 times the other
+        (lambda: jpeg_bytes().ljust(10 * MiB + 1, b"\0"), "PHOTO_SAVE_FILE_INVALID"),  # over 10 MB
+        (lambda: b"not a picture at all", "IMAGE_PROCESS_FAILED"),
+    ],
+)
+async def test_send_photo_refuses_what_telegram_refuses(tg: TelegramFake, bot: telegram.Bot, picture: Any,
+                                                         refusal: str) -> None:
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "hi")
+    with pytest.raises(BadRequest, match=f"(?i){refusal}"):
+        await bot.send_photo(chat.id, picture(), filename="board.png")
+    assert tg.uploads(chat.id) == []
+
+
+async def test_send_photo_keeps_scaled_copies_and_counts_the_caption_in_utf16(tg: TelegramFake,
+                                                                               bot: telegram.Bot) -> None:
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "hi")
+    with pytest.raises(BadRequest, match="caption is too long"):
+        await bot.send_photo(chat.id, png_bytes(600, 1200), caption="😀" * 513)  # 1026 UTF-16 units
+    message = await bot.send_photo(chat.id, png_bytes(20, 400), caption="😀" * 512)
+    assert [(p.width, p.height) for p in message.photo] == [(5, 90), (16, 320), (20, 400)]
+    assert message.caption == "😀" * 512 and tg.uploads(chat.id)[0].method == "sendPhoto"

@@ -13,7 +13,7 @@ from PIL import Image
 
 from bot.store import Place, Store
 from bot.telegram.replies import TelegramReplies
-from tests.fakes.sample_media import mp4_bytes, noisy_mp4_bytes
+from tests.fakes.sample_media import mp4_bytes, noisy_mp4_bytes, png_bytes
 from tests.fakes.telegram import DEFAULT_TOKEN, MiB, TelegramFake
 
 
@@ -104,7 +104,38 @@ async def test_everything_said_to_a_topics_project_lands_in_that_topic(
         assert first is not None
         await replies.edit(project, first, "changed")
         assert await replies.video(project, path, caption="Quick preview")
+        board = tmp_path / "storyboard.png"
+        board.write_bytes(png_bytes(600, 1200))
+        assert await replies.photo(project, board, caption="Your photos in order")
     sent = tg.sent(forum.id)
     assert [c.method for c in sent] == ["sendMessage", "sendMessage", "sendChatAction", "editMessageText",
-                                        "sendVideo"]
+                                        "sendVideo", "sendPhoto"]
     assert all(c.thread_id == topic for c in sent if not c.method.startswith("edit")), tg.dump(sent)
+
+
+async def test_a_storyboard_goes_as_a_photo_with_a_caption_trimmed_to_telegrams_count(
+    tg: TelegramFake, replies: TelegramReplies, tmp_path: Path
+) -> None:
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "照片顺序")
+    board = tmp_path / "storyboard.png"
+    board.write_bytes(png_bytes(1280, 2200))
+    assert await replies.photo(chat.id, board, caption="照片按顺序编号 🎞" * 150, reply_to=1)  # 1500 units
+    (sent,) = tg.uploads(chat.id)
+    assert sent.method == "sendPhoto" and units(sent.caption or "") <= 1024
+    largest = sent.result["photo"][-1]
+    assert (largest["width"], largest["height"]) == (1280, 2200)
+    assert sent.result["reply_to_message"]["text"] == "照片顺序"
+
+
+async def test_a_picture_telegram_refuses_is_reported_not_raised(
+    tg: TelegramFake, replies: TelegramReplies, tmp_path: Path
+) -> None:
+    alice = tg.user()
+    chat = tg.private_chat(alice)
+    await tg.send_text(chat, alice, "/status")
+    strip = tmp_path / "strip.png"
+    strip.write_bytes(png_bytes(100, 2100))  # a side more than 20 times the other
+    assert not await replies.photo(chat.id, strip)
+    assert [e.description for e in tg.errors("sendPhoto")] == ["Bad Request: PHOTO_INVALID_DIMENSIONS"]

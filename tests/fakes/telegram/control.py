@@ -33,7 +33,7 @@ WAIT_SECONDS = 30.0
 
 #: Methods whose calls ``wait_for_text`` never matches (they carry no text a user reads).
 _SILENT_METHODS = frozenset({"sendChatAction"})
-_UPLOAD_METHODS = frozenset({"sendVideo", "sendDocument"})
+_UPLOAD_METHODS = frozenset({"sendVideo", "sendDocument", "sendPhoto"})
 
 
 class TelegramFake:
@@ -759,7 +759,7 @@ class TelegramFake:
         return [str(call.params.get("action")) for call in self.sent(chat_id, "sendChatAction")]
 
     def uploads(self, chat_id: int | None = None) -> list[SentCall]:
-        """The bot's successful file sends (sendVideo, sendDocument)."""
+        """The bot's successful file sends (sendVideo, sendDocument, sendPhoto)."""
         return [call for call in self.sent(chat_id) if call.method in _UPLOAD_METHODS]
 
     def errors(self, method: str | None = None) -> list[RequestRecord]:

@@ -27,6 +27,13 @@ UNANALYSED_VIDEO_SIDE = 320
 MAX_THUMBNAIL_BYTES = 200_000
 MAX_THUMBNAIL_SIDE = 320
 
+#: sendPhoto: at most 10 MB, width + height at most 10000, the long side at most 20 times the short one. Telegram keeps
+#: scaled copies, the largest fitting 2560 px, which is what clients show.
+MAX_PHOTO_BYTES = 10 * MiB
+MAX_PHOTO_SIDES_SUM = 10_000
+MAX_PHOTO_RATIO = 20
+PHOTO_BOXES = (90, 320, 800, 1280, 2560)
+
 #: Lengths of what the user sees, in UTF-16 code units (an emoji outside the BMP counts twice).
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -58,7 +65,7 @@ CHAT_ACTIONS = frozenset(
 )
 
 #: The calls that create a message in a chat: these count against Telegram's flood limits.
-MESSAGE_METHODS = frozenset({"sendMessage", "sendVideo", "sendDocument"})
+MESSAGE_METHODS = frozenset({"sendMessage", "sendVideo", "sendDocument", "sendPhoto"})
 
 #: Every update type; the default ``allowed_updates`` is all of them except the last three.
 UPDATE_TYPES = (

@@ -31,11 +31,22 @@ from tests.fakes.telegram.limits import (
     MAX_CAPTION,
     MAX_COMMAND_DESCRIPTION,
     MAX_COMMANDS,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTO_RATIO,
+    MAX_PHOTO_SIDES_SUM,
     MAX_TEXT,
+    PHOTO_BOXES,
     UNANALYSED_VIDEO_SIDE,
     UPLOAD_LIMIT,
 )
-from tests.fakes.telegram.media import analyse_video, file_path, guess_mime, image_size, valid_thumbnail
+from tests.fakes.telegram.media import (
+    analyse_video,
+    downscale_jpeg,
+    file_path,
+    guess_mime,
+    image_size,
+    valid_thumbnail,
+)
 from tests.fakes.telegram.objects import Chat, StoredFile
 from tests.fakes.telegram.params import Params, truthy, utf16_len
 from tests.fakes.telegram.rates import RateCheck
@@ -66,6 +77,7 @@ class BotApi:
             "sendChatAction": self.send_chat_action,
             "sendVideo": self.send_video,
             "sendDocument": self.send_document,
+            "sendPhoto": self.send_photo,
             "getFile": self.get_file,
             "answerCallbackQuery": self.answer_callback_query,
         }
@@ -294,6 +306,41 @@ class BotApi:
         self._rates.check("sendDocument", chat)
         message["document"] = stored.to_dict()
         return self._finish_file_message("sendDocument", params, chat, caption, message, stored, "document")
+
+    async def send_photo(self, params: Params) -> dict[str, Any]:
+        """A picture, kept as Telegram keeps photos: JPEG copies scaled into 90…2560 px boxes (the PhotoSize
+        array, largest last). Refused as Telegram refuses it: over 10 MB, width + height over 10000, a side
+        more than 20 times the other, or bytes that are no image."""
+        chat, caption, message = self._file_message(params)
+        part = params.parts.get("photo")
+        if part is None:
+            if params.string("photo"):
+                raise NotModelled("photo given as a file_id or URL (the bot uploads its pictures)")
+            raise bad("there is no photo in the request")
+        if len(part.data) > MAX_PHOTO_BYTES:
+            raise bad("PHOTO_SAVE_FILE_INVALID")
+        size = image_size(part.data)
+        if size is None:
+            raise bad("IMAGE_PROCESS_FAILED")
+        width, height = size
+        if width + height > MAX_PHOTO_SIDES_SUM or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+            raise bad("PHOTO_INVALID_DIMENSIONS")
+        self._rates.check("sendPhoto", chat)
+        sizes = []
+        for box in PHOTO_BOXES:
+            scaled = downscale_jpeg(part.data, box)
+            if scaled is None:
+                raise bad("IMAGE_PROCESS_FAILED")
+            data, scaled_w, scaled_h = scaled
+            kept = self._state.issue_file("photo", data, mime_type="image/jpeg")
+            sizes.append({"file_id": kept.file_id, "file_unique_id": kept.file_unique_id, "file_size": kept.size,
+                          "width": scaled_w, "height": scaled_h})
+            if max(width, height) <= box:
+                break
+        message["photo"] = sizes
+        stored = self._state.issue_file("photo", part.data, file_name=part.filename,
+                                        mime_type=guess_mime(part.filename, part.content_type, part.data))
+        return self._finish_file_message("sendPhoto", params, chat, caption, message, stored, "photo")
 
     async def get_file(self, params: Params) -> dict[str, Any]:
         """A file's ``file_path`` for download: up to 20 MB, or up to 2000 MB from a local Bot API server,
