@@ -46,7 +46,9 @@ async def _chat(settings: Settings, out_dir: Path) -> None:
     from bot.app import open_core
 
     core = await open_core(settings)
-    conversation = core.conversation(console.ConsoleReplies(out_dir))
+    replies = console.ConsoleReplies(out_dir)
+    conversation = core.conversation(replies)
+    replies.speak_as(conversation)
     try:
         await console.run(conversation)
     finally:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     telegram_local_mode: bool = False  # a local Bot API server started with --local: files read from its disk
 
     video_engine: Literal["nemo", "local"] = "nemo"
+    # Replies when neither the chat's /language, nor the sender's Telegram language, nor the words say which.
+    default_language: str = "en"
 
     nemo_api_url: str = "https://mega-api-prod.nemovideo.ai"
     nemo_web_url: str = "https://nemovideo.com"

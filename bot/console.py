@@ -3,21 +3,28 @@
 Every command of the core's table works as in Telegram (`/credits`, `/status`, `/export`, `/local`...);
 `/upload PATH...` stands in for sending files and `/quit` leaves; any other line is a message. An exported
 MP4 is copied into the output folder and its path printed.
+
+The terminal's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) stands where Telegram's `language_code` stands:
+the core answers in it unless the chat chose a language (/language), and where the locale names none the bot
+has (C, POSIX), what the user writes decides.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
 import shlex
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.conversation import Conversation, Origin
-from bot.conversation.ports import Activity
+from bot.conversation.ports import Activity, Said
 from bot.engines.base import MediaFile
+from bot.language import _
 from bot.media import MediaFolder, kind_of
 
 TERMINAL_CHAT_ID = 1  # one terminal is one chat; its history survives restarts like any chat's
@@ -32,6 +39,11 @@ class ConsoleReplies:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self._next_id = 0
+        self._words: Callable[[int, Said], str] = lambda _chat, text: str(text)
+
+    def speak_as(self, conversation: Conversation) -> None:
+        """What this transport says of its own ("Saved to ...") in the chat's language, as the core decided it."""
+        self._words = conversation.words
 
     async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
         self._next_id += 1
@@ -48,18 +60,28 @@ class ConsoleReplies:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         target = self.out_dir / f"reelbot-{time.strftime('%Y%m%d-%H%M%S')}-{self._next_id}.mp4"
         shutil.copyfile(path, target)
-        print(f"bot> {caption} Saved to {target.resolve()}".strip(), flush=True)
+        saved = self._words(chat_id, _("Saved to {path}").format(path=target.resolve()))
+        print(f"bot> {caption} {saved}".replace("bot>  ", "bot> "), flush=True)
         return True
 
 
-def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | str:
+def terminal_language_code() -> str | None:
+    """The language the terminal's locale asks messages in (GNU's LANGUAGE list first, as gettext reads it)."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "").split(":")[0].strip()
+        if value:
+            return value
+    return None
+
+
+def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Said:
     """Copy a file the user named into the chat's media folder; a sentence when it can't be used."""
     source = Path(name).expanduser()
     if not source.is_file():
-        return f"I can't find {source}."
+        return _("I can't find {path}.").format(path=source)
     kind = kind_of(source.suffix)
     if kind is None:
-        return f"{source.name} isn't a photo, video or audio file I can use."
+        return _("“{name}” isn't a photo, video or audio file I can use.").format(name=source.name)
     kept = media.place_for(chat_id, source.name)
     shutil.copyfile(source, kept)
     return MediaFile(kept, source.name, kind, kept.stat().st_size)
@@ -67,22 +89,26 @@ def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | str:
 
 async def upload(conversation: Conversation, origin: Origin, arguments: str) -> None:
     if not arguments.strip():
-        print("bot> Usage: /upload PATH [PATH...]", flush=True)
+        await conversation.tell(origin, _("Usage: /upload PATH [PATH...]"))
         return
     files: list[MediaFile] = []
     for name in shlex.split(arguments):
         kept = await asyncio.to_thread(_keep, conversation.media, origin.chat_id, name)
-        if isinstance(kept, str):
-            print(f"bot> {kept}", flush=True)
-        else:
+        if isinstance(kept, MediaFile):
             files.append(kept)
+        else:
+            await conversation.tell(origin, kept)
     if files:
         await conversation.on_media(origin, files)
 
 
+def _origin() -> Origin:
+    return Origin(TERMINAL_CHAT_ID, user_id=TERMINAL_CHAT_ID, language_code=terminal_language_code())
+
+
 async def handle(conversation: Conversation, line: str) -> bool:
     """One typed line; False when the user wants to leave."""
-    origin = Origin(TERMINAL_CHAT_ID, user_id=TERMINAL_CHAT_ID)
+    origin = _origin()
     first, _, rest = line.strip().partition(" ")
     name = first[1:].lower() if first.startswith("/") else None
     if name in ("quit", "exit"):
@@ -98,7 +124,8 @@ async def handle(conversation: Conversation, line: str) -> bool:
 async def run(conversation: Conversation) -> None:
     interactive = sys.stdin.isatty()
     if interactive:
-        print("reelbot in the terminal. /upload PATH..., then type what you want; /export, /quit.", flush=True)
+        welcome = _("reelbot in the terminal. /upload PATH..., then type what you want; /export, /quit.")
+        await conversation.tell(_origin(), welcome)
     loop = asyncio.get_running_loop()
     while True:
         if interactive:

@@ -100,10 +100,10 @@ async def test_text_too_long_or_made_of_control_characters(
         try:
             await handle(conversation, "add a title " + "x" * 5000)
             assert capsys.readouterr().out.splitlines() == [
-                "bot> " + wording.TEXT_TOO_LONG.format(length=5012, limit=4096)]
+                "bot> " + str(wording.TEXT_TOO_LONG.format(length=5012, limit=4096))]
 
             await handle(conversation, "\x1b[A\x1b[B\x00\x07\x7f")
-            assert capsys.readouterr().out.splitlines() == ["bot> " + wording.EMPTY_TEXT]
+            assert capsys.readouterr().out.splitlines() == ["bot> " + str(wording.EMPTY_TEXT)]
             assert nemo.requests == []  # neither reached the cloud
 
             await handle(conversation, "make it\x1b[D slower\x00\x08")

@@ -81,9 +81,10 @@ class Turns:
         async for event in engine.send(origin.chat_id, text):
             match event:
                 case Text(text=shown):
-                    if shown.strip():
-                        said.append(shown.strip())
-                        await self._chats.say(origin, shown.strip())
+                    words = str(shown).strip()  # what the turn is recorded as having said (English)
+                    if words:
+                        said.append(words)
+                        await self._chats.say(origin, shown.strip() if isinstance(shown, str) else shown)
                 case ToolActivity(name=name):
                     tools.append(name)
                     pulse.activity = "upload_video"

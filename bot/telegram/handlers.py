@@ -22,6 +22,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation, Origin, Source, wording
 from bot.engines.base import MediaFile, MediaKind
+from bot.language import language_for_code, render
 from bot.media import MediaFolder, kind_of
 from bot.store import Place, Store
 from bot.telegram.albums import AlbumCollector
@@ -161,14 +162,16 @@ class Handlers:
         project = await self.store.topics.project(_place(update))
         return Origin(project, user.id if user else None, message.message_id if message else None,
                       in_group=chat.type != chat.PRIVATE, arrival=update.update_id,
-                      group_id=chat.id if project != chat.id else None)
+                      group_id=chat.id if project != chat.id else None,
+                      language_code=user.language_code if user else None)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("while handling an update: %s", type(context.error).__name__, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
             try:
                 place = _place(update)
-                await context.bot.send_message(place.chat_id, wording.INTERNAL, message_thread_id=place.topic_id)
+                text = self.conversation.words(place.chat_id, wording.INTERNAL)
+                await context.bot.send_message(place.chat_id, text, message_thread_id=place.topic_id)
             except TelegramError:
                 pass
 
@@ -271,8 +274,9 @@ class Handlers:
         query = update.callback_query
         if query is None:
             return
+        language = language_for_code(query.from_user.language_code)
         try:
-            await query.answer(wording.OLD_BUTTON)
+            await query.answer(render(wording.OLD_BUTTON, language or self.conversation.chats.default_language))
         except TelegramError as exc:  # a query older than Telegram keeps them: nothing left to answer
             log.info("callback query not answered: %s", type(exc).__name__)
 
