@@ -218,8 +218,8 @@ def _names_of(language: str) -> frozenset[str]:
     return frozenset("".join(n.split()).lower() for n in names if n)
 
 
-# Everyday names CLDR does not list for a language (it says "中文", people also say "汉语", "简体中文").
-_ALIASES = {"zh": {"汉语", "漢語", "简体中文", "簡體中文", "华语", "普通话", "中文简体", "zh-hans"}}
+# Everyday names CLDR does not list for a language (it says "中文" and "英语", people also say "汉语", "英文").
+_ALIASES = {"zh": {"汉语", "漢語", "简体中文", "簡體中文", "华语", "普通话", "中文简体"}, "en": {"英文", "英語"}}
 
 
 def _locale(language: str) -> Locale | None:

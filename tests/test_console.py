@@ -112,3 +112,34 @@ async def test_text_too_long_or_made_of_control_characters(
         finally:
             await conversation.aclose()
             await core.aclose()
+
+
+async def test_the_terminal_follows_the_locale_or_else_what_the_user_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(_env_file=None, video_engine="local", database_path=tmp_path / "db.sqlite3",
+                        media_dir=tmp_path / "media")  # type: ignore[call-arg]
+    core = await open_core(settings)
+    replies = ConsoleReplies(tmp_path / "out")
+    conversation = core.conversation(replies)
+    replies.speak_as(conversation)
+    try:
+        for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+        await handle(conversation, f"/upload {tmp_path / 'missing.jpg'}")
+        assert capsys.readouterr().out.splitlines() == [f"bot> 找不到 {tmp_path / 'missing.jpg'}。"]
+
+        monkeypatch.setenv("LANG", "C.UTF-8")  # a locale that names no language: the words decide
+        await handle(conversation, "/upload")
+        assert capsys.readouterr().out.splitlines() == ["bot> 用法：/upload 路径 [路径...]"]  # as before
+        await handle(conversation, "make it slower please")
+        capsys.readouterr()
+        await handle(conversation, "/help")
+        assert capsys.readouterr().out.startswith("bot> How it works:")
+        monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # LC_ALL over LANG, as gettext reads them
+        await handle(conversation, "/help")
+        assert capsys.readouterr().out.startswith("bot> 使用方法：")
+    finally:
+        await conversation.aclose()
+        await core.aclose()

@@ -133,6 +133,14 @@ async def test_connect_creates_token_and_session_once(engine: NemoEngine, fake: 
     assert fake.last("create_session").json == {"task_name": "project", "language": ""}
 
 
+async def test_a_session_is_created_in_the_language_the_chat_is_spoken_to_in(
+    engine: NemoEngine, fake: NemoFake, store: Store
+) -> None:
+    await store.chats.update(CHAT, language="zh")  # decided by the conversation before any engine call
+    await engine.connect(CHAT)
+    assert fake.last("create_session").json == {"task_name": "project", "language": "zh"}
+
+
 async def test_every_request_carries_the_attribution_headers(engine: NemoEngine, fake: NemoFake) -> None:
     await engine.connect(CHAT)
     await collect(engine)
