@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.conversation import Conversation, Origin
 from bot.conversation.ports import Activity, Said
 from bot.engines.base import MediaFile
-from bot.language import _
+from bot.language import _, locale_code
 from bot.media import MediaFolder, kind_of
 
 TERMINAL_CHAT_ID = 1  # one terminal is one chat; its history survives restarts like any chat's
@@ -65,15 +65,6 @@ class ConsoleReplies:
         return True
 
 
-def terminal_language_code() -> str | None:
-    """The language the terminal's locale asks messages in (GNU's LANGUAGE list first, as gettext reads it)."""
-    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable, "").split(":")[0].strip()
-        if value:
-            return value
-    return None
-
-
 def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Said:
     """Copy a file the user named into the chat's media folder; a sentence when it can't be used."""
     source = Path(name).expanduser()
@@ -103,7 +94,7 @@ async def upload(conversation: Conversation, origin: Origin, arguments: str) -> 
 
 
 def _origin() -> Origin:
-    return Origin(TERMINAL_CHAT_ID, user_id=TERMINAL_CHAT_ID, language_code=terminal_language_code())
+    return Origin(TERMINAL_CHAT_ID, user_id=TERMINAL_CHAT_ID, language_code=locale_code(os.environ))
 
 
 async def handle(conversation: Conversation, line: str) -> bool:

@@ -178,6 +178,16 @@ def language_in_text(text: str) -> str | None:
     return found if found in available_languages() else None
 
 
+def locale_code(environ: Mapping[str, str]) -> str | None:
+    """The language a terminal's locale asks messages in, as gettext reads it: GNU's LANGUAGE list first,
+    then LC_ALL, LC_MESSAGES, LANG ("zh_CN.UTF-8"; "C" and "POSIX" name none)."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "").split(":")[0].strip()
+        if value:
+            return value
+    return None
+
+
 def language_named(name: str) -> str | None:
     """The language a user asks for by name or code ("zh", "zh-CN", "中文", "Chinese", "English", "英语"),
     among those with a catalogue: each language's name in every language the bot speaks counts (from the

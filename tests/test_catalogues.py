@@ -97,11 +97,13 @@ def test_chinese_keeps_full_width_punctuation() -> None:
 
 # ---------------------------------------------------------------- sentences that bypass the catalogues
 
-_SPEAKING = {"say", "edit", "tell", "send_message", "answer"}  # the text is their second (or first) argument
+# What says something to a user: the text is among the first arguments.
+_SPEAKING = {"say", "edit", "tell", "send_message", "answer", "_say", "_fail", "CannotStart"}
 # What an engine hands the core to show: its events and the failures whose detail is shown as it is.
 _SHOWN = {"Text", "Preview", "UnsupportedFile", "FileTooLarge", "NotReady", "BadInstruction", "EngineError",
           "RenderError"}
-_SCANNED = [BOT / "conversation", BOT / "telegram", BOT / "console.py", BOT / "engines"]
+_SCANNED = [BOT / "conversation", BOT / "telegram", BOT / "console.py", BOT / "__main__.py", BOT / "config.py",
+            BOT / "engines"]
 
 
 def _words(node: ast.AST) -> bool:

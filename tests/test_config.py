@@ -32,9 +32,9 @@ def test_id_lists_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_token_problems_are_one_sentence_without_the_token() -> None:
     assert bot_token_problem(settings(telegram_bot_token=GOOD_TOKEN)) is None
-    assert "not set" in (bot_token_problem(settings()) or "")
+    assert "not set" in str(bot_token_problem(settings()) or "")
     bad = "12345:short-secret-value"
-    problem = bot_token_problem(settings(telegram_bot_token=bad)) or ""
+    problem = str(bot_token_problem(settings(telegram_bot_token=bad)) or "")
     assert "BotFather" in problem and bad not in problem
 
 

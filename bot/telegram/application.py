@@ -22,7 +22,7 @@ from telegram.ext import (
 from bot.app import Core
 from bot.config import CannotStart, Settings
 from bot.conversation import COMMANDS
-from bot.language import ENGLISH, available_languages, language_for_code, render
+from bot.language import ENGLISH, _, available_languages, language_for_code, render
 from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
 from bot.telegram.limits import FloodLimiter, group_pace
@@ -127,11 +127,11 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     try:
         await app.initialize()  # getMe: the first call that proves the token and the server
     except InvalidToken:
-        raise CannotStart("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather (/token).", 2) from None
+        raise CannotStart(_("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather (/token)."), 2) from None
     except NetworkError:
         raise CannotStart(
-            f"Telegram's Bot API at {settings.telegram_api_url} can't be reached: check the network or "
-            "TELEGRAM_API_URL, then start again."
+            _("Telegram's Bot API at {url} can't be reached: check the network or TELEGRAM_API_URL, then start "
+              "again.").format(url=settings.telegram_api_url)
         ) from None
     async with app:
         await _offer_commands(app.bot, settings)

@@ -64,7 +64,7 @@ async def test_both_stream_shapes_give_the_same_answer(bot: Bot, tg: TelegramFak
         mark = tg.mark()
         await tg.send_text(chat, user, INSTRUCTION)
         await tg.wait_for_text(chat.id, "Send /export", start=mark)
-        seen[shape] = [t for t in said(tg, chat.id, mark) if t not in (wording.CONNECTING, str(wording.READY))]
+        seen[shape] = [t for t in said(tg, chat.id, mark) if t not in (str(wording.CONNECTING), str(wording.READY))]
     assert seen["simple"] == seen["adk"]
     assert seen["adk"][:2] == ["Making your video now.", "Your video is ready!"]
     assert seen["adk"][2].startswith("Timeline (3 tracks): 1. Video: generated clip (0-3s)")
@@ -99,7 +99,7 @@ async def test_long_answer_is_split_and_nothing_is_lost(bot: Bot, tg: TelegramFa
     mark = tg.mark()
     await tg.send_text(chat, dora, "describe every scene in detail")
     await tg.wait_for_text(chat.id, "Scene 09-09", start=mark)
-    shown = [t for t in said(tg, chat.id, mark) if t not in (wording.CONNECTING, str(wording.READY))]
+    shown = [t for t in said(tg, chat.id, mark) if t not in (str(wording.CONNECTING), str(wording.READY))]
     assert len(shown) >= 2
     assert all(len(t) <= 4096 for t in shown)
     assert " ".join(shown).split() == long_answer.split()  # every word, in order, none glued together

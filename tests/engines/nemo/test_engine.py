@@ -436,7 +436,8 @@ async def test_heartbeats_comments_and_empty_data_keep_the_turn_going(
     # Heartbeat events and empty data are signs of life; comments are skipped by httpx-sse (as the SSE spec
     # says); either way the turn goes on to its answer.
     assert sum(isinstance(e, Heartbeat) for e in events) >= (0 if style == "comment" else 4)
-    assert events[-2] == Text(READY_TEXT) and isinstance(events[-1], Text) and str(events[-1].text).endswith(str(EXPORT_HINT))
+    assert events[-2] == Text(READY_TEXT) and isinstance(events[-1], Text)
+    assert str(events[-1].text).endswith(str(EXPORT_HINT))
 
 
 async def test_error_event_is_stream_broken_and_never_resent(engine: NemoEngine, fake: NemoFake) -> None:
