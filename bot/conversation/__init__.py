@@ -33,7 +33,7 @@ from bot.conversation.team import Team
 from bot.conversation.turns import Turns
 from bot.conversation.uploads import Uploads
 from bot.engines.base import Engine, MediaFile
-from bot.language import Text, _, render
+from bot.language import Text, _, language_for_code, render
 from bot.media import MediaFolder
 from bot.store import Store
 
@@ -106,10 +106,11 @@ class Conversation:
         await self.chats.hear(origin)
         await self.chats.say(origin, text)
 
-    def words(self, chat_id: int, text: Said) -> str:
+    def words(self, chat_id: int | None, text: Said, *, language_code: str | None = None) -> str:
         """A sentence as the chat reads it, for what a transport sends itself (an answer to a button press,
-        the last word after an unexpected failure)."""
-        return render(text, self.chats.languages.get(chat_id, self.chats.default_language))
+        the last word after an unexpected failure): the chat's language, else the sender's."""
+        known = self.chats.languages.get(chat_id) if chat_id is not None else None
+        return render(text, known or language_for_code(language_code) or self.chats.default_language)
 
     # ------------------------------------------------------------ what people send
 

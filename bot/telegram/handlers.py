@@ -22,7 +22,6 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation, Origin, Source, wording
 from bot.engines.base import MediaFile, MediaKind
-from bot.language import language_for_code, render
 from bot.media import MediaFolder, kind_of
 from bot.store import Place, Store
 from bot.telegram.albums import AlbumCollector
@@ -274,9 +273,10 @@ class Handlers:
         query = update.callback_query
         if query is None:
             return
-        language = language_for_code(query.from_user.language_code)
+        chat_id = query.message.chat.id if query.message is not None else None
         try:
-            await query.answer(render(wording.OLD_BUTTON, language or self.conversation.chats.default_language))
+            await query.answer(self.conversation.words(chat_id, wording.OLD_BUTTON,
+                                                       language_code=query.from_user.language_code))
         except TelegramError as exc:  # a query older than Telegram keeps them: nothing left to answer
             log.info("callback query not answered: %s", type(exc).__name__)
 
