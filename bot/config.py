@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.language import Sentence, Text, _
+from bot.language import Sentence, Text, _, available_languages, language_for_code
 
 # BotFather tokens look like "123456789:AA…" (a numeric bot id, a colon, 35 url-safe characters).
 _BOT_TOKEN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("default_language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        """A language the bot has a catalogue for ("zh", "zh-CN" -> "zh"): a typo is caught at start-up."""
+        language = language_for_code(value)
+        if language is None:
+            raise ValueError(f"the bot speaks {', '.join(available_languages())}, not {value!r}")
+        return language
 
     @field_validator("telegram_bot_token", "nemo_token", mode="before")
     @classmethod

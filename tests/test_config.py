@@ -45,6 +45,8 @@ def test_token_problems_are_one_sentence_without_the_token() -> None:
         ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "does not look like a BotFather token"),
         ({"HEARTBEAT_SECONDS": "soon"}, "HEARTBEAT_SECONDS is not valid"),
         ({"TELEGRAM_BOT_TOKEN": "123456789:" + "A" * 35, "LOG_LEVEL": "loud"}, "LOG_LEVEL is not valid"),
+        ({"DEFAULT_LANGUAGE": "klingon"}, "DEFAULT_LANGUAGE is not valid: Value error, the bot speaks en, zh"),
+        ({"LANG": "zh_CN.UTF-8"}, "TELEGRAM_BOT_TOKEN 未设置：请向 @BotFather 获取令牌"),  # in the locale's language
     ],
 )
 def test_the_bot_refuses_to_start_with_one_sentence_and_status_2(

@@ -81,9 +81,10 @@ class Localized:
     just before they leave, because only here is the chat (and so its language) known for every message,
     including those no message of the user's prompted (a finished render, a heartbeat)."""
 
-    def __init__(self, replies: Replies, languages: Mapping[int, str]) -> None:
+    def __init__(self, replies: Replies, languages: Mapping[int, str], default: str = ENGLISH) -> None:
         self._replies = replies
         self._languages = languages
+        self._default = default  # for a chat not heard from yet
 
     @property
     def working_lasts(self) -> float:
@@ -94,7 +95,7 @@ class Localized:
         return self._replies.largest_video
 
     def words(self, chat_id: int, text: Said) -> str:
-        return render(text, self._languages.get(chat_id, ENGLISH))
+        return render(text, self._languages.get(chat_id, self._default))
 
     async def say(self, chat_id: int, text: Said, *, reply_to: int | None = None) -> int | None:
         return await self._replies.say(chat_id, self.words(chat_id, text), reply_to=reply_to)
@@ -223,7 +224,7 @@ class Chats:
         self._absent: set[int] = set()  # chats that blocked or removed the bot (`gone`)
         self.languages: dict[int, str] = {}  # chat -> the language it is spoken to in (English when absent)
         self._chosen: dict[int, str | None] = {}  # chat -> its /language choice, once read from the store
-        self._heard = Heard(Localized(replies, self.languages))
+        self._heard = Heard(Localized(replies, self.languages, self.default_language))
         self.replies = PresentOnly(self._heard, self._absent)
         self.line = Line()
         self._turns = KeyedLocks()
