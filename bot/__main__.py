@@ -6,18 +6,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import ValidationError
 
 from bot.config import CannotStart, Settings, bot_token_problem
+from bot.language import ENGLISH, Sentence, _, language_for_code, locale_code, render
 from bot.logs import setup_logging
 
 
-def _fail(sentence: str, status: int = 2) -> int:
-    print(f"reelbot: {sentence}", file=sys.stderr)
+def _say(sentence: Sentence | str, file: TextIO = sys.stdout) -> None:
+    """A sentence for whoever started the bot, in the language of their terminal's locale."""
+    print(f"reelbot: {render(sentence, language_for_code(locale_code(os.environ)) or ENGLISH)}", file=file)
+
+
+def _fail(sentence: Sentence | str, status: int = 2) -> int:
+    _say(sentence, sys.stderr)
     return status
 
 
@@ -82,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        return _fail(f"{name} is not valid: {first['msg']}.")
+        return _fail(_("{name} is not valid: {reason}.").format(name=name, reason=first["msg"]))
     secrets = tuple(
         s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token) if s is not None
     )
@@ -94,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             applied = asyncio.run(_migrate(settings))
-            print(f"database {settings.database_path}: applied {applied or 'nothing (up to date)'}")
+            if applied:
+                _say(_("database {path}: applied migrations {numbers}").format(
+                    path=settings.database_path, numbers=", ".join(str(number) for number in applied)))
+            else:
+                _say(_("database {path}: nothing to apply (up to date)").format(path=settings.database_path))
         elif args.command == "chat":
             assert chat_log is not None
             asyncio.run(_chat(settings, (args.out or data / "videos").absolute(), chat_log, new_project=args.new))

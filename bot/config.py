@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.language import Sentence, Text, _, available_languages, language_for_code
+
 # BotFather tokens look like "123456789:AA…" (a numeric bot id, a colon, 35 url-safe characters).
 _BOT_TOKEN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
 
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     telegram_local_mode: bool = False  # a local Bot API server started with --local: files read from its disk
 
     video_engine: Literal["nemo", "local"] = "nemo"
+    # Replies when neither the chat's /language, nor the sender's Telegram language, nor the words say which.
+    default_language: str = "en"
 
     nemo_api_url: str = "https://mega-api-prod.nemovideo.ai"
     nemo_web_url: str = "https://nemovideo.com"
@@ -105,6 +109,15 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("default_language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        """A language the bot has a catalogue for ("zh", "zh-CN" -> "zh"): a typo is caught at start-up."""
+        language = language_for_code(value)
+        if language is None:
+            raise ValueError(f"the bot speaks {', '.join(available_languages())}, not {value!r}")
+        return language
+
     @field_validator("telegram_bot_token", "nemo_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -115,21 +128,21 @@ class CannotStart(Exception):
     """The outside world refused the configuration at start-up (a token Telegram does not know, a server
     that cannot be reached): `sentence` says what to fix, `status` is the exit code."""
 
-    def __init__(self, sentence: str, status: int = 1) -> None:
+    def __init__(self, sentence: Sentence | str, status: int = 1) -> None:
         super().__init__(sentence)
         self.sentence = sentence
         self.status = status
 
 
-def bot_token_problem(settings: Settings) -> str | None:
+def bot_token_problem(settings: Settings) -> Text | None:
     """One sentence about what is wrong with the bot token, or None when it looks usable.
 
     The sentence never repeats the token: a mistyped secret is still a secret.
     """
     if settings.telegram_bot_token is None:
-        return "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env or the environment."
+        return _("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env or the environment.")
     if not _BOT_TOKEN.match(settings.telegram_bot_token.get_secret_value().strip()):
-        return (
+        return _(
             "TELEGRAM_BOT_TOKEN does not look like a BotFather token "
             "(digits, a colon, then about 35 letters, digits, - or _)."
         )

@@ -7,6 +7,10 @@ folder) comes back only once the answer is complete, an export included. While t
 and is updated in place (a render's progress too) instead of scrolling. Previews and exports are saved apart
 (preview-….mp4, video-….mp4) in the videos folder, storyboards beside them (storyboard-….png), and each path is
 printed. Log lines go to a file, never between the lines of the conversation.
+
+The terminal's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) stands where Telegram's `language_code` stands:
+the core answers in it unless the chat chose a language (/language), and where the locale names none the bot
+has (C, POSIX), what the user writes decides.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import os
 import shlex
 import shutil
 import sys
@@ -30,7 +35,7 @@ from prompt_toolkit.output import Output, create_output
 from bot.conversation import Conversation, Origin, wording
 from bot.conversation.ports import Actions, Activity
 from bot.engines.base import MediaFile
-from bot.language import ENGLISH, Sentence, render
+from bot.language import ENGLISH, Sentence, locale_code, render
 from bot.media import MediaFolder, kind_of
 
 TERMINAL_CHAT_ID = 1  # one terminal is one chat; its history survives restarts like any chat's
@@ -97,13 +102,18 @@ class ConsoleReplies:
     def __init__(self, out_dir: Path, screen: Screen | None = None) -> None:
         self.out_dir = out_dir
         self.screen = screen or Screen(sys.stdout)
-        self.language: Callable[[], str] = lambda: ENGLISH  # the chat's language, once the conversation is there
+        self._speaker: Callable[[Sentence | str], str] = lambda text: render(text, ENGLISH)
         self._next_id = 0
         self._last_single_line: int | None = None  # the message on the last line, if it is one line long
         self._last_text = ""
 
-    def _words(self, sentence: Sentence) -> str:
-        return render(sentence, self.language())
+    def speak_as(self, conversation: Conversation) -> None:
+        """What this transport says of its own ("Saved to ...", its working line) in the chat's language, as
+        the core decided it."""
+        self._speaker = lambda text: conversation.words(TERMINAL_CHAT_ID, text, language_code=locale_code(os.environ))
+
+    def _words(self, sentence: Sentence | str) -> str:
+        return self._speaker(sentence)
 
     async def say(
         self, chat_id: int, text: str, *, reply_to: int | None = None, actions: Actions = ()
@@ -196,7 +206,7 @@ def _named_files(text: str) -> list[str]:
 async def upload(conversation: Conversation, origin: Origin, arguments: str) -> None:
     names = _paths(arguments)
     if not names:
-        await conversation.chats.replies.say(origin.chat_id, wording.TERMINAL_UPLOAD_USAGE)
+        await conversation.tell(origin, wording.TERMINAL_UPLOAD_USAGE)
         return
     files: list[MediaFile] = []
     for name in names:
@@ -204,7 +214,7 @@ async def upload(conversation: Conversation, origin: Origin, arguments: str) -> 
         if isinstance(kept, MediaFile):
             files.append(kept)
         else:
-            await conversation.chats.replies.say(origin.chat_id, kept)
+            await conversation.tell(origin, kept)
     if files:
         await conversation.on_media(origin, files)
 
@@ -224,9 +234,14 @@ def _upload_arguments(line: str) -> str | None:
     return None
 
 
+def _origin() -> Origin:
+    """The terminal's user, speaking the locale's language (where Telegram would give its `language_code`)."""
+    return Origin(TERMINAL_CHAT_ID, user_id=TERMINAL_CHAT_ID, language_code=locale_code(os.environ))
+
+
 async def handle(conversation: Conversation, line: str, replies: ConsoleReplies | None = None) -> bool:
     """One typed line; False when the user wants to leave."""
-    origin = Origin(TERMINAL_CHAT_ID, user_id=TERMINAL_CHAT_ID)
+    origin = _origin()
     line = line.strip()
     first, _, rest = line.partition(" ")
     name = first[1:].lower() if first.startswith("/") else None
@@ -237,7 +252,7 @@ async def handle(conversation: Conversation, line: str, replies: ConsoleReplies 
         await upload(conversation, origin, arguments)
     elif name == "help":
         videos = replies.out_dir if replies is not None else Path(".")
-        await conversation.chats.replies.say(origin.chat_id, wording.TERMINAL_HELP.format(videos=videos))
+        await conversation.tell(origin, wording.TERMINAL_HELP.format(videos=videos))
     elif name is None or not await conversation.command(origin, name, rest):
         await conversation.on_text(origin, line)
     await conversation.wait_background()  # an /export is followed to the MP4 before the next prompt
@@ -250,15 +265,14 @@ async def run(conversation: Conversation, replies: ConsoleReplies, *, history: P
     """The conversation at a prompt. With a terminal (or `terminal` given: tests drive it through a pipe),
     prompt_toolkit reads lines with editing and history; otherwise lines are read from standard input.
     `new_project` (`chat --new`) first starts a fresh project, as /new does."""
-    replies.language = lambda: conversation.chats.languages.get(TERMINAL_CHAT_ID, ENGLISH)
+    replies.speak_as(conversation)
     if new_project:
         await handle(conversation, "/new", replies)
     interactive = terminal is not None or sys.stdin.isatty()
     if interactive:
-        say = conversation.chats.replies.say
-        await say(TERMINAL_CHAT_ID, wording.TERMINAL_WELCOME)
+        await conversation.tell(_origin(), wording.TERMINAL_WELCOME)
         if log_file is not None:
-            await say(TERMINAL_CHAT_ID, wording.TERMINAL_FOLDERS.format(videos=replies.out_dir, log=log_file))
+            await conversation.tell(_origin(), wording.TERMINAL_FOLDERS.format(videos=replies.out_dir, log=log_file))
         kept = FileHistory(str(history)) if history is not None else InMemoryHistory()
         session: PromptSession[str] = PromptSession(history=kept, input=terminal, output=output)
         while True:

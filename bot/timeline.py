@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.language import Text, _
+
 VIDEO, AUDIO, TEXT = 0, 1, 7
 _TRACK_LABEL = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
 
@@ -133,13 +135,13 @@ def clip_count(raw: object) -> int:
     return sum(len(track.sg) for track in parse_draft(raw).t if track.tt == VIDEO)
 
 
-def missing_for_export(raw: object) -> str | None:
+def missing_for_export(raw: object) -> Text | None:
     """None when the draft can be exported (a track with at least one segment), else what is missing."""
     draft = parse_draft(raw)
     if not draft.t:
-        return "There is no timeline yet: send some photos and tell me what video you want."
+        return _("There is no timeline yet: send some photos and tell me what video you want.")
     if not any(track.sg for track in draft.t):
-        return "The timeline has no clips yet: ask me to make the video from your photos first."
+        return _("The timeline has no clips yet: ask me to make the video from your photos first.")
     return None
 
 
@@ -242,7 +244,7 @@ def board(raw: object) -> Board:
         cursor = spans[-1][1]
     # Cut to cut: where neighbours overlap (a transition), the cut is in the middle of the overlap.
     cuts = [spans[0][0] if spans else 0.0]
-    for (_, end), (start, _) in itertools.pairwise(spans):
+    for (_start, end), (start, _end) in itertools.pairwise(spans):
         cuts.append(max(cuts[-1], (start + end) / 2 if start < end else start))
     cuts.append(max(cuts[-1], spans[-1][1]) if spans else 0.0)
     texts: list[BoardText] = []

@@ -32,9 +32,9 @@ def test_id_lists_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_token_problems_are_one_sentence_without_the_token() -> None:
     assert bot_token_problem(settings(telegram_bot_token=GOOD_TOKEN)) is None
-    assert "not set" in (bot_token_problem(settings()) or "")
+    assert "not set" in str(bot_token_problem(settings()) or "")
     bad = "12345:short-secret-value"
-    problem = bot_token_problem(settings(telegram_bot_token=bad)) or ""
+    problem = str(bot_token_problem(settings(telegram_bot_token=bad)) or "")
     assert "BotFather" in problem and bad not in problem
 
 
@@ -45,6 +45,8 @@ def test_token_problems_are_one_sentence_without_the_token() -> None:
         ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "does not look like a BotFather token"),
         ({"HEARTBEAT_SECONDS": "soon"}, "HEARTBEAT_SECONDS is not valid"),
         ({"TELEGRAM_BOT_TOKEN": "123456789:" + "A" * 35, "LOG_LEVEL": "loud"}, "LOG_LEVEL is not valid"),
+        ({"DEFAULT_LANGUAGE": "klingon"}, "DEFAULT_LANGUAGE is not valid: Value error, the bot speaks en, zh"),
+        ({"LANG": "zh_CN.UTF-8"}, "TELEGRAM_BOT_TOKEN 未设置：请向 @BotFather 获取令牌"),  # in the locale's language
     ],
 )
 def test_the_bot_refuses_to_start_with_one_sentence_and_status_2(

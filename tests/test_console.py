@@ -105,10 +105,10 @@ async def test_text_too_long_or_made_of_control_characters(
         try:
             await handle(conversation, "add a title " + "x" * 5000)
             assert capsys.readouterr().out.splitlines() == [
-                "bot> " + wording.TEXT_TOO_LONG.format(length=5012, limit=4096)]
+                "bot> " + str(wording.TEXT_TOO_LONG.format(length=5012, limit=4096))]
 
             await handle(conversation, "\x1b[A\x1b[B\x00\x07\x7f")
-            assert capsys.readouterr().out.splitlines() == ["bot> " + wording.EMPTY_TEXT]
+            assert capsys.readouterr().out.splitlines() == ["bot> " + str(wording.EMPTY_TEXT)]
             assert nemo.requests == []  # neither reached the cloud
 
             await handle(conversation, "make it\x1b[D slower\x00\x08")
@@ -147,6 +147,39 @@ async def test_undo_redo_and_a_new_project_in_the_terminal(
         assert capsys.readouterr().out.splitlines() == ["bot> " + wording.NEW_PROJECT.render("en")]
         await handle(conversation, "/status")
         assert capsys.readouterr().out.splitlines() == ["bot> " + wording.TIMELINE_EMPTY.render("en")]
+    finally:
+        await conversation.aclose()
+        await core.aclose()
+
+
+async def test_the_terminal_follows_the_locale_or_else_what_the_user_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(_env_file=None, video_engine="local", database_path=tmp_path / "db.sqlite3",
+                        media_dir=tmp_path / "media")  # type: ignore[call-arg]
+    core = await open_core(settings)
+    replies = ConsoleReplies(tmp_path / "out")
+    conversation = core.conversation(replies)
+    replies.speak_as(conversation)
+    videos = tmp_path / "out"
+    try:
+        for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+        missing = tmp_path / "missing.jpg"
+        await handle(conversation, f"/upload {missing}")
+        assert capsys.readouterr().out.splitlines() == [f"bot> 找不到 {missing}。"]
+
+        monkeypatch.setenv("LANG", "C.UTF-8")  # a locale that names no language: the words decide
+        await handle(conversation, "/upload")
+        assert capsys.readouterr().out.splitlines() == ["bot> " + wording.TERMINAL_UPLOAD_USAGE.render("zh")]
+        await handle(conversation, "make it slower please")
+        capsys.readouterr()
+        await handle(conversation, "/help", replies)
+        assert capsys.readouterr().out.startswith("bot> How it works here:")
+        monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # LC_ALL over LANG, as gettext reads them
+        await handle(conversation, "/help", replies)
+        assert capsys.readouterr().out.strip() == "bot> " + wording.TERMINAL_HELP.format(videos=videos).render("zh")
     finally:
         await conversation.aclose()
         await core.aclose()

@@ -27,7 +27,7 @@ def test_summary_of_several_photos_spans_them_all() -> None:
 def test_export_readiness_says_what_is_missing() -> None:
     assert timeline.missing_for_export(None)
     assert timeline.missing_for_export({"t": []})
-    assert "no clips" in (timeline.missing_for_export({"t": [{"tt": 0, "sg": []}]}) or "")
+    assert "no clips" in str(timeline.missing_for_export({"t": [{"tt": 0, "sg": []}]}) or "")
     assert timeline.missing_for_export(SEED_DRAFT) is None
 
 

@@ -35,7 +35,7 @@ from bot.conversation.team import Team
 from bot.conversation.turns import Turns
 from bot.conversation.uploads import Uploads
 from bot.engines.base import Engine, MediaFile
-from bot.language import ENGLISH, render
+from bot.language import Text, _, language_for_code, render
 from bot.media import MediaFolder
 from bot.store import Store
 
@@ -79,6 +79,7 @@ class Conversation:
         return await self.team.lets_in(user_id, chat_id)
 
     async def refuse(self, origin: Origin) -> None:
+        await self.chats.hear(origin, keep=False)  # a stranger: answered in their language, nothing stored
         await self.team.refuse(origin)
 
     async def see_chat(self, chat_id: int, *, title: str | None, kind: str | None) -> None:
@@ -103,20 +104,23 @@ class Conversation:
         for project in await self.chats.back(chat_id):
             await self.exports.back(project)
 
-    def words(self, chat_id: int, sentence: Said) -> str:
-        """A sentence in the chat's language, for the few words a transport shows outside a message (the
-        note on a pressed button)."""
-        return render(sentence, self.chats.languages.get(chat_id, ENGLISH))
-
-    async def tell(self, origin: Origin, text: str) -> None:
+    async def tell(self, origin: Origin, text: Said) -> None:
         """Answer with a sentence the transport chose (a refusal of something the engines never see)."""
+        await self.chats.hear(origin)
         await self.chats.say(origin, text)
+
+    def words(self, chat_id: int | None, text: Said, *, language_code: str | None = None) -> str:
+        """A sentence as the chat reads it, for what a transport sends itself (an answer to a button press,
+        the last word after an unexpected failure): the chat's language, else the sender's."""
+        known = self.chats.languages.get(chat_id) if chat_id is not None else None
+        return render(text, known or language_for_code(language_code) or self.chats.default_language)
 
     # ------------------------------------------------------------ what people send
 
     async def on_text(self, origin: Origin, text: str) -> None:
         """Route a message: export / credits / status / upload skip the engine's stream; the rest is a turn."""
         text = without_control_characters(text)  # a terminal's escape sequences, a pasted NUL: never sent on
+        await self.chats.hear(origin, text)
         if is_blank(text):  # whitespace, or only invisible characters: nothing to send on (or charge for)
             await self.chats.say(origin, wording.EMPTY_TEXT)
             return
@@ -146,6 +150,7 @@ class Conversation:
         sources: list[Source] | None = None,
     ) -> None:
         """Photos, videos, audio (an album is one call), saved in `media`; a caption is an instruction."""
+        await self.chats.hear(origin, caption or "")
         await self.uploads.take_in(origin, files, sources or [Source()] * len(files))
         if caption and not is_blank(caption):
             await self.on_text(origin, caption)
@@ -155,6 +160,8 @@ class Conversation:
         command = BY_NAME.get(name.lower())
         if command is None:
             return False
+        # A command's name says nothing of the language; the way in (/join) stores nothing of a stranger's.
+        await self.chats.hear(origin, keep=not command.open_to_strangers)
         await command.run(self, origin, arguments)
         return True
 
@@ -164,6 +171,7 @@ class Conversation:
         """After a restart: follow every render that was accepted but not delivered, and deliver it once
         (except in chats that blocked or removed the bot: they get theirs if they let it back in)."""
         await self.chats.load_presence()
+        await self.chats.load_languages()
         return await self.exports.resume()
 
     async def wait_background(self) -> None:
@@ -186,27 +194,31 @@ class Command:
     through."""
 
     name: str
-    summary: str
+    summary: Text
     run: Run
     menu: Literal["all", "admins", "none"] = "all"
     open_to_strangers: bool = False
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "Start: what this bot does", lambda c, o, _: c.account.start(o)),
-    Command("help", "How to make a video", lambda c, o, _: c.account.help(o)),
-    Command("status", "Show the timeline", lambda c, o, _: c.account.status(o)),
-    Command("credits", "Show your credit balance", lambda c, o, _: c.account.credits(o)),
-    Command("export", "Render and send the MP4", lambda c, o, _: c.exports.export(o)),
-    Command("undo", "Undo the last change", lambda c, o, _: c.history.undo(o)),
-    Command("redo", "Redo what was undone", lambda c, o, _: c.history.redo(o)),
-    Command("new", "Start a new project", lambda c, o, _: c.history.start_over(o)),
-    Command("local", "Make the video on this machine (free)", lambda c, o, _: c.account.use_engine(o, runs_here=True)),
-    Command("cloud", "Make the video in the cloud", lambda c, o, _: c.account.use_engine(o, runs_here=False),
+    Command("start", _("Start: what this bot does"), lambda c, o, _: c.account.start(o)),
+    Command("help", _("How to make a video"), lambda c, o, _: c.account.help(o)),
+    Command("status", _("Show the timeline"), lambda c, o, _: c.account.status(o)),
+    Command("credits", _("Show your credit balance"), lambda c, o, _: c.account.credits(o)),
+    Command("export", _("Render and send the MP4"), lambda c, o, _: c.exports.export(o)),
+    Command("undo", _("Undo the last change"), lambda c, o, _: c.history.undo(o)),
+    Command("redo", _("Redo what was undone"), lambda c, o, _: c.history.redo(o)),
+    Command("new", _("Start a new project"), lambda c, o, _: c.history.start_over(o)),
+    Command("local", _("Make the video on this machine (free)"),
+            lambda c, o, _: c.account.use_engine(o, runs_here=True)),
+    Command("cloud", _("Make the video in the cloud"), lambda c, o, _: c.account.use_engine(o, runs_here=False),
             menu="none"),
-    Command("web", "Open the project in the NemoVideo web editor", lambda c, o, _: c.account.web_link(o)),
-    Command("join", "Join with an invite code", lambda c, o, code: c.team.join(o, code), open_to_strangers=True),
-    Command("invite", "Make a one-time invite code", lambda c, o, _: c.team.invite(o), menu="admins"),
-    Command("usage", "What every chat has done, and its credits", lambda c, o, _: c.team.usage(o), menu="admins"),
+    Command("web", _("Open the project in the NemoVideo web editor"), lambda c, o, _: c.account.web_link(o)),
+    Command("join", _("Join with an invite code"), lambda c, o, code: c.team.join(o, code), open_to_strangers=True),
+    Command("invite", _("Make a one-time invite code"), lambda c, o, _: c.team.invite(o), menu="admins"),
+    Command("usage", _("What every chat has done, and its credits"), lambda c, o, _: c.team.usage(o),
+            menu="admins"),
+    Command("language", _("Choose the language I speak (English, 中文)"),
+            lambda c, o, name: c.account.language(o, name)),
 )
 BY_NAME: Mapping[str, Command] = {command.name: command for command in COMMANDS}

@@ -19,7 +19,7 @@ from bot.conversation.access import Access
 from bot.conversation.chat import Chats
 from bot.conversation.ports import Origin, answering_now
 from bot.conversation.uploads import Uploads
-from bot.language import ENGLISH, render
+from bot.language import ENGLISH, available_languages, language_name, language_named, render
 from bot.store import Store
 
 
@@ -120,3 +120,27 @@ class Account:
                     await self._chats.say(origin, wording.SWITCHED_LOCAL.format(count=moved, next=wording.NEXT_STEP))
                 else:
                     await self._chats.say(origin, wording.SWITCHED_CLOUD)
+
+    async def language(self, origin: Origin, name: str) -> None:
+        """/language [NAME]: the chat's own choice of language ("zh", "中文", "English"...), remembered across
+        restarts; "auto" goes back to the sender's Telegram language and what they write; no name says which
+        language the chat reads and how to change it. The answer is in the language chosen."""
+        languages = available_languages()
+        choices = wording.language_choices(languages, {code: language_name(code) for code in languages})
+        wanted = name.strip()
+        with answering_now():
+            if not wanted:
+                now = self._chats.languages.get(origin.chat_id, self._chats.default_language)
+                await self._chats.say(origin, wording.LANGUAGE_NOW.format(language=language_name(now),
+                                                                          choices=choices))
+                return
+            if wanted.lower() in ("auto", "automatic", "自动"):
+                now = await self._chats.choose(origin, None)
+                await self._chats.say(origin, wording.LANGUAGE_AUTO.format(language=language_name(now)))
+                return
+            chosen = language_named(wanted)
+            if chosen is None:
+                await self._chats.say(origin, wording.LANGUAGE_UNKNOWN.format(name=wanted[:40], choices=choices))
+                return
+            await self._chats.choose(origin, chosen)
+            await self._chats.say(origin, wording.LANGUAGE_SET.format(language=language_name(chosen)))

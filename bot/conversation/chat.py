@@ -7,6 +7,11 @@ machine where it helps), and the pulse that shows work going on: the chat action
 "⏳ Still working..." after HEARTBEAT_SECONDS of silence. Use cases get a `Chats` through their
 constructors; none of them calls another.
 
+It also knows which language a chat reads (`hear`, `choose`): its own /language choice, else the sender's
+Telegram language, else the script of what they wrote, else the last one (DEFAULT_LANGUAGE at first). The
+language is kept in `languages`, which `Localized` renders every message with, and in the store, so what
+is said after a restart before the chat writes again (a finished render) still reads right.
+
 It also knows where a chat is: a group that became a supergroup takes its project to the new id (`moved`),
 and a chat that blocked or removed the bot (`gone`) has its turns stopped and is sent nothing more until it
 lets the bot back in (`back`): every use case speaks through `Chats.replies`, which stays silent there.
@@ -26,7 +31,7 @@ from bot.conversation import wording
 from bot.conversation.line import Line
 from bot.conversation.ports import Action, Actions, Activity, Origin, Replies, Said
 from bot.engines.base import Engine, EngineError, Readiness
-from bot.language import ENGLISH, render
+from bot.language import ENGLISH, available_languages, language_for_code, language_in_text, render
 from bot.locks import KeyedLocks
 from bot.store import Store
 from bot.store.chats import Presence
@@ -76,9 +81,10 @@ class Localized:
     just before they leave, because only here is the chat (and so its language) known for every message,
     including those no message of the user's prompted (a finished render, a heartbeat)."""
 
-    def __init__(self, replies: Replies, languages: Mapping[int, str]) -> None:
+    def __init__(self, replies: Replies, languages: Mapping[int, str], default: str = ENGLISH) -> None:
         self._replies = replies
         self._languages = languages
+        self._default = default  # for a chat not heard from yet
 
     @property
     def working_lasts(self) -> float:
@@ -89,7 +95,7 @@ class Localized:
         return self._replies.largest_video
 
     def words(self, chat_id: int, text: Said) -> str:
-        return render(text, self._languages.get(chat_id, ENGLISH))
+        return render(text, self._languages.get(chat_id, self._default))
 
     def _offered(self, chat_id: int, actions: Actions) -> Actions:
         """The actions with their labels in the chat's language."""
@@ -241,7 +247,8 @@ class Chats:
         self.engines = engines
         self._absent: set[int] = set()  # chats that blocked or removed the bot (`gone`)
         self.languages: dict[int, str] = {}  # chat -> the language it is spoken to in (English when absent)
-        self._heard = Heard(Localized(replies, self.languages))
+        self._chosen: dict[int, str | None] = {}  # chat -> its /language choice, once read from the store
+        self._heard = Heard(Localized(replies, self.languages, self.default_language))
         self.replies = PresentOnly(self._heard, self._absent)
         self.line = Line()
         self._turns = KeyedLocks()
@@ -299,6 +306,51 @@ class Chats:
             if chat_id not in self._waiting:
                 self._told.discard(chat_id)  # the busy spell is over
 
+    # ------------------------------------------------------------ the chat's language
+
+    @property
+    def default_language(self) -> str:
+        wanted = self.settings.default_language
+        return language_for_code(wanted) or ENGLISH
+
+    async def hear(self, origin: Origin, words: str = "", *, keep: bool = True) -> str:
+        """Decide the language a message is answered in (see the module) and speak it from now on in its
+        chat; `words` is what the user wrote (not a command's name). `keep=False` for someone the bot does not
+        let in: nothing of theirs is stored, so only their Telegram language counts."""
+        chat_id = origin.chat_id
+        if not keep:
+            decided = language_for_code(origin.language_code) or self.languages.get(chat_id, self.default_language)
+            self.languages[chat_id] = decided
+            return decided
+        if chat_id not in self._chosen:
+            row = await self.store.chats.get(chat_id)
+            self._chosen[chat_id] = row.chosen_language if row.chosen_language in available_languages() else None
+            if row.language:
+                self.languages.setdefault(chat_id, row.language)
+        decided = (
+            self._chosen[chat_id]
+            or language_for_code(origin.language_code)
+            or (language_in_text(words) if words else None)
+            or self.languages.get(chat_id)
+            or self.default_language
+        )
+        if decided != self.languages.get(chat_id):
+            self.languages[chat_id] = decided
+            await self.store.chats.update(chat_id, language=decided)
+        return decided
+
+    async def choose(self, origin: Origin, language: str | None) -> str:
+        """/language: the chat's own choice (None: back to deciding per message), remembered across restarts;
+        returns the language the chat is spoken to in now."""
+        await self.store.chats.update(origin.chat_id, chosen_language=language)
+        self._chosen[origin.chat_id] = language
+        return await self.hear(origin)
+
+    async def load_languages(self) -> None:
+        """At start-up: every chat is spoken to in its language before it writes again."""
+        for chat_id, language in (await self.store.chats.languages()).items():
+            self.languages.setdefault(chat_id, language)
+
     # ------------------------------------------------------------ where the chat is
 
     def is_absent(self, chat_id: int) -> bool:
@@ -343,6 +395,10 @@ class Chats:
         for engine in self.engines.all():
             await engine.moved(old, new)
         self._ready = {(new if chat == old else chat, name) for chat, name in self._ready}
+        if old in self.languages:
+            self.languages.setdefault(new, self.languages.pop(old))
+        self._chosen.pop(old, None)
+        self._chosen.pop(new, None)  # read again: the store merged the two rows
         if old in self._absent:
             self._absent.discard(old)
             self._absent.add(new)
@@ -359,7 +415,7 @@ class Chats:
     async def fail(self, origin: Origin, engine: Engine, exc: EngineError, *, filename: str | None = None) -> None:
         text = wording.error(exc, filename=filename)
         if self.engines.way_out(engine, exc):
-            text += "\n" + wording.LOCAL_OFFER
+            text = wording.with_local_offer(text)
         await self.say(origin, text)
 
     @contextlib.asynccontextmanager

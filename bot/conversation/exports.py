@@ -26,6 +26,7 @@ from bot.conversation.chat import Chats
 from bot.conversation.ports import Origin
 from bot.conversation.uploads import Uploads
 from bot.engines.base import Engine, EngineError, EngineUnavailable, RateLimited, RenderStatus
+from bot.language import join
 from bot.store import RenderRow, Store
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,8 @@ class Exports:
                         row = again
                         continue
                     if status.status == "failed":
-                        await self._store.renders.update(row.id, status="failed", error=status.error)
+                        reason = None if status.error is None else str(status.error)  # recorded in English
+                        await self._store.renders.update(row.id, status="failed", error=reason)
                         retry = await self._retry_render(origin, engine, row, draft)
                         if retry is None:
                             await self._chats.say(origin, wording.RENDER_FAILED)
@@ -285,7 +287,7 @@ class Exports:
                 await self._chats.say(origin, link.format(url=url) if url else wording.RENDER_UNDELIVERABLE)
         await self._store.renders.update(row.id, delivered=True)
         if status.notes:  # a message of their own: a caption has a length limit the video must not trip over
-            await self._chats.say(origin, "\n".join(status.notes))
+            await self._chats.say(origin, join(status.notes))
         if row.progress_message_id is not None:
             with contextlib.suppress(Exception):
                 await self._chats.replies.edit(origin.chat_id, row.progress_message_id, wording.RENDER_DONE)

@@ -45,7 +45,9 @@ class Origin:
     project lives in (None when that is `chat_id` itself): access and admission are per chat. `arrival` is
     the transport's key for this message's place in its line (`Conversation.arrive`), when the transport
     hands messages over concurrently; `in_group` says that several people read the answers (a code or a
-    link that hands something over must not be posted there).
+    link that hands something over must not be posted there). `language_code` is the language the sender's
+    app is set to, where the transport knows it (an IETF tag such as "zh-hans"): one of the hints the core
+    decides a chat's language from.
     """
 
     chat_id: int
@@ -54,6 +56,7 @@ class Origin:
     in_group: bool = False
     arrival: int | None = field(default=None, compare=False)
     group_id: int | None = None
+    language_code: str | None = field(default=None, compare=False)
 
     @property
     def admitted_as(self) -> int:
@@ -80,8 +83,8 @@ class Replies(Protocol):
     async def say(
         self, chat_id: int, text: str, *, reply_to: int | None = None, actions: Actions = ()
     ) -> int | None:
-        """Send a text, offering `actions` (labels already in words); returns its message id where the
-        transport has one."""
+        """Send a text, offering `actions` (text and labels already words: the core renders its sentences
+        before they reach a transport); returns its message id where the transport has one."""
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """Replace the text of a message sent before (progress)."""

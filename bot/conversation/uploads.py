@@ -18,7 +18,7 @@ from pathlib import Path
 from bot import timeline
 from bot.conversation import wording
 from bot.conversation.chat import Chats
-from bot.conversation.ports import Origin, Source
+from bot.conversation.ports import Origin, Said, Source
 from bot.engines.base import (
     Engine,
     EngineError,
@@ -29,6 +29,7 @@ from bot.engines.base import (
     RateLimited,
     UnsupportedFile,
 )
+from bot.language import join
 from bot.media import MediaFolder
 from bot.store import Store, UploadRow
 
@@ -55,11 +56,11 @@ class HandOver:
     not vertical 9:16."""
 
     counts: dict[MediaKind, int] = field(default_factory=lambda: dict.fromkeys(MediaKind, 0))
-    refused: list[str] = field(default_factory=list)
+    refused: list[Said] = field(default_factory=list)
     trouble: EngineError | None = None
     off_format: bool = False
 
-    def received(self) -> str:
+    def received(self) -> Said:
         return wording.received(self.counts[MediaKind.PHOTO], self.counts[MediaKind.VIDEO],
                                 self.counts[MediaKind.AUDIO])
 
@@ -99,7 +100,7 @@ class Uploads:
             for item in kept:
                 if not item.pending:
                     report.counts[item.media.kind] += 1
-            lines = [report.received(), *report.refused]
+            lines: list[Said] = [report.received(), *report.refused]
             if report.trouble is not None:
                 lines.append(wording.error(report.trouble))
                 if self._chats.engines.way_out(engine, report.trouble):
@@ -108,7 +109,7 @@ class Uploads:
                 lines.append(wording.VERTICAL_TIP)
             if any(report.counts.values()):
                 lines.append(wording.NEXT_STEP)
-            await self._chats.say(origin, "\n".join(line for line in lines if line))
+            await self._chats.say(origin, join(lines))
 
     async def _over_photo_limit(self, origin: Origin, engine: Engine, kept: list[Kept]) -> bool:
         """All or nothing: half an album is not what was asked, so one over the engine's limit is refused whole."""
@@ -157,7 +158,7 @@ class Uploads:
         if report.trouble is not None:
             raise report.trouble
         if any(report.counts.values()):
-            await self._chats.say(origin, f"{report.received()} {wording.CAUGHT_UP}")
+            await self._chats.say(origin, wording.caught_up(report.received()))
 
     async def move_to(self, origin: Origin, engine: Engine) -> int:
         """Give an engine the chat has just moved to every file the chat sent (unless its timeline already has

@@ -17,6 +17,10 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.language import Sentence
 
+# What an engine says to the user: a sentence of its own from the catalogues (`bot.language`), rendered in the
+# chat's language as it leaves, or a plain string the engine's service wrote.
+Said = str | Sentence
+
 # ---------------------------------------------------------------- media
 
 
@@ -59,7 +63,7 @@ class Text:
     talks as if the user sat in a web editor translates that itself), or a sentence of ours, rendered in the
     chat's language when it is sent."""
 
-    text: str | Sentence
+    text: Said
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,7 @@ class Preview:
     """A quick low-resolution render the user can look at while iterating (local engine)."""
 
     path: Path
-    caption: str = ""
+    caption: Said = ""
 
 
 StreamEvent = Text | ToolActivity | Heartbeat | Preview
@@ -135,8 +139,8 @@ class RenderStatus:
     status: RenderStatusName
     progress: int = 0  # percent, 0-100
     url: str | None = None  # where the finished MP4 can be fetched (cloud)
-    error: str | None = None  # safe-to-show reason when failed
-    notes: tuple[str, ...] = ()  # sentences for the user about the finished video (text that couldn't be shown)
+    error: Said | None = None  # safe-to-show reason when failed
+    notes: tuple[Said, ...] = ()  # sentences for the user about the finished video (text that couldn't be shown)
 
 
 # ---------------------------------------------------------------- errors
@@ -145,8 +149,8 @@ class RenderStatus:
 class EngineError(Exception):
     """Base of every engine failure. `detail` is safe to show a user; str(self) never holds secrets."""
 
-    def __init__(self, detail: str | Sentence = "") -> None:
-        super().__init__(str(detail))
+    def __init__(self, detail: Said = "") -> None:
+        super().__init__(detail)
         self.detail = detail
 
 
@@ -157,7 +161,7 @@ class EngineUnavailable(EngineError):
 class OutOfCredits(EngineError):
     """Cloud code 2001. `register_url` is set for anonymous users (the ?bind= link)."""
 
-    def __init__(self, detail: str = "", *, register_url: str | None = None, top_up_url: str = "") -> None:
+    def __init__(self, detail: Said = "", *, register_url: str | None = None, top_up_url: str = "") -> None:
         super().__init__(detail)
         self.register_url = register_url
         self.top_up_url = top_up_url
@@ -166,7 +170,7 @@ class OutOfCredits(EngineError):
 class ExportBlocked(EngineError):
     """HTTP 402: the free plan blocks export; registering unlocks it (not a credit problem)."""
 
-    def __init__(self, detail: str = "", *, register_url: str = "") -> None:
+    def __init__(self, detail: Said = "", *, register_url: str = "") -> None:
         super().__init__(detail)
         self.register_url = register_url
 
@@ -174,7 +178,7 @@ class ExportBlocked(EngineError):
 class UnsupportedFile(EngineError):
     """Code 4001, or a file the local engine cannot read."""
 
-    def __init__(self, detail: str = "", *, accepted: tuple[str, ...] = ()) -> None:
+    def __init__(self, detail: Said = "", *, accepted: tuple[str, ...] = ()) -> None:
         super().__init__(detail)
         self.accepted = accepted
 
@@ -182,7 +186,7 @@ class UnsupportedFile(EngineError):
 class FileTooLarge(EngineError):
     """Code 4002 (the cloud takes at most `limit_mb`)."""
 
-    def __init__(self, detail: str = "", *, limit_mb: int = 200) -> None:
+    def __init__(self, detail: Said = "", *, limit_mb: int = 200) -> None:
         super().__init__(detail)
         self.limit_mb = limit_mb
 
@@ -204,7 +208,7 @@ class StreamBroken(EngineError):
     running to wait for; a cut or a timeout may leave one finishing on the server.
     """
 
-    def __init__(self, detail: str = "", *, server_error: bool = False) -> None:
+    def __init__(self, detail: Said = "", *, server_error: bool = False) -> None:
         super().__init__(detail)
         self.server_error = server_error
 

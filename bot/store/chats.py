@@ -21,9 +21,10 @@ class ChatRow:
     """What the core sees of a chat."""
 
     chat_id: int
-    language: str  # "" until the chat's language is known
+    language: str  # the language the chat was last spoken to in; "" until it is known
     engine: str | None  # the chat's own engine choice; None means VIDEO_ENGINE
     draft: dict[str, Any] | None  # the last draft the bot reported, the base for "what changed"
+    chosen_language: str | None = None  # what /language chose; None: the sender's language or words decide
 
 
 class _Unchanged(Enum):
@@ -41,7 +42,7 @@ Presence = Literal["present", "blocked", "removed"]
 # session, the chat's choices and its last draft. Where the supergroup already has a value of its own (a
 # second, late move of a stub the old id grew after the first), that value is kept.
 _PROJECT_COLUMNS = ("client_id", "token", "token_expires_at", "nemo_user_id", "session_id", "task_id", "engine",
-                    "draft", "title", "chat_type")
+                    "draft", "title", "chat_type", "chosen_language")
 
 
 class Chats:
@@ -52,7 +53,7 @@ class Chats:
         """The chat's row, created on first use."""
         await ensure_chat(self._db, chat_id)
         async with self._db.execute(
-            "SELECT chat_id, language, engine, draft FROM chats WHERE chat_id = ?", (chat_id,)
+            "SELECT chat_id, language, engine, draft, chosen_language FROM chats WHERE chat_id = ?", (chat_id,)
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
@@ -61,6 +62,7 @@ class Chats:
             language=row["language"],
             engine=row["engine"],
             draft=json.loads(row["draft"]) if row["draft"] else None,
+            chosen_language=row["chosen_language"],
         )
 
     async def update(
@@ -70,9 +72,12 @@ class Chats:
         engine: str | _Unchanged | None = UNCHANGED,
         language: str | _Unchanged = UNCHANGED,
         draft: dict[str, Any] | _Unchanged | None = UNCHANGED,
+        chosen_language: str | _Unchanged | None = UNCHANGED,
     ) -> None:
         """Write the fields passed; the others keep their value."""
         fields: dict[str, Any] = {}
+        if chosen_language is not UNCHANGED:
+            fields["chosen_language"] = chosen_language
         if engine is not UNCHANGED:
             fields["engine"] = engine
         if language is not UNCHANGED:
@@ -86,6 +91,12 @@ class Chats:
         await self._db.execute(
             f"UPDATE chats SET {assignments}, updated_at = {NOW} WHERE chat_id = ?", (*fields.values(), chat_id)
         )
+
+    async def languages(self) -> dict[int, str]:
+        """Every chat's language as last spoken, read at start-up: what is said before the chat writes again
+        (a render finishing after a restart) is said in it."""
+        async with self._db.execute("SELECT chat_id, language FROM chats WHERE language != ''") as cursor:
+            return {int(row["chat_id"]): str(row["language"]) for row in await cursor.fetchall()}
 
     async def see(self, chat_id: int, *, title: str | None, chat_type: str | None) -> None:
         """Remember what a chat is called and what kind it is, for /usage (a group may be renamed)."""

@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot.app import Core
 from bot.config import CannotStart, Settings
 from bot.conversation import COMMANDS
+from bot.language import ENGLISH, _, available_languages, language_for_code, render
 from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
 from bot.telegram.limits import FloodLimiter, group_pace
@@ -75,8 +76,22 @@ def register(app: Application, handlers: Handlers) -> None:
     app.add_error_handler(handlers.on_error)
 
 
-def _menu(*shown: str) -> list[BotCommand]:
-    return [BotCommand(command.name, command.summary) for command in COMMANDS if command.menu in shown]
+def _menu(language: str, *shown: str) -> list[BotCommand]:
+    return [BotCommand(command.name, render(command.summary, language)) for command in COMMANDS
+            if command.menu in shown]
+
+
+def _menu_languages(settings: Settings) -> list[tuple[str, str | None]]:
+    """(language, Telegram's language_code for it): the default language's menu is everyone's whose app
+    language has no menu of its own (no language_code), every other language's is for its speakers."""
+    default = language_for_code(settings.default_language) or ENGLISH
+    return [(language, None if language == default else language) for language in available_languages()]
+
+
+async def _offer_commands(bot: Bot, settings: Settings) -> None:
+    """The command menu in every language the bot speaks, so each user's app shows it in theirs."""
+    for language, code in _menu_languages(settings):
+        await bot.set_my_commands(_menu(language, "all"), language_code=code)
 
 
 async def _offer_admin_commands(bot: Bot, settings: Settings) -> None:
@@ -85,7 +100,9 @@ async def _offer_admin_commands(bot: Bot, settings: Settings) -> None:
     bot): the commands still work, only the menu lacks them."""
     for admin_id in sorted(settings.admin_user_ids):
         try:
-            await bot.set_my_commands(_menu("all", "admins"), scope=BotCommandScopeChat(admin_id))
+            for language, code in _menu_languages(settings):
+                await bot.set_my_commands(_menu(language, "all", "admins"), scope=BotCommandScopeChat(admin_id),
+                                          language_code=code)
         except TelegramError as exc:
             log.info("admin %s: command menu not set (%s)", admin_id, type(exc).__name__)
 
@@ -110,14 +127,14 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     try:
         await app.initialize()  # getMe: the first call that proves the token and the server
     except InvalidToken:
-        raise CannotStart("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather (/token).", 2) from None
+        raise CannotStart(_("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather (/token)."), 2) from None
     except NetworkError:
         raise CannotStart(
-            f"Telegram's Bot API at {settings.telegram_api_url} can't be reached: check the network or "
-            "TELEGRAM_API_URL, then start again."
+            _("Telegram's Bot API at {url} can't be reached: check the network or TELEGRAM_API_URL, then start "
+              "again.").format(url=settings.telegram_api_url)
         ) from None
     async with app:
-        await app.bot.set_my_commands(_menu("all"))
+        await _offer_commands(app.bot, settings)
         await _offer_admin_commands(app.bot, settings)
         await app.start()
         resumed = await conversation.resume()

@@ -165,14 +165,16 @@ class Handlers:
         project = await self.store.topics.project(_place(update))
         return Origin(project, user.id if user else None, message.message_id if message else None,
                       in_group=chat.type != chat.PRIVATE, arrival=update.update_id,
-                      group_id=chat.id if project != chat.id else None)
+                      group_id=chat.id if project != chat.id else None,
+                      language_code=user.language_code if user else None)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("while handling an update: %s", type(context.error).__name__, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
             try:
                 place = _place(update)
-                await context.bot.send_message(place.chat_id, wording.INTERNAL, message_thread_id=place.topic_id)
+                text = self.conversation.words(place.chat_id, wording.INTERNAL)
+                await context.bot.send_message(place.chat_id, text, message_thread_id=place.topic_id)
             except TelegramError:
                 pass
 
@@ -280,8 +282,9 @@ class Handlers:
             return
         name = _pressed(query.data)
         chat = update.effective_chat
-        note = wording.OLD_BUTTON if name is None else None
-        await self._answer(query, self.conversation.words(chat.id, note) if note and chat else None)
+        note = None if name is not None else self.conversation.words(
+            chat.id if chat else None, wording.OLD_BUTTON, language_code=query.from_user.language_code)
+        await self._answer(query, note)
         if name is None or chat is None:
             return
         # The message under which the button sits is the bot's, pressed any number of times: it names no

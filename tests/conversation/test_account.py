@@ -28,36 +28,36 @@ async def test_answers_a_user_watches_for_go_out_marked_urgent(core: Core) -> No
 
 async def test_credits_and_status(core: Core) -> None:
     await core.conversation.on_text(origin(), "balance")
-    assert core.replies.texts()[-1] == wording.credits(100, 0, 100)
+    assert core.replies.texts()[-1] == str(wording.credits(100, 0, 100))
     await core.conversation.command(origin(), "status", "")
     assert core.replies.texts()[-1] == str(wording.TIMELINE_EMPTY)
     await core.store.chats.update(CHAT, engine="local")
     await core.conversation.command(origin(), "credits", "")
-    assert core.replies.texts()[-1] == wording.LOCAL_CREDITS
+    assert core.replies.texts()[-1] == str(wording.LOCAL_CREDITS)
 
 
 async def test_a_cloud_out_of_reach_offers_the_engine_on_this_machine(core: Core) -> None:
     core.cloud.fail_draft = EngineUnavailable("down")
     await core.conversation.command(origin(), "status", "")
     answer = core.replies.texts()[-1]
-    assert "can't reach the video service" in answer and wording.LOCAL_OFFER in answer
+    assert "can't reach the video service" in answer and str(wording.LOCAL_OFFER) in answer
 
 
 async def test_the_web_link_is_for_admins_in_a_group(core: Core) -> None:
     core.cloud.link = "https://editor/claim?ct=abc"
     await core.conversation.command(origin(in_group=True), "web", "")
-    assert core.replies.texts()[-1] == wording.WEB_ADMINS_ONLY
+    assert core.replies.texts()[-1] == str(wording.WEB_ADMINS_ONLY)
     await core.conversation.command(origin(), "web", "")
-    assert core.replies.texts()[-1] == wording.WEB_LINK.format(url="https://editor/claim?ct=abc")
+    assert core.replies.texts()[-1] == str(wording.WEB_LINK.format(url="https://editor/claim?ct=abc"))
     await core.store.chats.update(CHAT, engine="local")
     await core.conversation.command(origin(), "web", "")
-    assert core.replies.texts()[-1] == wording.NO_WEB_EDITOR
+    assert core.replies.texts()[-1] == str(wording.NO_WEB_EDITOR)
 
 
 async def test_back_to_the_cloud_and_already_there(core: Core) -> None:
     await core.conversation.command(origin(), "cloud", "")
-    assert core.replies.texts()[-1] == wording.ALREADY_ON.format(engine="cloud")
+    assert core.replies.texts()[-1] == str(wording.ALREADY_ON.format(engine="cloud"))
     await core.conversation.command(origin(), "local", "")
     await core.conversation.command(origin(), "cloud", "")
-    assert core.replies.texts()[-1] == wording.SWITCHED_CLOUD
+    assert core.replies.texts()[-1] == str(wording.SWITCHED_CLOUD)
     assert (await core.store.chats.get(CHAT)).engine == "nemo"

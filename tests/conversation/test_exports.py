@@ -26,11 +26,12 @@ async def test_an_export_shows_progress_and_delivers_the_video_once(core: Core) 
                            RenderStatus("completed", 100, url="https://v/1")]
     await ready_to_export(core)
     await export(core)
-    assert wording.RENDER_STARTED.format(progress=0) in core.replies.texts()
+    assert str(wording.RENDER_STARTED.format(progress=0)) in core.replies.texts()
     assert [text for _, text in core.replies.edits] == [
-        wording.RENDER_STARTED.format(progress=10), wording.RENDER_STARTED.format(progress=60), wording.RENDER_DONE]
+        str(wording.RENDER_STARTED.format(progress=10)), str(wording.RENDER_STARTED.format(progress=60)),
+        str(wording.RENDER_DONE)]
     ((_, caption, size),) = core.replies.videos
-    assert caption == wording.RENDER_DONE and size == core.cloud.video_bytes
+    assert caption == str(wording.RENDER_DONE) and size == core.cloud.video_bytes
     (row,) = await core.store.renders.for_chat(CHAT)
     assert (row.status, row.delivered, row.requested_by) == ("completed", True, 7)
 
@@ -54,7 +55,7 @@ async def test_a_render_that_fails_twice_is_given_up_with_one_sentence(core: Cor
     await ready_to_export(core)
     await export(core)
     assert len(core.cloud.renders) == 2
-    assert core.replies.texts()[-1] == wording.RENDER_FAILED and core.replies.videos == []
+    assert core.replies.texts()[-1] == str(wording.RENDER_FAILED) and core.replies.videos == []
 
 
 async def test_a_render_lost_in_a_restart_is_started_again_without_counting_as_a_try(core: Core) -> None:
@@ -70,7 +71,7 @@ async def test_a_render_that_never_ends_is_cancelled(core: Core) -> None:
     await ready_to_export(core)
     await export(core)
     assert core.cloud.cancelled == core.cloud.renders[-1:]
-    assert core.replies.texts()[-1] == wording.RENDER_TIMED_OUT
+    assert core.replies.texts()[-1] == str(wording.RENDER_TIMED_OUT)
 
 
 async def test_a_video_larger_than_the_transport_takes_is_sent_as_a_link(core: Core) -> None:
@@ -79,7 +80,7 @@ async def test_a_video_larger_than_the_transport_takes_is_sent_as_a_link(core: C
     await ready_to_export(core)
     await export(core)
     assert core.replies.videos == []
-    assert core.replies.texts()[-1] == wording.RENDER_LINK.format(url="https://cdn/v.mp4")
+    assert core.replies.texts()[-1] == str(wording.RENDER_LINK.format(url="https://cdn/v.mp4"))
 
 
 async def test_a_video_the_transport_refuses_is_offered_as_a_link(core: Core) -> None:
@@ -87,7 +88,7 @@ async def test_a_video_the_transport_refuses_is_offered_as_a_link(core: Core) ->
     core.cloud.statuses = [RenderStatus("completed", 100, url="https://cdn/v.mp4")]
     await ready_to_export(core)
     await export(core)
-    assert core.replies.texts()[-1] == wording.RENDER_LINK_UNSENT.format(url="https://cdn/v.mp4")
+    assert core.replies.texts()[-1] == str(wording.RENDER_LINK_UNSENT.format(url="https://cdn/v.mp4"))
 
 
 async def test_after_a_restart_an_accepted_render_is_followed_and_delivered_once(core: Core) -> None:
@@ -127,8 +128,8 @@ async def test_a_second_export_while_one_renders_points_at_its_progress(core: Co
             conversation.leave(arrival)
 
     await asyncio.gather(export_in_line(2, 1), export_in_line(3, 2))  # sent at once, decided in turn
-    progress = _answer(core, wording.RENDER_STARTED.format(progress=0))
-    again = _answer(core, wording.ALREADY_RENDERING)
+    progress = _answer(core, str(wording.RENDER_STARTED.format(progress=0)))
+    again = _answer(core, str(wording.ALREADY_RENDERING))
     assert again.reply_to == progress.message_id
     assert len(core.cloud.renders) == 1
 
@@ -146,7 +147,7 @@ async def test_a_render_left_running_by_a_restart_counts(core: Core) -> None:
     restarted = Conversation(core.settings, core.store, {"nemo": core.cloud, "local": core.local}, core.replies,
                              core.media)
     await restarted.command(origin(9), "export")  # before the resumed render is delivered
-    assert core.cloud.renders == [] and _answer(core, wording.ALREADY_RENDERING).reply_to == 555
+    assert core.cloud.renders == [] and _answer(core, str(wording.ALREADY_RENDERING)).reply_to == 555
     assert await restarted.resume() == 1
     await restarted.wait_background()
     assert len(core.replies.videos) == 1
@@ -159,7 +160,7 @@ async def test_a_failed_render_retried_still_counts_as_running(core: Core) -> No
     await core.conversation.command(origin(2), "export")
     await core.replies.wait_for(lambda: len(core.cloud.renders) == 2)  # the retry under a new id
     await core.conversation.command(origin(3), "export")
-    assert len(core.cloud.renders) == 2 and wording.ALREADY_RENDERING in core.replies.texts()
+    assert len(core.cloud.renders) == 2 and str(wording.ALREADY_RENDERING) in core.replies.texts()
     core.cloud.statuses = [RenderStatus("completed", 100)]
     await core.conversation.wait_background()
     assert len(core.replies.videos) == 1
@@ -184,4 +185,4 @@ async def test_a_retry_that_breaks_leaves_no_render_running(core: Core) -> None:
     core.cloud.statuses = [RenderStatus("completed", 100, url="https://v/2")]
     await export(core, message_id=3)
     assert len(core.cloud.renders) == 3 and len(core.replies.videos) == 1
-    assert wording.ALREADY_RENDERING not in core.replies.texts()
+    assert str(wording.ALREADY_RENDERING) not in core.replies.texts()

@@ -53,8 +53,9 @@ async def test_undo_and_redo_on_an_engine_that_keeps_its_own_timeline(core: Core
     assert titles(core.local) == ["One"]
     assert wording.KEPT_NOT_RESTORED.render("en") not in undone.text  # nothing to excuse here
 
-    await core.conversation.on_text(origin(6), "撤销")  # the Chinese word is the command
-    assert core.replies.texts()[-1].startswith("↩️ Undone: “title One”.") and titles(core.local) == []
+    await core.conversation.on_text(origin(6), "撤销")  # the Chinese word is the command, answered in Chinese
+    chinese = wording.UNDONE_INSTRUCTION.format(what="title One").render("zh")
+    assert core.replies.texts()[-1].startswith(chinese) and titles(core.local) == []
     await core.conversation.on_text(origin(7), "undo")
     assert core.replies.texts()[-1] == wording.UNDO_NOTHING.render("en")
 
@@ -62,8 +63,8 @@ async def test_undo_and_redo_on_an_engine_that_keeps_its_own_timeline(core: Core
     assert core.replies.texts()[-1].startswith("↪️ Redone: “title One”.") and titles(core.local) == ["One"]
     await core.conversation.on_text(origin(9), "重做")
     assert titles(core.local) == ["Two"]
-    await core.conversation.command(origin(10), "redo")
-    assert core.replies.texts()[-1] == wording.REDO_NOTHING.render("en")
+    await core.conversation.command(origin(10), "redo")  # a command's name is no language: still Chinese
+    assert core.replies.texts()[-1] == wording.REDO_NOTHING.render("zh")
     assert core.local.sent == ["title One", "title Two"]  # undo and redo never reached the engine's stream
     assert (await core.store.chats.get(CHAT)).draft == core.local.draft_value  # the base of "what changed"
 

@@ -42,7 +42,7 @@ async def test_a_chinese_chat_reads_the_planners_answers_in_chinese(
         Image.new("RGB", (360, 640), (60 * i, 90, 90)).save(path, format="JPEG")
         photos.append(MediaFile(path, path.name, MediaKind.PHOTO, path.stat().st_size))
     await conversation.on_media(Origin(CHAT), photos)
-    conversation.chats.languages[CHAT] = "zh"
+    await conversation.command(Origin(CHAT), "language", "zh")  # chosen: English words do not switch it back
     replies.said.clear()
     await conversation.on_text(Origin(CHAT), "音乐小一点")
     assert replies.said == ["已完成：音乐调小了（49%）；视频现在时长9秒，共3张照片。"]

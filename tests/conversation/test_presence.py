@@ -88,5 +88,5 @@ async def test_a_join_in_a_forum_topic_lets_the_whole_group_in(core: Core) -> No
     code = "K7QM-2XPA-9RTF"
     await core.store.access.add_invite(code_hash(code), created_by=1, expires_at=datetime.now(UTC) + timedelta(hours=1))
     await core.conversation.command(Origin(topic, USER, 5, in_group=True, group_id=forum), "join", code)
-    assert core.replies.texts(topic) == [wording.JOINED_GROUP]  # answered in the topic
+    assert core.replies.texts(topic) == [str(wording.JOINED_GROUP)]  # answered in the topic
     assert await core.store.access.is_admitted(user_id=None, chat_id=forum)

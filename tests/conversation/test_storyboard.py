@@ -73,7 +73,8 @@ async def test_status_on_the_local_engine_names_every_photo_and_sends_the_storyb
 async def test_asking_to_see_the_photos_is_status(core: Core, words: str) -> None:
     await core.conversation.on_media(origin(1), [core.photo("a.jpg"), core.photo("b.jpg")])
     await core.conversation.on_text(origin(2), words)
-    assert core.replies.texts()[-1].startswith("Timeline: 2 photos, 6 s")
+    heading = "时间线：2 张照片，6 秒" if words == "照片顺序" else "Timeline: 2 photos, 6 s"  # in the language asked in
+    assert core.replies.texts()[-1].startswith(heading)
     assert len(core.replies.photos) == 1 and core.cloud.sent == []  # nothing sent to (or charged by) the cloud
 
 

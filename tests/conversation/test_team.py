@@ -32,33 +32,33 @@ async def test_strangers_are_refused_once_per_chat(core: Core) -> None:
     assert not await core.conversation.lets_in(STRANGER, 600)
     for _ in range(3):
         await core.conversation.refuse(origin(user_id=STRANGER, chat_id=600))
-    assert core.replies.texts(600) == [wording.NOT_ALLOWED]
+    assert core.replies.texts(600) == [str(wording.NOT_ALLOWED)]
 
 
 async def test_an_invite_is_made_by_an_admin_in_private_only(core: Core) -> None:
     await core.conversation.command(origin(user_id=MEMBER), "invite", "")
-    assert core.replies.texts()[-1] == wording.ADMINS_ONLY.format(command="invite")
+    assert core.replies.texts()[-1] == str(wording.ADMINS_ONLY.format(command="invite"))
     await core.conversation.command(origin(user_id=ADMIN, in_group=True), "invite", "")
-    assert core.replies.texts()[-1] == wording.INVITE_PRIVATE_ONLY
+    assert core.replies.texts()[-1] == str(wording.INVITE_PRIVATE_ONLY)
     assert await code_from(core)
 
 
 async def test_join_lets_a_person_in_once_and_a_group_as_a_whole(core: Core) -> None:
     code = await code_from(core)
     await core.conversation.command(origin(user_id=STRANGER, chat_id=STRANGER), "join", "WRONG-CODE-0000")
-    assert core.replies.texts(STRANGER)[-1] == wording.JOIN_REFUSED
+    assert core.replies.texts(STRANGER)[-1] == str(wording.JOIN_REFUSED)
     assert not await core.conversation.lets_in(STRANGER, STRANGER)
     await core.conversation.command(origin(user_id=STRANGER, chat_id=STRANGER), "join", code.lower())
-    assert core.replies.texts(STRANGER)[-1] == wording.JOINED_USER
+    assert core.replies.texts(STRANGER)[-1] == str(wording.JOINED_USER)
     assert await core.conversation.lets_in(STRANGER, STRANGER)
 
     group = -100
     second = await code_from(core)
     await core.conversation.command(origin(user_id=4, chat_id=group, in_group=True), "join", second)
-    assert core.replies.texts(group)[-1] == wording.JOINED_GROUP
+    assert core.replies.texts(group)[-1] == str(wording.JOINED_GROUP)
     assert await core.conversation.lets_in(5, group)  # anyone in that group now
     await core.conversation.command(origin(user_id=4, chat_id=group, in_group=True), "join", "")
-    assert core.replies.texts(group)[-1] == wording.JOIN_HOW
+    assert core.replies.texts(group)[-1] == str(wording.JOIN_HOW)
 
 
 async def test_five_wrong_codes_make_a_guesser_wait(core: Core) -> None:
@@ -83,9 +83,9 @@ async def test_usage_lists_every_chat_with_its_engine_and_balance(core: Core) ->
 
     core.cloud.readiness = per_chat  # type: ignore[method-assign]
     await core.conversation.command(origin(user_id=MEMBER, chat_id=MEMBER), "usage", "")
-    assert core.replies.texts(MEMBER)[-1] == wording.ADMINS_ONLY.format(command="usage")
+    assert core.replies.texts(MEMBER)[-1] == str(wording.ADMINS_ONLY.format(command="usage"))
     await core.conversation.command(origin(user_id=ADMIN, chat_id=-300, in_group=True), "usage", "")
-    assert core.replies.texts(-300)[-1] == wording.USAGE_PRIVATE_ONLY
+    assert core.replies.texts(-300)[-1] == str(wording.USAGE_PRIVATE_ONLY)
     await core.conversation.command(origin(user_id=ADMIN, chat_id=ADMIN), "usage", "")
     report = core.replies.texts(ADMIN)[-1]
     lines = report.splitlines()

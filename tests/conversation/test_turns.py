@@ -44,7 +44,7 @@ async def test_a_silent_turn_is_told_from_what_changed(core: Core) -> None:
     await with_photo(core)
     await core.conversation.on_text(origin(2), "add title 'Summer'")
     answer = core.replies.texts()[-1]
-    assert answer.startswith("Done. Added Title: \"Summer\"") and wording.EXPORT_HINT in answer
+    assert answer.startswith("Done. Added Title: \"Summer\"") and str(wording.EXPORT_HINT) in answer
     assert "Timeline (2 tracks)" in answer
 
 
@@ -77,7 +77,7 @@ async def test_a_cut_stream_waits_for_the_edit_to_land_and_is_never_sent_again(c
 async def test_an_error_event_is_told_at_once(core: Core) -> None:
     core.cloud.fail_send = StreamBroken("error event", server_error=True)
     await core.conversation.on_text(origin(2), "make it")
-    assert core.replies.texts()[-1] == wording.TURN_FAILED
+    assert core.replies.texts()[-1] == str(wording.TURN_FAILED)
 
 
 async def test_an_instruction_handled_again_after_a_crash_is_reported_never_sent_again(core: Core) -> None:
@@ -145,8 +145,8 @@ async def test_one_note_stands_for_every_message_that_waits(core: Core) -> None:
     await core.replies.wait_for_text("still on your previous request")
     release.set()
     await asyncio.gather(first, *waiting)
-    assert core.replies.texts().count(wording.QUEUED) == 1
-    assert [s.reply_to for s in core.replies.said if s.text == wording.QUEUED] == [2]  # the first one to wait
+    assert core.replies.texts().count(str(wording.QUEUED)) == 1
+    assert [s.reply_to for s in core.replies.said if s.text == str(wording.QUEUED)] == [2]  # the first one to wait
     assert core.cloud.sent == ["first", *(f"m{key}" for key in range(2, 31))]
 
     # The chat went quiet: the next time a message has to wait, it is told again.
@@ -156,7 +156,7 @@ async def test_one_note_stands_for_every_message_that_waits(core: Core) -> None:
     again = asyncio.create_task(in_line(40, "first"))
     await core.replies.wait_for(lambda: core.cloud.sent[-1] == "first")
     later = asyncio.create_task(in_line(41, "later"))
-    await core.replies.wait_for(lambda: core.replies.texts().count(wording.QUEUED) == 2)
+    await core.replies.wait_for(lambda: core.replies.texts().count(str(wording.QUEUED)) == 2)
     release.set()
     await asyncio.gather(again, later)
 
@@ -188,7 +188,7 @@ async def test_a_slow_turn_keeps_the_chat_action_alive_and_says_still_working(co
 
     core.cloud.script = slow
     task = asyncio.create_task(core.conversation.on_text(origin(1), "slow"))
-    await core.replies.wait_for_text(wording.STILL_WORKING)
+    await core.replies.wait_for_text(str(wording.STILL_WORKING))
     await core.replies.wait_for(lambda: core.replies.actions.count("typing") >= 2)
     release.set()
     await task
@@ -217,4 +217,4 @@ async def test_no_still_working_while_the_answer_waits_for_its_slot(core: Core) 
     await core.replies.wait_for(lambda: core.replies.actions.count("typing") >= 6)  # six heartbeats went by
     slot.set()
     await task
-    assert wording.STILL_WORKING not in core.replies.texts() and core.replies.texts()[-1] == "there"
+    assert str(wording.STILL_WORKING) not in core.replies.texts() and core.replies.texts()[-1] == "there"

@@ -128,9 +128,9 @@ async def test_polls_and_contacts_get_one_clear_answer_each(bot: Bot, tg: Telegr
         mark = tg.mark()
         await send()
         answer = await tg.wait_for(lambda c: c.chat_id == chat.id and c.method == "sendMessage", start=mark)
-        assert answer.text == wording.UNSUPPORTED_KIND
+        assert answer.text == str(wording.UNSUPPORTED_KIND)
     await quiet_moment()
-    assert tg.texts(chat.id) == [wording.UNSUPPORTED_KIND, wording.UNSUPPORTED_KIND]
+    assert tg.texts(chat.id) == [str(wording.UNSUPPORTED_KIND), str(wording.UNSUPPORTED_KIND)]
     assert nemo.requests == []
 
 
@@ -174,13 +174,13 @@ async def test_channel_posts_are_answered_once_and_never_reach_the_engine(
     mark = tg.mark()
     tg.inject("channel_post", channel_post(channel, 1, INSTRUCTION))
     answer = await tg.wait_for(lambda c: c.chat_id == channel.id and c.method == "sendMessage", start=mark)
-    assert answer.text == wording.NO_CHANNELS
+    assert answer.text == str(wording.NO_CHANNELS)
     tg.inject("channel_post", channel_post(channel, 2, "/export"))
     edited = channel_post(channel, 1, "make it slower") | {"edit_date": int(time.time())}
     tg.inject("edited_channel_post", edited)
     await tg.wait_confirmed()
     await quiet_moment()
-    assert said(tg, channel.id, mark) == [wording.NO_CHANNELS]  # once: every post there is public
+    assert said(tg, channel.id, mark) == [str(wording.NO_CHANNELS)]  # once: every post there is public
     assert nemo.requests == [] and errors_logged(caplog) == []
 
 
@@ -235,11 +235,11 @@ async def test_service_updates_and_old_buttons_never_crash_and_get_silence_or_a_
     mark = tg.mark()
     await tg.send_callback(chat, oz, "export", greeting.message_id)
     answered = await tg.wait_for(lambda c: c.method == "answerCallbackQuery", start=mark)
-    assert answered.text == wording.OLD_BUTTON
+    assert answered.text == str(wording.OLD_BUTTON)
     await quiet_moment()
     assert [c.method for c in tg.sent()[mark:]] == ["answerCallbackQuery"]
     assert nemo.requests == [] and errors_logged(caplog) == []
-    assert wording.INTERNAL not in tg.texts(chat.id) + tg.texts(team.id)
+    assert str(wording.INTERNAL) not in tg.texts(chat.id) + tg.texts(team.id)
 
 
 async def test_a_user_not_on_the_lists_editing_or_pressing_gets_nothing_through(
@@ -251,9 +251,9 @@ async def test_a_user_not_on_the_lists_editing_or_pressing_gets_nothing_through(
         chat = tg.private_chat(stranger)
         mark = tg.mark()
         sent = await tg.send_text(chat, stranger, INSTRUCTION)
-        await tg.wait_for_text(chat.id, wording.NOT_ALLOWED, start=mark)
+        await tg.wait_for_text(chat.id, str(wording.NOT_ALLOWED), start=mark)
         await tg.edit_text(chat, stranger, sent["message"]["message_id"], "make it slower")
         await tg.wait_confirmed()
         await quiet_moment()
-        assert said(tg, chat.id, mark) == [wording.NOT_ALLOWED]
+        assert said(tg, chat.id, mark) == [str(wording.NOT_ALLOWED)]
     assert nemo.requests == [] and errors_logged(caplog) == []

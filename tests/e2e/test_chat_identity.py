@@ -45,7 +45,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_project_and_gets_its_
     settings = settings_for(allowed_user_ids=frozenset({admin.id}), admin_user_ids=frozenset({admin.id}))
     async with running(settings, tg) as bot:
         code = await invite_code(tg, admin)
-        assert await answer_to(tg, crew, gus, "/join", code) == [wording.JOINED_GROUP]
+        assert await answer_to(tg, crew, gus, "/join", code) == [str(wording.JOINED_GROUP)]
         await with_video_made(tg, crew, gus)
         session = (await bot.core.store.accounts.get(crew.id)).session_id
         hold_renders(nemo)
@@ -58,7 +58,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_project_and_gets_its_
         await until(lambda: _renders_in(bot.core.store, supergroup.id))
         release_renders(nemo)
         video = await tg.wait_for(lambda c: c.method == "sendVideo", timeout=15, start=mark)
-        assert video.chat_id == supergroup.id and video.caption == wording.RENDER_DONE
+        assert video.chat_id == supergroup.id and video.caption == str(wording.RENDER_DONE)
         assert tg.uploads(crew.id) == []
 
         # The team goes on in the supergroup: let in, same cloud session, same timeline, /export works.
@@ -71,7 +71,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_project_and_gets_its_
         mark = tg.mark()
         await tg.send_command(supergroup, gus, "/export")
         await tg.wait_for(lambda c: c.method == "sendVideo" and c.chat_id == supergroup.id, timeout=15, start=mark)
-        assert wording.NOT_ALLOWED not in said(tg, supergroup.id)
+        assert str(wording.NOT_ALLOWED) not in said(tg, supergroup.id)
         assert nemo.count("render") == 2  # the render in flight was not started again
 
         # One chat in /usage, under its new id, with everything it did.
@@ -131,7 +131,7 @@ async def test_a_user_who_blocks_the_bot_gets_nothing_more_and_their_video_when_
         release_renders(nemo)
         blocked_at = tg.mark()
         report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
-        assert f"• Ana (private {ana.id})" in report and wording.USAGE_BLOCKED in report
+        assert f"• Ana (private {ana.id})" in report and str(wording.USAGE_BLOCKED) in report
         assert nemo.count("render_status") == polls  # no more polls for a chat that can't receive the video
         assert all(c.chat_id != chat.id for c in tg.sent()[blocked_at:])
         assert not any(r.method != "getUpdates" and r.params.get("chat_id") in (chat.id, str(chat.id))
@@ -144,7 +144,7 @@ async def test_a_user_who_blocks_the_bot_gets_nothing_more_and_their_video_when_
         assert video.chat_id == chat.id
         assert nemo.count("render") == 1  # delivered, not rendered again
         report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
-        assert wording.USAGE_BLOCKED not in report
+        assert str(wording.USAGE_BLOCKED) not in report
 
 
 async def _handled(bot: Bot, update_id: int) -> bool:
@@ -192,14 +192,14 @@ async def test_a_group_that_removes_the_bot_stops_its_stream_and_shows_in_usage(
         nemo.slow_turn(beats=600, interval=0.05)  # half a minute of signs of life, unless stopped
         mark = tg.mark()
         await tg.send_text(crew, gus, "make the titles bigger")
-        await tg.wait_for_text(crew.id, wording.STILL_WORKING, start=mark)
+        await tg.wait_for_text(crew.id, str(wording.STILL_WORKING), start=mark)
         removed = tg.remove_bot(crew, gus)
         await until(lambda: _handled(bot, removed["update_id"]))
         assert await _absent(bot.core.store, crew.id)
         await until(lambda: _turn_over(bot.core.store, crew.id))  # the stream was stopped, not waited out
         removed_at = tg.mark()
         report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
-        assert wording.USAGE_REMOVED in report
+        assert str(wording.USAGE_REMOVED) in report
         assert all(c.chat_id != crew.id for c in tg.sent()[removed_at:])
         assert not any(r.params.get("chat_id") in (crew.id, str(crew.id)) for r in tg.errors())
 
@@ -275,8 +275,8 @@ async def test_each_forum_topic_is_a_project_answered_in_its_own_topic(
         assert in_studio and all(c.thread_id in (beach, city) for c in in_studio), tg.dump(in_studio)
         for topic in (beach, city):
             here = [c for c in in_studio if c.thread_id == topic]
-            assert any(c.text == wording.STILL_WORKING for c in here)
-            assert [c.caption for c in here if c.method == "sendVideo"] == [wording.RENDER_DONE]
+            assert any(c.text == str(wording.STILL_WORKING) for c in here)
+            assert [c.caption for c in here if c.method == "sendVideo"] == [str(wording.RENDER_DONE)]
         # Two projects: each with its own photos and its own cloud session; the General topic has none.
         store = bot.core.store
         projects = [await store.topics.project(Place(studio.id, topic)) for topic in (beach, city)]

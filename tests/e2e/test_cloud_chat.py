@@ -64,7 +64,7 @@ async def test_both_stream_shapes_give_the_same_answer(bot: Bot, tg: TelegramFak
         mark = tg.mark()
         await tg.send_text(chat, user, INSTRUCTION)
         await tg.wait_for_text(chat.id, "Send /export", start=mark)
-        seen[shape] = [t for t in said(tg, chat.id, mark) if t not in (wording.CONNECTING, wording.READY)]
+        seen[shape] = [t for t in said(tg, chat.id, mark) if t not in (str(wording.CONNECTING), str(wording.READY))]
     assert seen["simple"] == seen["adk"]
     assert seen["adk"][:2] == ["Making your video now.", "Your video is ready!"]
     assert seen["adk"][2].startswith("Timeline (3 tracks): 1. Video: generated clip (0-3s)")
@@ -99,7 +99,7 @@ async def test_long_answer_is_split_and_nothing_is_lost(bot: Bot, tg: TelegramFa
     mark = tg.mark()
     await tg.send_text(chat, dora, "describe every scene in detail")
     await tg.wait_for_text(chat.id, "Scene 09-09", start=mark)
-    shown = [t for t in said(tg, chat.id, mark) if t not in (wording.CONNECTING, wording.READY)]
+    shown = [t for t in said(tg, chat.id, mark) if t not in (str(wording.CONNECTING), str(wording.READY))]
     assert len(shown) >= 2
     assert all(len(t) <= 4096 for t in shown)
     assert " ".join(shown).split() == long_answer.split()  # every word, in order, none glued together
@@ -185,11 +185,11 @@ async def test_odd_telegram_input_gets_one_clear_answer_each(bot: Bot, tg: Teleg
     assert "JPG" in (refused.text or "") and "MP4" in (refused.text or "") and "\n" not in (refused.text or "")
 
     odd: list[tuple[Callable[[], Awaitable[object]], str]] = [
-        (lambda: tg.send_sticker(chat, gil), wording.UNSUPPORTED_KIND),
-        (lambda: tg.send_location(chat, gil), wording.UNSUPPORTED_KIND),
-        (lambda: tg.send_voice(chat, gil, b"OggS\0fake voice"), wording.VOICE),
-        (lambda: tg.send_text(chat, gil, "\u3164"), wording.EMPTY_TEXT),  # the "blank" Hangul filler
-        (lambda: tg.send_text(chat, gil, "\u200b\u2060 \u200b"), wording.EMPTY_TEXT),  # zero-width only
+        (lambda: tg.send_sticker(chat, gil), str(wording.UNSUPPORTED_KIND)),
+        (lambda: tg.send_location(chat, gil), str(wording.UNSUPPORTED_KIND)),
+        (lambda: tg.send_voice(chat, gil, b"OggS\0fake voice"), str(wording.VOICE)),
+        (lambda: tg.send_text(chat, gil, "\u3164"), str(wording.EMPTY_TEXT)),  # the "blank" Hangul filler
+        (lambda: tg.send_text(chat, gil, "\u200b\u2060 \u200b"), str(wording.EMPTY_TEXT)),  # zero-width only
     ]
     for send, expected in odd:
         mark = tg.mark()
@@ -199,8 +199,8 @@ async def test_odd_telegram_input_gets_one_clear_answer_each(bot: Bot, tg: Teleg
 
     await asyncio.sleep(0.3)  # anything else the bot would have said by now
     texts = tg.texts(chat.id)
-    assert texts.count(wording.UNSUPPORTED_KIND) == 2 and texts.count(wording.VOICE) == 1
-    assert texts.count(wording.EMPTY_TEXT) == 2 and sum("notes.txt" in t for t in texts) == 1
+    assert texts.count(str(wording.UNSUPPORTED_KIND)) == 2 and texts.count(str(wording.VOICE)) == 1
+    assert texts.count(str(wording.EMPTY_TEXT)) == 2 and sum("notes.txt" in t for t in texts) == 1
     assert nemo.count("upload") == uploads and nemo.count("run_sse") == 0  # nothing sent on, nothing charged
 
 
@@ -264,7 +264,7 @@ async def test_strangers_get_one_polite_refusal_and_nothing_else(
         await tg.wait_for_text(team_chat.id, "Credits: 100 available", start=mark)
         await tg.wait_for(lambda c: c.chat_id == stranger_chat.id, start=mark)
         await asyncio.sleep(0.3)
-        assert said(tg, stranger_chat.id, mark) == [wording.NOT_ALLOWED]
+        assert said(tg, stranger_chat.id, mark) == [str(wording.NOT_ALLOWED)]
         assert [c.method for c in tg.sent(stranger_chat.id)] == ["sendMessage"]  # not even a chat action
         store = bot.core.store
         assert await store.uploads.for_chat(stranger_chat.id) == []

@@ -204,7 +204,7 @@ async def test_http_402_on_render_says_registering_unlocks_export(bot: Bot, tg: 
     assert "free plan" in text and "isn't about credits" in text
     assert "top up" not in text and "out of credits" not in text and "used your free credits" not in text
     assert f"register?bind={anon_user(nemo)}" in text
-    assert text.splitlines()[-1] == wording.LOCAL_OFFER  # the way out: render the same photos here
+    assert text.splitlines()[-1] == str(wording.LOCAL_OFFER)  # the way out: render the same photos here
     assert nemo.count("render_status") == 0
     assert not tg.uploads(chat.id)
 
@@ -259,7 +259,7 @@ async def test_broken_credits_answer_is_one_clear_sentence(
     await tg.send_command(chat, jim, "/credits")
     answer = await tg.wait_for_text(chat.id, UNREACHABLE, start=mark)
     assert said(tg, chat.id, mark) == [answer.text]
-    assert (answer.text or "").endswith(wording.LOCAL_OFFER)
+    assert (answer.text or "").endswith(str(wording.LOCAL_OFFER))
     assert "Internal Server Error" not in (answer.text or "") and "tok" not in (answer.text or "")
 
     mark = tg.mark()  # and the next request works again

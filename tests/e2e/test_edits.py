@@ -28,7 +28,7 @@ async def test_a_reaction_is_not_an_edit_and_a_real_edit_is_answered_once(
     await tg.react(chat, message_id)
     await tg.edit_text(chat, eve, message_id, "/credits")  # a second change of the same message: told already
     await all_handled(tg, bot)
-    assert said(tg, chat.id, mark).count(wording.EDITED) == 1, tg.dump(tg.sent()[mark:])
+    assert said(tg, chat.id, mark).count(str(wording.EDITED)) == 1, tg.dump(tg.sent()[mark:])
 
 
 async def test_a_reacted_photo_is_no_edit_and_a_changed_caption_is(
@@ -42,11 +42,11 @@ async def test_a_reacted_photo_is_no_edit_and_a_changed_caption_is(
     mark = tg.mark()
     await tg.react(chat, message_id)
     await all_handled(tg, bot)
-    assert wording.EDITED not in said(tg, chat.id, mark)
+    assert str(wording.EDITED) not in said(tg, chat.id, mark)
 
     mark = tg.mark()
     await tg.edit_text(chat, fay, message_id, "make it slower")  # a caption added after the fact
-    await tg.wait_for_text(chat.id, wording.EDITED, start=mark)
+    await tg.wait_for_text(chat.id, str(wording.EDITED), start=mark)
 
 
 async def test_an_edit_answered_before_a_restart_is_not_answered_again(
@@ -60,11 +60,11 @@ async def test_an_edit_answered_before_a_restart_is_not_answered_again(
         message_id = sent["message"]["message_id"]
         mark = tg.mark()
         await tg.edit_text(chat, gus, message_id, "/status")
-        await tg.wait_for_text(chat.id, wording.EDITED, start=mark)
+        await tg.wait_for_text(chat.id, str(wording.EDITED), start=mark)
         await all_handled(tg, bot)
     async with running(settings, tg) as again:
         mark = tg.mark()
         await tg.react(chat, message_id)
         await tg.edit_text(chat, gus, message_id, "/credits")
         await all_handled(tg, again)
-        assert wording.EDITED not in said(tg, chat.id, mark)
+        assert str(wording.EDITED) not in said(tg, chat.id, mark)

@@ -85,13 +85,13 @@ async def test_a_refused_connection_keeps_what_the_user_sent(
         mark = tg.mark()
         await tg.send_photo(chat, bea, jpeg_bytes(720, 1280))
         problem = await tg.wait_for_text(chat.id, UNREACHABLE, start=mark)
-        assert said(tg, chat.id, mark) == [wording.CONNECTING, problem.text]
+        assert said(tg, chat.id, mark) == [str(wording.CONNECTING), problem.text]
         assert problem.text == f"{UNREACHABLE}\n{wording.LOCAL_OFFER}"
 
         mark = tg.mark()
         await tg.send_text(chat, bea, INSTRUCTION)
         again = await tg.wait_for_text(chat.id, UNREACHABLE, start=mark)
-        assert said(tg, chat.id, mark) == [wording.CONNECTING, again.text]  # it tried again, and says so
+        assert said(tg, chat.id, mark) == [str(wording.CONNECTING), again.text]  # it tried again, and says so
 
         # The photo is on disk, to go in once the cloud is back.
         (kept,) = await bot.core.store.uploads.for_chat(chat.id)
@@ -132,8 +132,8 @@ async def test_a_render_that_fails_twice_is_given_up_in_one_sentence(
     nemo.render_outcome = "failed"
     mark = tg.mark()
     await tg.send_command(chat, dee, "/export")
-    await tg.wait_for_text(chat.id, wording.RENDER_FAILED, start=mark)
-    assert said(tg, chat.id, mark) == [RENDERING, wording.RENDER_FAILED]
+    await tg.wait_for_text(chat.id, str(wording.RENDER_FAILED), start=mark)
+    assert said(tg, chat.id, mark) == [RENDERING, str(wording.RENDER_FAILED)]
     first, second = (c.json["id"] for c in nemo.calls("render"))  # once more under a new id, no third time
     assert first != second
     assert nemo.renders[first].status == nemo.renders[second].status == "failed"
@@ -150,8 +150,8 @@ async def test_a_render_that_never_finishes_is_cancelled_and_the_user_told(
         nemo.render_polls = 1_000_000  # "processing" for ever
         mark = tg.mark()
         await tg.send_command(chat, eli, "/export")
-        await tg.wait_for_text(chat.id, wording.RENDER_TIMED_OUT, start=mark)
-        assert said(tg, chat.id, mark) == [RENDERING, wording.RENDER_TIMED_OUT]
+        await tg.wait_for_text(chat.id, str(wording.RENDER_TIMED_OUT), start=mark)
+        assert said(tg, chat.id, mark) == [RENDERING, str(wording.RENDER_TIMED_OUT)]
         (render_id,) = (c.json["id"] for c in nemo.calls("render"))
         (cancel,) = nemo.calls("render_cancel")
         assert cancel.path == f"/api/render/proxy/lambda/{render_id}/cancel"
@@ -171,8 +171,8 @@ async def test_a_video_gone_from_the_cdn_and_the_fallback_is_one_sentence(
     nemo.fail_next("render_download", status=404)
     mark = tg.mark()
     await tg.send_command(chat, flo, "/export")
-    await tg.wait_for_text(chat.id, wording.RENDER_GONE, start=mark)
-    assert said(tg, chat.id, mark) == [RENDERING, wording.RENDER_GONE]
+    await tg.wait_for_text(chat.id, str(wording.RENDER_GONE), start=mark)
+    assert said(tg, chat.id, mark) == [RENDERING, str(wording.RENDER_GONE)]
     assert nemo.count("cdn") == 1 and nemo.count("render_download") == 1
     assert tg.uploads(chat.id) == []
 
@@ -225,10 +225,10 @@ async def test_telegram_failing_on_every_send_video_gets_the_link_instead(
         await tg.send_command(chat, ivo, "/export")
         link = await tg.wait_for_text(chat.id, "download link", start=mark, timeout=15)
         render_id = nemo.last("render").json["id"]
-        assert link.text == wording.RENDER_LINK_UNSENT.format(url=f"{nemo.cdn_url}/cdn/renders/{render_id}.mp4")
+        assert link.text == str(wording.RENDER_LINK_UNSENT.format(url=f"{nemo.cdn_url}/cdn/renders/{render_id}.mp4"))
         assert said(tg, chat.id, mark) == [RENDERING, link.text]
         assert [r.status for r in telegram_calls(tg, "sendVideo")] == [500, 500, 500]  # backed off, gave up
         assert tg.uploads(chat.id) == []
-        await tg.wait_for(lambda c: c.method == "editMessageText" and c.text == wording.RENDER_DONE, start=mark)
+        await tg.wait_for(lambda c: c.method == "editMessageText" and c.text == str(wording.RENDER_DONE), start=mark)
         (row,) = await bot.core.store.renders.for_chat(chat.id)
         assert row.delivered  # the link was the delivery: a restart does not send it again

@@ -148,9 +148,9 @@ async def test_two_exports_make_one_video_and_the_second_points_at_the_first(
         await tg.send_command(chat, ida, "/export")
         await asyncio.sleep(0.3)  # the user's own pace: a double tap on the menu, not a wait for the bot
         await tg.send_command(chat, ida, "/export")
-        again = await tg.wait_for_text(chat.id, wording.ALREADY_RENDERING, start=mark)
+        again = await tg.wait_for_text(chat.id, str(wording.ALREADY_RENDERING), start=mark)
         progress = await tg.wait_for_text(chat.id, "Rendering your video", start=mark)
         assert again.result["reply_to_message"]["message_id"] == progress.message_id
         await tg.wait_for(lambda c: c.method == "sendVideo" and "ready" in (c.caption or ""), start=mark, timeout=90)
-        await tg.wait_for_text(chat.id, wording.RENDER_DONE, start=mark)  # the progress message, edited at the end
+        await tg.wait_for_text(chat.id, str(wording.RENDER_DONE), start=mark)  # the progress message, edited at the end
         assert sum("ready" in (c.caption or "") for c in tg.sent(chat.id)[mark:]) == 1

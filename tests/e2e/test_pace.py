@@ -55,7 +55,7 @@ async def test_thirty_messages_in_a_second_are_answered_at_the_chats_pace(
         await all_handled(tg, bot)
         sent = messages(tg, chat.id, mark)
         print(f"\n{len(sent)} messages, at most {busiest_second(sent)} in one second")  # the figure, with -s
-        assert said(tg, chat.id, mark).count(wording.QUEUED) == 1, tg.dump(sent)
+        assert said(tg, chat.id, mark).count(str(wording.QUEUED)) == 1, tg.dump(sent)
         answered = [replied_to(call) for call in sent]
         assert all(update["message"]["message_id"] in answered for update in instructions), tg.dump(sent)
         assert busiest_second(sent) <= PRIVATE_PER_SECOND + PRIVATE_BURST  # the pace (the fake's 429s say more)
@@ -81,7 +81,7 @@ async def test_eleven_files_in_half_a_second_get_one_note_for_all_that_wait(
         sent = messages(tg, chat.id, mark)
         texts = said(tg, chat.id, mark)
         print(f"\n{len(sent)} messages, at most {busiest_second(sent)} in one second")  # the figure, with -s
-        assert texts.count(wording.QUEUED) <= 1, tg.dump(sent)
+        assert texts.count(str(wording.QUEUED)) <= 1, tg.dump(sent)
         assert sum("Got 1 photo" in t for t in texts) == 11
         assert busiest_second(sent) <= PRIVATE_PER_SECOND + PRIVATE_BURST  # the pace (the fake's 429s say more)
         assert [r for r in tg.requests if r.status == 429] == []

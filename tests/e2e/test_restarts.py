@@ -148,7 +148,7 @@ async def test_a_render_being_polled_is_delivered_once_after_a_kill(
     assert nemo.count("render_status") > polled
 
     # Killed again once it was delivered (the progress message says so): the next start sends nothing more.
-    await eventually(lambda: any(e.text == wording.RENDER_DONE for e in tg.edits(chat.id)), what="marked done")
+    await eventually(lambda: any(e.text == str(wording.RENDER_DONE) for e in tg.edits(chat.id)), what="marked done")
     await running_bot.kill()
     await running_bot.start()
     await asyncio.sleep(1.0)
@@ -229,7 +229,7 @@ async def test_what_users_send_while_the_bot_is_down_is_all_answered_in_order(
     answer = next(i for i, text in enumerate(dee_said) if "Here is your 15-second video" in text)
     assert got < answer  # the photo went in before the instruction that needs it
     eli_said = said(tg, eli_chat.id)
-    assert sum(text.startswith("Credits:") for text in eli_said) == 1 and eli_said.count(wording.HELP) == 1
+    assert sum(text.startswith("Credits:") for text in eli_said) == 1 and eli_said.count(str(wording.HELP)) == 1
     assert nemo.count("run_sse") == 1 and nemo.count("upload") == 1
 
 

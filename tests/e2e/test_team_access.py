@@ -84,17 +84,17 @@ async def test_an_invite_lets_one_stranger_in_once_and_nobody_after(
         code = await invite_code(tg, admin)
         invitation = said(tg, admin.id)[-1]
         assert "24 hours" in invitation and "only time you'll see it" in invitation
-        assert wording.INVITE_WHILE_OPEN not in invitation  # the bot is closed: the code is what lets people in
+        assert str(wording.INVITE_WHILE_OPEN) not in invitation  # the bot is closed: the code is what lets people in
 
-        assert await answer_to(tg, stan_chat, stan, "/join", code) == [wording.JOINED_USER]
+        assert await answer_to(tg, stan_chat, stan, "/join", code) == [str(wording.JOINED_USER)]
         mark = tg.mark()
         await tg.send_photo(stan_chat, stan, jpeg_bytes(720, 1280))
         await tg.wait_for_text(stan_chat.id, "Got 1 photo", start=mark)
         assert [u.status for u in await bot.core.store.uploads.for_chat(stan_chat.id)] == ["uploaded"]
 
         # The same code a second time, from someone else: refused, and Sue stays a stranger.
-        assert await answer_to(tg, sue_chat, sue, "/join", code) == [wording.JOIN_REFUSED]
-        assert await answer_to(tg, sue_chat, sue, "/start") == [wording.NOT_ALLOWED]
+        assert await answer_to(tg, sue_chat, sue, "/join", code) == [str(wording.JOIN_REFUSED)]
+        assert await answer_to(tg, sue_chat, sue, "/start") == [str(wording.NOT_ALLOWED)]
         assert nothing_stored_for(settings.database_path, sue_chat.id)
 
         [admission] = await bot.core.store.access.all()
@@ -114,7 +114,7 @@ async def test_an_expired_code_is_refused_and_leaves_nothing(
         code = await invite_code(tg, admin)
         assert "1 minute" in said(tg, admin.id)[-1]
         await asyncio.sleep(0.5)
-        assert await answer_to(tg, tg.private_chat(stan), stan, "/join", code) == [wording.JOIN_REFUSED]
+        assert await answer_to(tg, tg.private_chat(stan), stan, "/join", code) == [str(wording.JOIN_REFUSED)]
         assert await bot.core.store.access.all() == []
         assert nothing_stored_for(settings.database_path, stan.id)
 
@@ -128,15 +128,15 @@ async def test_guessing_codes_is_stopped_after_five_wrong_ones(
     async with running(settings, tg) as bot:
         code = await invite_code(tg, admin)
         for guess in ("AAAA-AAAA-AAAA", "AAAA-AAAA-AAAB", "AAAA-AAAA-AAAC", "AAAA-AAAA-AAAD", "AAAA-AAAA-AAAE"):
-            assert await answer_to(tg, chat, mallory, "/join", guess) == [wording.JOIN_REFUSED]
+            assert await answer_to(tg, chat, mallory, "/join", guess) == [str(wording.JOIN_REFUSED)]
         # Now even the right code waits: a lock that a lucky guess could pass would not slow guessing down.
         [locked] = await answer_to(tg, chat, mallory, "/join", code)
-        assert locked == wording.join_locked(15 * 60) and "15 minutes" in locked
+        assert locked == str(wording.join_locked(15 * 60)) and "15 minutes" in locked
         assert await bot.core.store.access.all() == []
         assert nothing_stored_for(settings.database_path, mallory.id)
         # The code was not used up by the refused try: someone else can still join with it.
         other = tg.user("Olga")
-        assert await answer_to(tg, tg.private_chat(other), other, "/join", code) == [wording.JOINED_USER]
+        assert await answer_to(tg, tg.private_chat(other), other, "/join", code) == [str(wording.JOINED_USER)]
 
 
 async def test_a_code_sent_in_a_group_lets_that_group_in(
@@ -149,15 +149,15 @@ async def test_a_code_sent_in_a_group_lets_that_group_in(
         code = await invite_code(tg, admin)
         mark = tg.mark()
         await tg.send_command(crew, gus, "/join", code, mention=True)  # privacy mode on: commands still arrive
-        await tg.wait_for_text(crew.id, wording.JOINED_GROUP, start=mark)
+        await tg.wait_for_text(crew.id, str(wording.JOINED_GROUP), start=mark)
 
         # Everyone in the group is served now, Hal too, who never joined himself ...
         mark = tg.mark()
         await tg.send_command(crew, hal, "/credits", mention=True)
         await tg.wait_for_text(crew.id, "Credits: 100 available", start=mark)
-        assert wording.NOT_ALLOWED not in said(tg, crew.id)
+        assert str(wording.NOT_ALLOWED) not in said(tg, crew.id)
         # ... but only there: the code let the group in, not its members everywhere.
-        assert await answer_to(tg, tg.private_chat(gus), gus, "/credits") == [wording.NOT_ALLOWED]
+        assert await answer_to(tg, tg.private_chat(gus), gus, "/credits") == [str(wording.NOT_ALLOWED)]
         [admission] = await bot.core.store.access.all()
         assert (admission.kind, admission.subject_id, admission.admitted_by) == ("chat", crew.id, gus.id)
         assert rows(settings.database_path, "SELECT title, chat_type FROM chats WHERE chat_id = ?", crew.id) == [
@@ -172,12 +172,12 @@ async def test_an_admitted_user_is_still_in_after_a_restart(
     settings = settings_for(allowed_user_ids=frozenset({admin.id}), admin_user_ids=frozenset({admin.id}))
     async with running(settings, tg):
         code = await invite_code(tg, admin)
-        assert await answer_to(tg, stan_chat, stan, "/join", code) == [wording.JOINED_USER]
+        assert await answer_to(tg, stan_chat, stan, "/join", code) == [str(wording.JOINED_USER)]
     async with running(settings, tg):
         mark = tg.mark()
         await tg.send_photo(stan_chat, stan, jpeg_bytes(720, 1280))
         await tg.wait_for_text(stan_chat.id, "Got 1 photo", start=mark)
-        assert wording.NOT_ALLOWED not in said(tg, stan_chat.id, mark)
+        assert str(wording.NOT_ALLOWED) not in said(tg, stan_chat.id, mark)
 
 
 # ---------------------------------------------------------------- admins only
@@ -191,10 +191,10 @@ async def test_invite_and_usage_are_for_admins_and_private_chats(
     settings = settings_for(allowed_user_ids=frozenset({tess.id}), admin_user_ids=frozenset({admin.id}))
     async with running(settings, tg):
         tess_chat = tg.private_chat(tess)
-        assert await answer_to(tg, tess_chat, tess, "/invite") == [wording.ADMINS_ONLY.format(command="invite")]
-        assert await answer_to(tg, tess_chat, tess, "/usage") == [wording.ADMINS_ONLY.format(command="usage")]
-        assert await answer_to(tg, team, admin, "/invite@reelbot_test_bot") == [wording.INVITE_PRIVATE_ONLY]
-        assert await answer_to(tg, team, admin, "/usage@reelbot_test_bot") == [wording.USAGE_PRIVATE_ONLY]
+        assert await answer_to(tg, tess_chat, tess, "/invite") == [str(wording.ADMINS_ONLY.format(command="invite"))]
+        assert await answer_to(tg, tess_chat, tess, "/usage") == [str(wording.ADMINS_ONLY.format(command="usage"))]
+        assert await answer_to(tg, team, admin, "/invite@reelbot_test_bot") == [str(wording.INVITE_PRIVATE_ONLY)]
+        assert await answer_to(tg, team, admin, "/usage@reelbot_test_bot") == [str(wording.USAGE_PRIVATE_ONLY)]
         assert not any(_CODE.search(text) for text in said(tg, team.id))  # no code was ever posted in the group
     # The admin's command menu has the two admin commands; everyone else's menu has /join only.
     everyone = [c["command"] for c in tg.commands_for()]
@@ -209,7 +209,7 @@ async def test_an_open_bot_says_so_when_an_admin_makes_a_code(
     admin = tg.user("Ada")
     async with running(settings_for(admin_user_ids=frozenset({admin.id})), tg):
         await invite_code(tg, admin)
-        assert wording.INVITE_WHILE_OPEN in said(tg, admin.id)[-1]
+        assert str(wording.INVITE_WHILE_OPEN) in said(tg, admin.id)[-1]
 
 
 # ---------------------------------------------------------------- who sent what, and /usage
@@ -296,5 +296,5 @@ async def test_usage_with_emoji_in_group_titles_fits_telegrams_count(
         assert len(report) < 4096 < len(report.encode("utf-16-le")) // 2
         assert len(parts) >= 2 and all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
         assert sum(p.count("• ") for p in parts) == 21  # 20 groups and the admin's own chat, none lost
-        assert "🎉🎬" * 30 in report and wording.INTERNAL not in report
+        assert "🎉🎬" * 30 in report and str(wording.INTERNAL) not in report
         assert tg.errors("sendMessage") == []

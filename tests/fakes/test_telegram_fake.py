@@ -432,6 +432,24 @@ async def test_set_my_commands_with_scopes(tg: TelegramFake, bot: telegram.Bot, 
     assert body["description"] == "Bad Request: can't parse bot command scope JSON object"
 
 
+
+async def test_command_menus_are_kept_per_language(
+    tg: TelegramFake, bot: telegram.Bot, http: httpx.AsyncClient
+) -> None:
+    """A menu for the users whose app is in a language (an ISO 639-1 code), apart from the default one."""
+    assert await bot.set_my_commands([("export", "Render the video")])
+    assert await bot.set_my_commands([("export", "渲染并发送 MP4")], language_code="zh")
+    assert await bot.set_my_commands([("usage", "用量")], scope=telegram.BotCommandScopeChat(42), language_code="zh")
+    assert [c["description"] for c in tg.commands] == ["Render the video"]
+    assert [c["description"] for c in tg.commands_for(language_code="zh")] == ["渲染并发送 MP4"]
+    assert [c["command"] for c in tg.commands_for({"type": "chat", "chat_id": 42}, language_code="zh")] == ["usage"]
+    assert tg.commands_for({"type": "chat", "chat_id": 42}) == []
+    for code in ("zh-hans", "zh_CN", "ZH", "chinese"):  # Telegram takes two lower-case letters only
+        status, body = await call(http, "setMyCommands", commands=[{"command": "a", "description": "b"}],
+                                  language_code=code)
+        assert (status, body["description"]) == (400, "Bad Request: invalid language code specified"), code
+
+
 async def test_callback_answers(tg: TelegramFake, bot: telegram.Bot) -> None:
     alice = tg.user()
     chat = tg.private_chat(alice)

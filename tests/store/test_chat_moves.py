@@ -12,7 +12,8 @@ GROUP, SUPERGROUP = -4001, -1001234567890
 
 async def test_a_migrated_group_takes_its_whole_project_to_the_supergroup(store: Store) -> None:
     await store.chats.see(GROUP, title="Crew", chat_type="group")
-    await store.chats.update(GROUP, engine="local", language="de", draft={"t": [{"tt": 0, "sg": [{"d": 1}]}]})
+    await store.chats.update(GROUP, engine="local", language="de", draft={"t": [{"tt": 0, "sg": [{"d": 1}]}]},
+                             chosen_language="zh")
     await store.accounts.update(GROUP, token="nmv_usr_x", session_id="s1", client_id="c1")
     await store.uploads.add(GROUP, kind="photo", filename="a.jpg", size=1, local_path="/a", sender_id=7,
                             message_id=3)
@@ -29,6 +30,7 @@ async def test_a_migrated_group_takes_its_whole_project_to_the_supergroup(store:
 
     chat = await store.chats.get(SUPERGROUP)
     assert (chat.engine, chat.language, chat.draft) == ("local", "de", {"t": [{"tt": 0, "sg": [{"d": 1}]}]})
+    assert chat.chosen_language == "zh"  # the group's /language choice came along
     account = await store.accounts.get(SUPERGROUP)
     assert (account.token, account.session_id, account.client_id) == ("nmv_usr_x", "s1", "c1")
     [upload] = await store.uploads.for_chat(SUPERGROUP)

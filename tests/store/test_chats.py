@@ -35,3 +35,14 @@ async def test_seeing_a_chat_again_keeps_its_latest_title(store: Store) -> None:
     await store.chats.see(-100, title="Trip 2024", chat_type="supergroup")
     [usage] = await store.usage.report()
     assert (usage.title, usage.chat_type, usage.engine) == ("Trip 2024", "supergroup", "local")
+
+
+async def test_a_chosen_language_is_kept_apart_from_the_language_last_spoken(store: Store) -> None:
+    assert (await store.chats.get(5)).chosen_language is None
+    await store.chats.update(5, chosen_language="zh", language="zh")
+    await store.chats.update(6, language="en")
+    await store.chats.get(7)  # a chat not spoken to yet has no language to read at start-up
+    assert (await store.chats.get(5)).chosen_language == "zh"
+    assert await store.chats.languages() == {5: "zh", 6: "en"}
+    await store.chats.update(5, chosen_language=None)  # /language auto
+    assert (await store.chats.get(5)).chosen_language is None

@@ -24,6 +24,7 @@ from typing import Any
 from bot.config import Settings
 from bot.engines import base
 from bot.engines.local import images, model, plan, render
+from bot.language import _, join
 from bot.locks import KeyedLocks
 from bot.store import Store
 from bot.store.history import StepKind
@@ -32,6 +33,7 @@ from bot.timeline import missing_for_export
 log = logging.getLogger(__name__)
 
 _AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac")
+CANCELLED = _("The render was cancelled.")
 
 
 @dataclass(slots=True)
@@ -40,9 +42,9 @@ class _Job:
     workdir: Path
     status: base.RenderStatusName = "pending"
     progress: int = 0
-    error: str | None = None
+    error: base.Said | None = None
     output: Path | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[base.Said, ...] = ()
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -151,8 +153,8 @@ class LocalEngine:
         path = Path(media.path)
         if media.kind == base.MediaKind.VIDEO:
             raise base.UnsupportedFile(
-                f"{media.filename} is a video; the local engine makes videos from photos and music, "
-                "so send photos (or an audio file for the music).", accepted=("photo", "audio"))
+                _("“{name}” is a video; the local engine makes videos from photos and music, so send photos (or an "
+                  "audio file for the music).").format(name=media.filename), accepted=("photo", "audio"))
         if media.kind == base.MediaKind.AUDIO or path.suffix.lower() in _AUDIO_SUFFIXES:
             return await self._upload_audio(chat_id, media)
         width, height = await asyncio.to_thread(images.validate, path, media.filename)
@@ -161,8 +163,9 @@ class LocalEngine:
             photos = model.photos(draft)
             if len(photos) >= model.MAX_PHOTOS:
                 raise base.BadInstruction(
-                    f"{media.filename} was not added: the timeline already has {model.MAX_PHOTOS} photos, the most "
-                    "one video can hold; remove some (e.g. \"remove photo 3\") to make room.")
+                    _("“{name}” was not added: the timeline already has {count} photos, the most one video can "
+                      "hold; remove some (e.g. “remove photo 3”) to make room.").format(
+                        name=media.filename, count=model.MAX_PHOTOS))
             photos.append({"id": f"p{uuid.uuid4().hex[:8]}",
                            "m": {"name": media.filename, "path": str(path), "width": width, "height": height}})
             await self._change(chat_id, draft, model.layout(photos, model.settings(draft)), "upload", media.filename)
@@ -196,9 +199,10 @@ class LocalEngine:
             if made is not None:
                 preview, notes = made
                 width, height = render.output_size(model.settings(result.draft), preview=True)
-                yield base.Preview(preview, caption=f"Quick preview ({width}x{height}); send /export for full quality.")
+                caption = _("Quick preview ({width}x{height}); send /export for full quality.")
+                yield base.Preview(preview, caption=caption.format(width=width, height=height))
                 if notes:
-                    yield base.Text("\n".join(notes))
+                    yield base.Text(join(notes))
 
     async def _preview(self, chat_id: int, draft: dict[str, Any]) -> tuple[Path, tuple[str, ...]] | None:
         """A fast low-resolution render and its notes; a failure only loses the preview, never the edit."""
@@ -234,7 +238,7 @@ class LocalEngine:
         if missing:
             raise base.NotReady(missing)
         if not model.photos(draft):
-            raise base.NotReady("The timeline has no photos yet: send some photos first.")
+            raise base.NotReady(_("The timeline has no photos yet: send some photos first."))
         job_id = job_id or self.new_job_id()
         job = _Job(chat_id=chat_id, workdir=Path(tempfile.mkdtemp(prefix="render-", dir=self._work_root())))
         self._jobs[job_id] = job
@@ -254,11 +258,11 @@ class LocalEngine:
         except render.RenderError as exc:
             job.status, job.error = "failed", exc.detail
         except asyncio.CancelledError:
-            job.status, job.error = "failed", "The render was cancelled."
+            job.status, job.error = "failed", CANCELLED
             raise
         except Exception:
             log.exception("local render failed")
-            job.status, job.error = "failed", "The video could not be rendered because of an internal error."
+            job.status, job.error = "failed", _("The video could not be rendered because of an internal error.")
         finally:
             if job.status != "completed":
                 shutil.rmtree(job.workdir, ignore_errors=True)
@@ -275,14 +279,14 @@ class LocalEngine:
         job = self._job(chat_id, job_id)
         if job is None:
             if job_id in self._cancelled:
-                return base.RenderStatus("failed", error="The render was cancelled.")
+                return base.RenderStatus("failed", error=CANCELLED)
             return base.RenderStatus("lost")  # it ran in a process that has ended
         return base.RenderStatus(job.status, progress=job.progress, error=job.error, notes=job.notes)
 
     async def download(self, chat_id: int, job_id: str, status: base.RenderStatus, dest: Path) -> Path:
         job = self._job(chat_id, job_id)
         if job is None or job.status != "completed" or job.output is None or not job.output.is_file():
-            raise base.EngineError("The render is not finished (or was already delivered); send /export again.")
+            raise base.EngineError(_("The render is not finished (or was already delivered); send /export again."))
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(shutil.move, job.output, dest)
@@ -342,22 +346,25 @@ def _probe_audio(path: Path, filename: str) -> float:
 
     accepted = tuple(s.lstrip(".") for s in _AUDIO_SUFFIXES)
     if not path.is_file() or path.stat().st_size == 0:
-        raise base.UnsupportedFile(f"{filename} is empty; send the audio file again.", accepted=accepted)
+        raise base.UnsupportedFile(_("“{name}” is empty; send the audio file again.").format(name=filename),
+                                   accepted=accepted)
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
-                raise base.UnsupportedFile(f"{filename} has no sound track I can use as music.", accepted=accepted)
+                raise base.UnsupportedFile(_("“{name}” has no sound track I can use as music.").format(
+                    name=filename), accepted=accepted)
             stream = container.streams.audio[0]
             duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
             if duration is None and container.duration:
                 duration = container.duration / 1_000_000
-            for _ in container.decode(stream):
+            for _frame in container.decode(stream):
                 break
     except base.UnsupportedFile:
         raise
     except Exception:
-        raise base.UnsupportedFile(f"{filename} is not an audio file I can read (MP3, M4A, OGG, WAV, FLAC).",
-                                   accepted=accepted) from None
+        raise base.UnsupportedFile(_("“{name}” is not an audio file I can read (MP3, M4A, OGG, WAV, FLAC).").format(
+            name=filename), accepted=accepted) from None
     if not duration or duration < 1:
-        raise base.UnsupportedFile(f"{filename} is shorter than a second; send a longer song.", accepted=accepted)
+        raise base.UnsupportedFile(_("“{name}” is shorter than a second; send a longer song.").format(
+            name=filename), accepted=accepted)
     return duration

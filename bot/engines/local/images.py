@@ -17,6 +17,7 @@ import pillow_heif
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps, UnidentifiedImageError
 
 from bot.engines.base import UnsupportedFile
+from bot.language import Text, _
 
 pillow_heif.register_heif_opener()
 
@@ -39,9 +40,11 @@ def validate(path: Path, filename: str) -> tuple[int, int]:
     try:
         size = path.stat().st_size
     except OSError:
-        raise UnsupportedFile(f"{filename} could not be found on disk; send it again.", accepted=accepted) from None
+        raise UnsupportedFile(_("“{name}” could not be found on disk; send it again.").format(name=filename),
+                              accepted=accepted) from None
     if size == 0:
-        raise UnsupportedFile(f"{filename} is empty (0 bytes); send the photo again.", accepted=accepted)
+        raise UnsupportedFile(_("“{name}” is empty (0 bytes); send the photo again.").format(name=filename),
+                              accepted=accepted)
     try:
         with warnings.catch_warnings():  # the size is checked below, with a sentence instead of a warning
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -49,16 +52,20 @@ def validate(path: Path, filename: str) -> tuple[int, int]:
         with img:
             if img.format not in ACCEPTED and img.format not in ("MPO", "HEIF"):
                 raise UnsupportedFile(
-                    f"{filename} is a {img.format} image; send a JPEG, PNG, WEBP, HEIC or GIF photo.",
+                    _("“{name}” is a {format} image; send a JPEG, PNG, WEBP, HEIC or GIF photo.").format(
+                        name=filename, format=img.format),
                     accepted=accepted,
                 )
             width, height = img.size
             if min(width, height) < MIN_SIDE:
                 raise UnsupportedFile(
-                    f"{filename} is only {width}x{height} pixels; send a photo at least {MIN_SIDE} pixels "
-                    "on each side.", accepted=accepted)
+                    _("“{name}” is only {width}x{height} pixels; send a photo at least {least} pixels on each "
+                      "side.").format(name=filename, width=width, height=height, least=MIN_SIDE), accepted=accepted)
             if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
-                raise UnsupportedFile(_too_large(filename, f"is {width}x{height} pixels"), accepted=accepted)
+                too_large = _("“{name}” is {width}x{height} pixels, too large to process; send a photo of at most "
+                              "{megapixels} megapixels and {side} pixels on a side.")
+                raise UnsupportedFile(_limits(too_large.format(name=filename, width=width, height=height)),
+                                      accepted=accepted)
             img.draft("RGB", (MIN_SIDE * 4, MIN_SIDE * 4))
             img.load()
             orientation = img.getexif().get(0x0112, 1)
@@ -66,24 +73,26 @@ def validate(path: Path, filename: str) -> tuple[int, int]:
         raise
     except UnidentifiedImageError:
         raise UnsupportedFile(
-            f"{filename} is not an image I can read; send a JPEG, PNG, WEBP, HEIC or GIF photo.",
+            _("“{name}” is not an image I can read; send a JPEG, PNG, WEBP, HEIC or GIF photo.").format(
+                name=filename),
             accepted=accepted) from None
     except Image.DecompressionBombError:
         # Pillow refuses to open an image this big before its size can be read: it is no less too large for
         # that, and sending it again would fail the same way.
         bomb_megapixels = 2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000
-        raise UnsupportedFile(_too_large(filename, f"has more than {bomb_megapixels} megapixels"),
+        too_many = _("“{name}” has more than {found} megapixels, too large to process; send a photo of at most "
+                     "{megapixels} megapixels and {side} pixels on a side.")
+        raise UnsupportedFile(_limits(too_many.format(name=filename, found=bomb_megapixels)),
                               accepted=accepted) from None
     except (OSError, ValueError, SyntaxError):
-        raise UnsupportedFile(f"{filename} is damaged or incomplete and cannot be decoded; send it again.",
-                              accepted=accepted) from None
+        raise UnsupportedFile(_("“{name}” is damaged or incomplete and cannot be decoded; send it again.").format(
+            name=filename), accepted=accepted) from None
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
-def _too_large(filename: str, measure: str) -> str:
-    """The sentence for a photo past MAX_PIXELS or MAX_SIDE, with the limit, so the user knows what will do."""
-    return (f"{filename} {measure}, too large to process; send a photo of at most "
-            f"{MAX_PIXELS // 1_000_000} megapixels and {MAX_SIDE} pixels on a side.")
+def _limits(sentence: Text) -> Text:
+    """A sentence for a photo past MAX_PIXELS or MAX_SIDE, with the limits, so the user knows what will do."""
+    return sentence.format(megapixels=MAX_PIXELS // 1_000_000, side=MAX_SIDE)
 
 
 def _even(value: float) -> int:

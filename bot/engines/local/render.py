@@ -40,7 +40,9 @@ from typing import Any
 import imageio_ffmpeg
 from PIL import Image
 
+from bot.engines.base import Said
 from bot.engines.local import images, model, music, text
+from bot.engines.local import render_words as words
 from bot.engines.local.motion import Motion
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ PREFETCH = 2  # photos prepared ahead of need (two threads: Pillow releases the 
 class RenderError(Exception):
     """A render that cannot be done or failed; `detail` is one sentence safe to show the user."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: Said) -> None:
         super().__init__(detail)
         self.detail = detail
 
@@ -169,7 +171,7 @@ class RenderPlan:
     segments: tuple[Segment, ...] = ()
     photos: tuple[Callable[[], bytes], ...] = ()
     side_work: tuple[Callable[[], None], ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Said, ...] = ()
     frame_size: tuple[int, int] = (0, 0)  # of the frames the encoder gets
     workdir: Path | None = None
 
@@ -191,7 +193,7 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     conf = model.settings(draft)
     photos = model.photos(draft)
     if not photos:
-        raise RenderError("The timeline has no photos yet: send some photos first.")
+        raise RenderError(words.NO_PHOTOS)
     encoder = encoder or (PREVIEW if preview else FULL)
     width, height = output_size(conf, preview=preview)
     src = images.frame_size(width, height)
@@ -199,7 +201,7 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     fit = str(conf.get("fit"))
     resample = Image.Resampling.BILINEAR if preview else Image.Resampling.BICUBIC
     feeders = tuple(_feeder(i, photo, src, fit, resample) for i, photo in enumerate(photos))
-    notes: list[str] = []
+    notes: list[Said] = []
     overlays: list[_Overlay] = []
     for j, item in enumerate(_texts(conf, photos, plan)):
         placed = text.render_text(item["text"], workdir / f"text{j}.png", (width, height),
@@ -399,14 +401,14 @@ def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
     source = Path(str(meta.get("path") or ""))
     name = meta.get("name") or source.name
     if not source.is_file():
-        raise RenderError(f"Photo {index + 1} ({name}) is no longer on this machine; send it again.")
+        raise RenderError(words.photo_gone(index, name))
 
     def make() -> bytes:
         try:
             return images.prepare_yuv(source, size, fit=fit, resample=resample)
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
             log.warning("could not prepare %s: %s", source, exc)
-            raise RenderError(f"Photo {index + 1} ({name}) could not be decoded; send it again.") from None
+            raise RenderError(words.photo_undecodable(index, name)) from None
 
     return make
 
@@ -417,27 +419,19 @@ def _texts(conf: dict[str, Any], photos: list[dict[str, Any]], plan: model.Timin
     if conf.get("title"):
         frames = min(round(model.TITLE_MS * model.FPS / 1000), max(plan.frames * 3 // 5, 1))
         found.append({"text": str(conf["title"]), "position": conf.get("title_position", "center"),
-                      "kind": "title", "label": "The title", "start": 0, "frames": frames})
+                      "kind": "title", "label": words.TITLE, "start": 0, "frames": frames})
     for number, (photo, (start, end)) in enumerate(zip(photos, plan.slots, strict=True), 1):
         caption = (photo.get("m") or {}).get("caption")
         if caption:
             found.append({"text": str(caption), "position": conf.get("caption_position", "bottom"),
-                          "kind": "caption", "label": f"The caption of photo {number}", "start": start,
+                          "kind": "caption", "label": words.caption_of(number), "start": start,
                           "frames": max(end - start, 1)})
     return found
 
 
-def _text_notes(label: str, placed: text.Placed) -> list[str]:
+def _text_notes(label: Said, placed: text.Placed) -> list[Said]:
     """What the user should know about a title or caption that is not shown exactly as typed."""
-    notes = []
-    if placed.dropped:
-        notes.append(f"{label} is shown without {placed.dropped}: the video's fonts have no "
-                     f"{'character' if len(placed.dropped) == 1 else 'characters'} for that (emoji and some "
-                     "scripts such as Arabic or Thai cannot be drawn yet).")
-    if placed.truncated:
-        notes.append(f"{label} is too long for the screen even in small letters, so it was cut short with "
-                     "\"…\"; shorten it to show all of it.")
-    return notes
+    return words.text_notes(label, dropped=placed.dropped, truncated=placed.truncated)
 
 
 def _audio_input(conf: dict[str, Any], workdir: Path,
@@ -449,7 +443,7 @@ def _audio_input(conf: dict[str, Any], workdir: Path,
     if conf.get("music_source") == "file" and conf.get("audio_path"):
         path = Path(str(conf["audio_path"]))
         if not path.is_file():
-            raise RenderError("Your audio file is no longer on this machine; send it again or choose a mood.")
+            raise RenderError(words.AUDIO_GONE)
         return ["-stream_loop", "-1", "-i", str(path)], ()
     wav = workdir / "music.wav"
     mood, volume = str(conf.get("music_mood")), float(conf.get("music_volume", 0.7))
@@ -552,7 +546,7 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
                 log.error("segment %d failed (%s): %s; encoder: %s", number, code,
                           _log_tail(workdir / f"segment{number}.log"),
                           b"".join(errors[-20:]).decode(errors="replace")[-2000:])
-                raise RenderError("The video could not be rendered; try again, or change the photos or settings.")
+                raise RenderError(words.NOT_RENDERED)
             prepared.release_below(segment.photos[-1])
             (workdir / f"segment{number}.log").unlink(missing_ok=True)
         os.close(write_fd)
@@ -562,7 +556,7 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
             code = await encoder.wait()
             if code != 0 or not plan.output.is_file():
                 log.error("encoder failed (%s): %s", code, b"".join(errors[-20:]).decode(errors="replace")[-2000:])
-                raise RenderError("The video could not be rendered; try again, or change the photos or settings.")
+                raise RenderError(words.NOT_RENDERED)
     finally:
         if write_fd >= 0:
             os.close(write_fd)

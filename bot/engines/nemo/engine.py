@@ -49,6 +49,7 @@ from bot.engines.base import (
     RateLimited,
     Readiness,
     RenderStatus,
+    Said,
     Stepped,
     StreamEvent,
     Text,
@@ -60,6 +61,7 @@ from bot.engines.nemo import gui, models
 from bot.engines.nemo.http import AnswerPolicy, Creds, Recovery, Req, Retry, token_expired
 from bot.engines.nemo.stream import peek, read_events
 from bot.filenames import safe_name
+from bot.language import _, join
 from bot.locks import KeyedLocks
 from bot.store import Store
 
@@ -173,6 +175,7 @@ class NemoEngine:
         log.info("nemo: chat %s got an anonymous token", chat_id)
 
     async def _new_session(self, chat_id: int) -> None:
+        # The language the conversation speaks to the chat in (decided, and stored, before any engine call).
         language = (await self._store.chats.get(chat_id)).language or ""
 
         def build(creds: Creds) -> Req:
@@ -306,7 +309,9 @@ class NemoEngine:
             except Exception:
                 log.warning("nemo: could not convert a HEIC file for chat %s", chat_id)
                 raise UnsupportedFile(
-                    "the HEIC photo could not be converted", accepted=models.ACCEPTED_FORMATS
+                    _("“{name}” is a HEIC photo I couldn't convert; send it as a JPG instead.").format(
+                        name=media.filename),
+                    accepted=models.ACCEPTED_FORMATS,
                 ) from None
             return await self._upload_file(chat_id, media, jpeg, jpeg.name)
 
@@ -346,7 +351,7 @@ class NemoEngine:
         any closing message. Tool activity, heartbeats and previews pass through as they are.
         """
         show_timeline = False
-        hints: list[str] = []
+        hints: list[Said] = []
         known = chat_id in self._seen  # the chat's draft was read before this turn (the core always does)
         before = self._seen.get(chat_id)
         opened = False
@@ -364,10 +369,10 @@ class NemoEngine:
                 hints += [hint for hint in translated.hints if hint not in hints]
                 if translated.text:
                     yield Text(translated.text)
-        closing = [timeline.summary(await self.draft(chat_id))] if show_timeline else []
+        closing: list[Said] = [timeline.summary(await self.draft(chat_id))] if show_timeline else []
         closing += hints
         if closing:
-            yield Text("\n".join(closing))
+            yield Text(join(closing))
 
     async def _turn(self, chat_id: int, text: str) -> AsyncIterator[StreamEvent]:
         """Run one instruction over `/run_sse`; yields the service's own events until it closes the stream.

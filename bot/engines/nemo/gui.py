@@ -23,16 +23,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-EXPORT_HINT = "Send /export to get the MP4, or tell me what to change."
-ADJUST_HINT = "Tell me what you'd like to change and I'll do it."
-CREDITS_HINT = "Send /credits to see your balance."
+from bot.language import Text, _
+
+EXPORT_HINT = _("Send /export to get the MP4, or tell me what to change.")
+ADJUST_HINT = _("Tell me what you'd like to change and I'll do it.")
+CREDITS_HINT = _("Send /credits to see your balance.")
 
 
 @dataclass(frozen=True, slots=True)
 class Translated:
     text: str  # what to show, GUI sentences removed (may be empty)
     show_timeline: bool = False  # the backend pointed at a panel: show the timeline summary instead
-    hints: tuple[str, ...] = ()  # the bot's own pointers (/export, /credits, "tell me what to change")
+    hints: tuple[Text, ...] = ()  # the bot's own pointers (/export, /credits, "tell me what to change")
 
 
 # ---------------------------------------------------------------- sentences
@@ -211,13 +213,13 @@ def _content_before(sentence: str, masked: str, gui_at: int) -> str:
 
 def translate(text: str) -> Translated:
     kept: list[str] = []
-    hints: list[str] = []
+    hints: list[Text] = []
     show_timeline = False
     meaningful = False  # the backend said something (not just whitespace)
     line_kept = line_dropped = False  # what happened on the current line
     after_drop = False  # the previous piece was removed: the next one should not start with its space
 
-    def hint(value: str) -> None:
+    def hint(value: Text) -> None:
         if value not in hints:
             hints.append(value)
 

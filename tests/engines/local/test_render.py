@@ -197,7 +197,7 @@ def test_a_photo_that_cannot_be_decoded_is_named(make_photo: PhotoMaker, tmp_pat
     bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG" * 10)
     (tmp_path / "w").mkdir()
     spec = render.build(draft_of([good, bad], duration_ms=1000), tmp_path / "w", preview=True)
-    with pytest.raises(render.RenderError, match=r"Photo 2 \(broken.jpg\) could not be decoded"):
+    with pytest.raises(render.RenderError, match=r"Photo 2 \(“broken.jpg”\) could not be decoded"):
         asyncio.run(render.run(spec))
 
 
@@ -222,7 +222,7 @@ def test_text_that_cannot_be_shown_whole_is_reported(make_photo: PhotoMaker, tmp
     (tmp_path / "w").mkdir()
     draft = draft_of([photo], duration_ms=1000, title="Party 🎉 time")
     spec = render.build(draft, tmp_path / "w", preview=True)
-    assert len(spec.notes) == 1 and "🎉" in spec.notes[0] and spec.notes[0].startswith("The title")
+    assert len(spec.notes) == 1 and "🎉" in str(spec.notes[0]) and str(spec.notes[0]).startswith("The title")
     assert render.build(draft_of([photo], duration_ms=1000, title="Party time"), tmp_path / "w").notes == ()
 
 

@@ -133,6 +133,14 @@ async def test_connect_creates_token_and_session_once(engine: NemoEngine, fake: 
     assert fake.last("create_session").json == {"task_name": "project", "language": ""}
 
 
+async def test_a_session_is_created_in_the_language_the_chat_is_spoken_to_in(
+    engine: NemoEngine, fake: NemoFake, store: Store
+) -> None:
+    await store.chats.update(CHAT, language="zh")  # decided by the conversation before any engine call
+    await engine.connect(CHAT)
+    assert fake.last("create_session").json == {"task_name": "project", "language": "zh"}
+
+
 async def test_every_request_carries_the_attribution_headers(engine: NemoEngine, fake: NemoFake) -> None:
     await engine.connect(CHAT)
     await collect(engine)
@@ -382,12 +390,13 @@ async def test_default_turn_in_both_shapes(engine: NemoEngine, fake: NemoFake, s
     }
     draft = await engine.draft(CHAT)
     assert draft is not None and [t["tt"] for t in draft["t"]] == [0, 1, 7]
-    assert events == [
+    assert events[:3] == [
         ToolActivity("generate_video_with_seedance", "call"),
         ToolActivity("generate_video_with_seedance", "result"),
         Text(READY_TEXT),  # DEFAULT_TEXT without its "Preview in Timeline panel or click Export"
-        Text(summary(draft) + "\n" + EXPORT_HINT),
     ]
+    assert len(events) == 4 and isinstance(events[3], Text)
+    assert str(events[3].text) == summary(draft) + "\n" + str(EXPORT_HINT)
 
 
 async def test_draft_has_one_segment_per_upload(engine: NemoEngine, tmp_path: Path) -> None:
@@ -401,7 +410,7 @@ async def test_draft_has_one_segment_per_upload(engine: NemoEngine, tmp_path: Pa
 
 async def test_adk_partial_chunks_are_shown_once(engine: NemoEngine, fake: NemoFake) -> None:
     fake.reply("Here is your video", shape="adk", partial_chunks=3)
-    texts = [e.text for e in await collect(engine) if isinstance(e, Text)]
+    texts = [str(e.text) for e in await collect(engine) if isinstance(e, Text)]
     assert texts == ["Here is your video"]  # the final event, never the chunks: no sentence split in two
 
 
@@ -427,7 +436,8 @@ async def test_heartbeats_comments_and_empty_data_keep_the_turn_going(
     # Heartbeat events and empty data are signs of life; comments are skipped by httpx-sse (as the SSE spec
     # says); either way the turn goes on to its answer.
     assert sum(isinstance(e, Heartbeat) for e in events) >= (0 if style == "comment" else 4)
-    assert events[-2] == Text(READY_TEXT) and isinstance(events[-1], Text) and events[-1].text.endswith(EXPORT_HINT)
+    assert events[-2] == Text(READY_TEXT) and isinstance(events[-1], Text)
+    assert str(events[-1].text).endswith(str(EXPORT_HINT))
 
 
 async def test_error_event_is_stream_broken_and_never_resent(engine: NemoEngine, fake: NemoFake) -> None:
@@ -478,7 +488,7 @@ async def test_errors_before_the_stream_are_retried_once(
 async def test_editor_talk_comes_out_as_what_the_chat_can_do(engine: NemoEngine, fake: NemoFake) -> None:
     fake.queue_turn(CallTool(), Say("I added the music. Click the Export button to download."))
     events = await collect(engine)
-    assert [e for e in events if isinstance(e, Text)] == [Text("I added the music."), Text(EXPORT_HINT)]
+    assert [str(e.text) for e in events if isinstance(e, Text)] == ["I added the music.", str(EXPORT_HINT)]
     assert ToolActivity("edit_multitrack", "call") in events  # tool activity passes through
     assert fake.count("state") == 0  # nothing pointed at the timeline: no summary to fetch
 
@@ -492,9 +502,9 @@ async def test_talk_of_the_timeline_closes_with_its_summary_then_the_hints_once(
         Say("I added a title. Open the Timeline panel to check the tracks."),
         Say("Check your account balance on the dashboard. Then click Export."),
     )
-    texts = [e.text for e in await collect(engine) if isinstance(e, Text)]
+    texts = [str(e.text) for e in await collect(engine) if isinstance(e, Text)]
     draft = await engine.draft(CHAT)
-    assert texts == ["I added a title.", "\n".join([summary(draft), EXPORT_HINT, CREDITS_HINT])]
+    assert texts == ["I added a title.", "\n".join([summary(draft), str(EXPORT_HINT), str(CREDITS_HINT)])]
     assert not any("Click" in text or "Open the" in text for text in texts)
 
 
