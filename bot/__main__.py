@@ -1,5 +1,6 @@
 """Command line: `python -m bot` runs the Telegram bot; `chat` runs it in a terminal; `migrate` prepares
-the database. A configuration problem ends with one sentence and exit status 2, never a traceback."""
+the database; `copy-db` moves a bot's SQLite data to PostgreSQL. A configuration problem ends with one
+sentence and exit status 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.config import CannotStart, Settings, bot_token_problem
+from bot.config import CannotStart, Settings, bot_token_problem, url_password, url_without_password
 from bot.logs import setup_logging
 
 
@@ -57,11 +58,21 @@ async def _chat(settings: Settings, out_dir: Path) -> None:
 async def _migrate(settings: Settings) -> list[int]:
     from bot.store import Store
 
-    store = await Store.open(settings.database_path, migrate=False)
+    store = await Store.open(settings.database, migrate=False)
     try:
         return await store.migrate()
     finally:
         await store.close()
+
+
+async def _copy_db(sqlite_path: Path, url: str) -> None:
+    from bot.store.copy import copy_database
+
+    copied = await copy_database(sqlite_path, url)
+    for table in copied:
+        print(f"{table.table}: {table.rows} rows")
+    print(f"copied {sum(t.rows for t in copied)} rows from {sqlite_path} to {url_without_password(url)};"
+          " set DATABASE_URL to it and start the bot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     chat = sub.add_parser("chat", help="the same bot in this terminal")
     chat.add_argument("--out", type=Path, default=Path("."), help="where exported MP4s are written")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    copy_db = sub.add_parser("copy-db", help="copy a bot's SQLite database into an empty PostgreSQL database",
+                             description="Stop the bot first. The SQLite file is read, never changed (beyond"
+                             " its migrations); the PostgreSQL database must hold none of the bot's data yet.")
+    copy_db.add_argument("sqlite_path", type=Path, metavar="SQLITE_PATH")
+    copy_db.add_argument("database_url", metavar="DATABASE_URL", help="postgresql://user:password@host/database")
     args = parser.parse_args(argv)
 
     try:
@@ -80,14 +96,28 @@ def main(argv: list[str] | None = None) -> int:
         name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
         return _fail(f"{name} is not valid: {first['msg']}.")
     secrets = tuple(
-        s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token) if s is not None
+        s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token, settings.database_url)
+        if s is not None
     )
+    urls = [settings.database_url.get_secret_value()] if settings.database_url else []
+    if args.command == "copy-db":
+        urls.append(args.database_url)
+    secrets += tuple(password for password in map(url_password, urls) if password)
     setup_logging(settings.log_level, secrets)
 
     try:
         if args.command == "migrate":
             applied = asyncio.run(_migrate(settings))
-            print(f"database {settings.database_path}: applied {applied or 'nothing (up to date)'}")
+            print(f"database {settings.database_shown}: applied {applied or 'nothing (up to date)'}")
+        elif args.command == "copy-db":
+            from bot.store.copy import CopyRefused
+
+            if not args.database_url.startswith(("postgresql://", "postgres://")):
+                return _fail("DATABASE_URL must be a PostgreSQL URL, postgresql://user:password@host/database.")
+            try:
+                asyncio.run(_copy_db(args.sqlite_path, args.database_url))
+            except CopyRefused as exc:
+                return _fail(exc.sentence, 1)
         elif args.command == "chat":
             asyncio.run(_chat(settings, args.out))
         else:

@@ -57,6 +57,18 @@ class _Connection:
             return list(await cursor.fetchall())  # type: ignore[arg-type]
 
 
+class _Snapshot(_Connection):
+    async def rows(self, sql: str, size: int = 1000) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """The rows of a query in batches of plain tuples, never all of a table in memory at once."""
+        self._connection.row_factory = None
+        try:
+            async with self._connection.execute(sql) as cursor:
+                while batch := list(await cursor.fetchmany(size)):
+                    yield batch
+        finally:
+            self._connection.row_factory = _dict_row  # type: ignore[assignment]
+
+
 class SqliteDatabase:
     dialect: Dialect = "sqlite"
     lock_rows = ""
@@ -129,16 +141,16 @@ class SqliteDatabase:
                 raise
             await connection.execute("COMMIT")
 
-    async def rows(self, sql: str, size: int = 1000) -> AsyncIterator[list[tuple[Any, ...]]]:
-        """The rows of a query in batches of plain tuples, without holding them all in memory (copy-db)."""
-        async with self._turn_taken():
-            self._connection.row_factory = None
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[_Snapshot]:
+        """Reads that all see the file as it was at the first of them (a deferred transaction: in WAL mode
+        a bot still writing meanwhile is not blocked), for copy-db."""
+        async with self._turn_taken() as connection:
+            await connection.execute("BEGIN")
             try:
-                async with self._connection.execute(sql) as cursor:
-                    while batch := list(await cursor.fetchmany(size)):
-                        yield batch
+                yield _Snapshot(self._connection)
             finally:
-                self._connection.row_factory = _dict_row  # type: ignore[assignment]
+                await connection.execute("COMMIT")
 
     async def migrate(self, directory: Path) -> list[int]:
         async with self._turn_taken() as connection:
