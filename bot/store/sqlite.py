@@ -1,10 +1,11 @@
 """The SQLite file (the default): opening it, keeping it private, its transactions and its migrations.
 
-One connection serves the whole process, so the statements of every task meet on it: a transaction must not
-have another task's statement land in the middle of it (a rollback would take that statement's write with it,
-and the other task would read rows not yet committed). Statements therefore take turns with transactions
-(`_turn`): a transaction holds the connection from BEGIN to COMMIT, and runs its own statements through the
-handle it yields.
+One connection serves the whole process, so the statements of every task meet on it. Two transactions begun
+on it at once would nest, which SQLite refuses, so transactions take turns (`_turn`). A plain statement of
+another task is not held back: it runs inside a transaction open at that moment (and is undone with it should
+that transaction fail). Holding such statements back until the COMMIT was tried: it is the stricter isolation,
+but it changes when the core's concurrent tasks see a group's move (a render followed under the old id then
+re-creates the old chat's row), and SQLite stays exactly as it was.
 """
 
 from __future__ import annotations
@@ -77,7 +78,6 @@ class SqliteDatabase:
         self._direct = _Connection(connection)
         self._connection = connection
         self._turn = asyncio.Lock()
-        self._holder: asyncio.Task[Any] | None = None
 
     @classmethod
     async def connect(cls, path: Path) -> SqliteDatabase:
@@ -103,36 +103,21 @@ class SqliteDatabase:
         await connection.execute("PRAGMA busy_timeout=5000")
         return cls(connection)
 
-    @contextlib.asynccontextmanager
-    async def _turn_taken(self) -> AsyncIterator[_Connection]:
-        if self._holder is not None and self._holder is asyncio.current_task():
-            # Waiting here would be waiting for ourselves: inside a transaction, run statements through the
-            # handle `transaction()` yields.
-            raise RuntimeError("a statement outside its own transaction's handle, inside that transaction")
-        async with self._turn:
-            self._holder = asyncio.current_task()
-            try:
-                yield self._direct
-            finally:
-                self._holder = None
-
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._turn_taken() as connection:
-            return await connection.execute(sql, params)
+        return await self._direct.execute(sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._turn_taken() as connection:
-            return await connection.fetchone(sql, params)
+        return await self._direct.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._turn_taken() as connection:
-            return await connection.fetchall(sql, params)
+        return await self._direct.fetchall(sql, params)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Connection]:
         # BEGIN IMMEDIATE takes the write lock at once: another process's writer waits (busy_timeout) instead
         # of both reading and then one failing to upgrade.
-        async with self._turn_taken() as connection:
+        async with self._turn:
+            connection = self._direct
             await connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
@@ -145,7 +130,8 @@ class SqliteDatabase:
     async def snapshot(self) -> AsyncIterator[_Snapshot]:
         """Reads that all see the file as it was at the first of them (a deferred transaction: in WAL mode
         a bot still writing meanwhile is not blocked), for copy-db."""
-        async with self._turn_taken() as connection:
+        async with self._turn:
+            connection = self._direct
             await connection.execute("BEGIN")
             try:
                 yield _Snapshot(self._connection)
@@ -153,7 +139,8 @@ class SqliteDatabase:
                 await connection.execute("COMMIT")
 
     async def migrate(self, directory: Path) -> list[int]:
-        async with self._turn_taken() as connection:
+        async with self._turn:
+            connection = self._direct
             await connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 f" version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT ({_SQLITE_NOW}))"
