@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-from bot.store.database import Statements, ensure_chat, now
+from bot.store.database import Database, ensure_chat, now
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ _PROJECT_COLUMNS = ("client_id", "token", "token_expires_at", "nemo_user_id", "s
 
 
 class Chats:
-    def __init__(self, db: Statements) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def get(self, chat_id: int) -> ChatRow:
@@ -118,8 +118,10 @@ class Chats:
         in the supergroup and could name a different message there: they are cleared. The old row is
         removed. False when there was nothing under `old` (the move was made already)."""
         async with self._db.transaction() as tx:
-            # Locked until the commit: a second move of the same group waits, then finds nothing to move, and
-            # a row written under the old id meanwhile (a late message) waits too, then makes a new stub.
+            # On PostgreSQL the old row is locked until the commit: a second move of the same group (another
+            # process) waits, then finds nothing to move; a row written under the old id meanwhile (a late
+            # message) waits too, then makes a new stub that the next move takes along. SQLite's writing
+            # transaction holds the whole file.
             if await tx.fetchone(f"SELECT chat_id FROM chats WHERE chat_id = ?{tx.lock_rows}", (old,)) is None:
                 return False
             await tx.execute("INSERT INTO chats (chat_id) VALUES (?) ON CONFLICT DO NOTHING", (new,))

@@ -56,7 +56,9 @@ class Database(Statements, Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Statements]:
         """The block's statements (run through what it yields) as one transaction: committed at the block's
-        end, rolled back on any exception; no other writer's statement lands inside it."""
+        end, rolled back on any exception. On PostgreSQL it has a pooled connection to itself; on SQLite the
+        process's one connection, where transactions take turns and another task's plain statement may run
+        inside it (see `sqlite.py`)."""
         ...
 
     async def migrate(self, directory: Path) -> list[int]:
