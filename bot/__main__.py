@@ -1,5 +1,6 @@
 """Command line: `python -m bot` runs the Telegram bot; `chat` runs it in a terminal; `migrate` prepares
-the database. A configuration problem ends with one sentence and exit status 2, never a traceback."""
+the database; `copy-db` moves a bot's SQLite data to PostgreSQL. A configuration problem ends with one
+sentence and exit status 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from bot.config import CannotStart, Settings, bot_token_problem
-from bot.language import ENGLISH, Sentence, _, language_for_code, locale_code, render
+from bot.config import CannotStart, Settings, bot_token_problem, url_password, url_without_password
+from bot.language import ENGLISH, Sentence, _, _n, language_for_code, locale_code, render
 from bot.logs import setup_logging
 
 
-def _say(sentence: Sentence | str, file: TextIO = sys.stdout) -> None:
+def _say(sentence: Sentence | str, file: TextIO | None = None) -> None:
     """A sentence for whoever started the bot, in the language of their terminal's locale."""
-    print(f"reelbot: {render(sentence, language_for_code(locale_code(os.environ)) or ENGLISH)}", file=file)
+    words = render(sentence, language_for_code(locale_code(os.environ)) or ENGLISH)
+    print(f"reelbot: {words}", file=file or sys.stdout)  # the stream now, not the one at import
 
 
 def _fail(sentence: Sentence | str, status: int = 2) -> int:
@@ -67,11 +69,21 @@ async def _chat(settings: Settings, videos: Path, log_file: Path, *, new_project
 async def _migrate(settings: Settings) -> list[int]:
     from bot.store import Store
 
-    store = await Store.open(settings.database_path, migrate=False)
+    store = await Store.open(settings.database, migrate=False)
     try:
         return await store.migrate()
     finally:
         await store.close()
+
+
+async def _copy_db(sqlite_path: Path, url: str) -> None:
+    from bot.store.copy import copy_database
+
+    copied = await copy_database(sqlite_path, url)
+    for table in copied:
+        _say(_n("{table}: {count} row", "{table}: {count} rows", table.rows).format(table=table.table))
+    _say(_("Copied {rows} rows from {path} to {url}; set DATABASE_URL to it and start the bot.").format(
+        rows=sum(t.rows for t in copied), path=sqlite_path, url=url_without_password(url)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                       help="where videos and storyboards are saved (default: the videos folder beside the database)")
     chat.add_argument("--new", action="store_true", help="start a new project (the old one's files stay saved)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    copy_db = sub.add_parser("copy-db", help="copy a bot's SQLite database into an empty PostgreSQL database",
+                             description="Stop the bot first. The SQLite file is read, never changed (beyond"
+                             " its migrations); the PostgreSQL database must hold none of the bot's data yet.")
+    copy_db.add_argument("sqlite_path", type=Path, metavar="SQLITE_PATH")
+    copy_db.add_argument("database_url", metavar="DATABASE_URL", help="postgresql://user:password@host/database")
     args = parser.parse_args(argv)
 
     try:
@@ -92,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
         return _fail(_("{name} is not valid: {reason}.").format(name=name, reason=first["msg"]))
     secrets = tuple(
-        s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token) if s is not None
+        s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token, settings.database_url)
+        if s is not None
     )
+    urls = [settings.database_url.get_secret_value()] if settings.database_url else []
+    if args.command == "copy-db":
+        urls.append(args.database_url)
+    secrets += tuple(password for password in map(url_password, urls) if password)
     # In the terminal, log lines would land between the lines of the conversation: they go to a file there.
     data = Path(settings.database_path).absolute().parent
     chat_log = data / "chat.log" if args.command == "chat" else None
@@ -104,9 +126,18 @@ def main(argv: list[str] | None = None) -> int:
             applied = asyncio.run(_migrate(settings))
             if applied:
                 _say(_("database {path}: applied migrations {numbers}").format(
-                    path=settings.database_path, numbers=", ".join(str(number) for number in applied)))
+                    path=settings.database_shown, numbers=", ".join(str(number) for number in applied)))
             else:
-                _say(_("database {path}: nothing to apply (up to date)").format(path=settings.database_path))
+                _say(_("database {path}: nothing to apply (up to date)").format(path=settings.database_shown))
+        elif args.command == "copy-db":
+            from bot.store.copy import CopyRefused
+
+            if not args.database_url.startswith(("postgresql://", "postgres://")):
+                return _fail(_("DATABASE_URL must be a PostgreSQL URL, postgresql://user:password@host/database."))
+            try:
+                asyncio.run(_copy_db(args.sqlite_path, args.database_url))
+            except CopyRefused as exc:
+                return _fail(exc.sentence, 1)
         elif args.command == "chat":
             assert chat_log is not None
             asyncio.run(_chat(settings, (args.out or data / "videos").absolute(), chat_log, new_project=args.new))

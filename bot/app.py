@@ -43,5 +43,5 @@ def build_engines(settings: Settings, store: Store) -> dict[str, Engine]:
 
 
 async def open_core(settings: Settings) -> Core:
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     return Core(settings, store, MediaFolder(settings.media_dir), build_engines(settings, store))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import unquote
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     nemo_skill_platform: Literal["clawhub", "cursor", "unknown"] = "unknown"
 
     database_path: Path = Path("data/reelbot.sqlite3")
+    # postgresql://user:password@host/dbname: PostgreSQL instead of the SQLite file (may hold a password)
+    database_url: SecretStr | None = None
     media_dir: Path = Path("data/media")
 
     heartbeat_seconds: float = Field(120, gt=0)
@@ -88,6 +91,18 @@ class Settings(BaseSettings):
         unless TELEGRAM_UPLOAD_LIMIT_MB says otherwise."""
         return self._telegram_limit_mb("telegram_upload_limit_mb")
 
+    @property
+    def database(self) -> Path | str:
+        """Where the state lives: DATABASE_URL when set (PostgreSQL), else the SQLite file DATABASE_PATH."""
+        return self.database_url.get_secret_value() if self.database_url is not None else self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database as a log line or the terminal may show it: a URL without its password."""
+        if self.database_url is None:
+            return str(self.database_path)
+        return url_without_password(self.database_url.get_secret_value())
+
     def _telegram_limit_mb(self, name: str) -> int:
         if self.telegram_local_mode and name not in self.model_fields_set:
             return LOCAL_SERVER_FILE_LIMIT_MB
@@ -118,10 +133,28 @@ class Settings(BaseSettings):
             raise ValueError(f"the bot speaks {', '.join(available_languages())}, not {value!r}")
         return language
 
-    @field_validator("telegram_bot_token", "nemo_token", mode="before")
+    @field_validator("telegram_bot_token", "nemo_token", "database_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip().startswith(("postgresql://", "postgres://")):
+            raise ValueError("it must be a PostgreSQL URL, postgresql://user:password@host/database")
+        return value
+
+
+def url_without_password(url: str) -> str:
+    """A database URL fit to show: its password (in the user part or as `password=`) replaced by ***."""
+    return re.sub(r"(password=)[^&]*", r"\1***", re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", url))
+
+
+def url_password(url: str) -> str | None:
+    """The password a database URL carries, for the log redaction (None without one)."""
+    found = re.search(r"//[^/@:]*:([^/@]*)@", url) or re.search(r"password=([^&]*)", url)
+    return unquote(found.group(1)) if found else None
 
 
 class CannotStart(Exception):

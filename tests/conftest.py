@@ -1,14 +1,16 @@
-"""Fixtures every test folder shares: a real SQLite store in the test's own folder."""
+"""Fixtures every test folder shares: a real SQLite store in the test's own folder, and a real PostgreSQL
+server (started on first use, once per run) with a fresh database per test that asks for one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.store import Store
+from tests.postgres import PostgresServer, TestDatabase
 
 # Hypothesis' per-example deadline is a wall-clock check: on a busy two-core machine one slow example fails a
 # property that holds. The suite asserts properties; speed is measured in bench/.
@@ -21,3 +23,21 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await Store.open(tmp_path / "db.sqlite3")
     yield opened
     await opened.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[TestDatabase]:
+    """The tests' PostgreSQL server (started on first use, stopped after the run) and its migrated database."""
+    server = PostgresServer.start()
+    try:
+        database = TestDatabase(server)
+        yield database
+        database.close()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_database: TestDatabase) -> str:
+    """The URL of the tests' PostgreSQL database, as just migrated (nothing of an earlier test in it)."""
+    return postgres_database.empty()

@@ -1,7 +1,9 @@
-"""The only place with SQL: the bot's state in SQLite through aiosqlite, one module per table family.
+"""The only place with SQL: the bot's state, one module per table family, in SQLite (the default, through
+aiosqlite) or PostgreSQL (DATABASE_URL, through psycopg 3).
 
-`database` opens the file (WAL, owner-only) and applies the numbered migrations; each other module owns a
-family of tables as a small class over the one shared connection, and `Store` composes them:
+`database` is the seam between the two (`sqlite` and `postgres` are what differs: opening, transactions,
+placeholders, migrations); each other module owns a family of tables as a small class over that one seam, and
+`Store` composes them:
 `chats` (a chat's engine, language and last draft), `accounts` (the cloud engine's credentials and
 session, which only that engine reads), `uploads`, `turns`, `renders`, `inbox` (the durable Telegram update
 inbox), `messages` (a digest of what each message said, to tell a real edit), `access` (invites and
@@ -14,13 +16,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiosqlite
-
-from bot.store import database
 from bot.store.access import Admission, Admissions, Redemption
 from bot.store.accounts import CloudAccount, CloudAccounts
 from bot.store.chats import ChatRow, Chats
-from bot.store.database import MIGRATIONS_DIR, migration_files
+from bot.store.database import DIALECTS, MIGRATIONS_DIR, Database, Dialect, migration_files, migrations_dir
 from bot.store.history import Step, TimelineHistory
 from bot.store.inbox import UpdateInbox
 from bot.store.messages import MessageContents
@@ -32,6 +31,7 @@ from bot.store.uploads import UploadRow, Uploads
 from bot.store.usage import ChatUsage, Usage
 
 __all__ = [
+    "DIALECTS",
     "MIGRATIONS_DIR",
     "Admission",
     "Admissions",
@@ -40,6 +40,8 @@ __all__ = [
     "Chats",
     "CloudAccount",
     "CloudAccounts",
+    "Database",
+    "Dialect",
     "LocalTimelines",
     "MessageContents",
     "Place",
@@ -56,14 +58,23 @@ __all__ = [
     "UploadRow",
     "Uploads",
     "Usage",
+    "is_database_url",
     "migration_files",
+    "migrations_dir",
 ]
+
+_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_url(target: Path | str) -> bool:
+    """Whether `target` names a PostgreSQL server (a URL) rather than a SQLite file (a path)."""
+    return isinstance(target, str) and target.startswith(_URL_SCHEMES)
 
 
 class Store:
-    """One SQLite connection and the tables over it, each family behind its own attribute."""
+    """One database (SQLite or PostgreSQL) and the tables over it, each family behind its own attribute."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self.chats = Chats(db)
         self.accounts = CloudAccounts(db)
@@ -79,19 +90,38 @@ class Store:
         self.history = TimelineHistory(db)
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
-        """Open (or create) the database at `path`, applying the migrations not applied yet unless told not to."""
-        store = cls(await database.connect(Path(path)))
+    async def open(cls, target: Path | str, *, migrate: bool = True) -> Store:
+        """Open the database `target` names: a `postgresql://` URL, or else the path of a SQLite file (made if
+        missing); the migrations not applied yet are applied unless told not to."""
+        db: Database
+        if is_database_url(target):
+            from bot.store.postgres import PostgresDatabase  # psycopg is loaded only by those who use it
+
+            db = await PostgresDatabase.connect(str(target))
+        else:
+            from bot.store.sqlite import SqliteDatabase
+
+            db = await SqliteDatabase.connect(Path(target))
+        store = cls(db)
         if migrate:
-            await store.migrate()
+            try:
+                await store.migrate()
+            except BaseException:
+                await db.close()
+                raise
         return store
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._db.dialect
 
     async def close(self) -> None:
         await self._db.close()
 
-    async def migrate(self, directory: Path = MIGRATIONS_DIR) -> list[int]:
-        """Apply the migrations not applied yet; returns the versions applied now."""
-        return await database.migrate(self._db, directory)
+    async def migrate(self, directory: Path | None = None) -> list[int]:
+        """Apply the migrations not applied yet (this database's own, unless `directory` says where others
+        are); returns the versions applied now."""
+        return await self._db.migrate(directory or migrations_dir(self._db.dialect))
 
     async def schema_version(self) -> int:
-        return await database.schema_version(self._db)
+        return await self._db.schema_version()

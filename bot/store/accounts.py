@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import aiosqlite
-
-from bot.store.database import NOW, assignments, ensure_chat
+from bot.store.database import Statements, assignments, ensure_chat, now
 
 # The account's field names -> the columns of `chats` that hold them.
 _COLUMNS = {
@@ -37,18 +35,17 @@ class CloudAccount:
 
 
 class CloudAccounts:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
 
     async def get(self, chat_id: int) -> CloudAccount:
         """The chat's account; every field None before the cloud engine first set the chat up. Only reads:
         the engine asks this for every request, and for `readiness` of chats it may never serve."""
-        async with self._db.execute(
+        row = await self._db.fetchone(
             "SELECT client_id, token, token_expires_at, nemo_user_id, session_id, task_id FROM chats"
             " WHERE chat_id = ?",
             (chat_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return CloudAccount(chat_id, None, None, None, None, None, None)
         return CloudAccount(
@@ -71,7 +68,7 @@ class CloudAccounts:
         columns = {_COLUMNS[name]: value for name, value in fields.items()}
         await ensure_chat(self._db, chat_id)
         await self._db.execute(
-            f"UPDATE chats SET {assignments(columns, frozenset(_COLUMNS.values()), 'chat')}, updated_at = {NOW}"
+            f"UPDATE chats SET {assignments(columns, frozenset(_COLUMNS.values()), 'chat')}, updated_at = ?"
             " WHERE chat_id = ?",
-            (*columns.values(), chat_id),
+            (*columns.values(), now(), chat_id),
         )

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-import aiosqlite
-
-from bot.store.database import NOW, ensure_chat, transaction
+from bot.store.database import Database, ensure_chat, now
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +44,15 @@ _PROJECT_COLUMNS = ("client_id", "token", "token_expires_at", "nemo_user_id", "s
 
 
 class Chats:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def get(self, chat_id: int) -> ChatRow:
         """The chat's row, created on first use."""
         await ensure_chat(self._db, chat_id)
-        async with self._db.execute(
+        row = await self._db.fetchone(
             "SELECT chat_id, language, engine, draft, chosen_language FROM chats WHERE chat_id = ?", (chat_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         assert row is not None
         return ChatRow(
             chat_id=row["chat_id"],
@@ -89,37 +86,37 @@ class Chats:
         await ensure_chat(self._db, chat_id)
         assignments = ", ".join(f"{name} = ?" for name in fields)
         await self._db.execute(
-            f"UPDATE chats SET {assignments}, updated_at = {NOW} WHERE chat_id = ?", (*fields.values(), chat_id)
+            f"UPDATE chats SET {assignments}, updated_at = ? WHERE chat_id = ?", (*fields.values(), now(), chat_id)
         )
 
     async def languages(self) -> dict[int, str]:
         """Every chat's language as last spoken, read at start-up: what is said before the chat writes again
         (a render finishing after a restart) is said in it."""
-        async with self._db.execute("SELECT chat_id, language FROM chats WHERE language != ''") as cursor:
-            return {int(row["chat_id"]): str(row["language"]) for row in await cursor.fetchall()}
+        rows = await self._db.fetchall("SELECT chat_id, language FROM chats WHERE language != ''")
+        return {int(row["chat_id"]): str(row["language"]) for row in rows}
 
     async def see(self, chat_id: int, *, title: str | None, chat_type: str | None) -> None:
         """Remember what a chat is called and what kind it is, for /usage (a group may be renamed)."""
         await self._db.execute(
             "INSERT INTO chats (chat_id, title, chat_type) VALUES (?, ?, ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET title = excluded.title, chat_type = excluded.chat_type"
-            " WHERE title IS NOT excluded.title OR chat_type IS NOT excluded.chat_type",
+            " WHERE chats.title IS DISTINCT FROM excluded.title OR chats.chat_type IS DISTINCT FROM excluded.chat_type",
             (chat_id, title, chat_type),
         )
 
     async def set_presence(self, chat_id: int, presence: Presence) -> bool:
         """Record whether the bot is in the chat; True when that changed (Telegram may say it twice)."""
         await ensure_chat(self._db, chat_id)
-        cursor = await self._db.execute(
-            f"UPDATE chats SET presence = ?, presence_changed_at = {NOW} WHERE chat_id = ? AND presence != ?",
-            (presence, chat_id, presence),
+        changed = await self._db.execute(
+            "UPDATE chats SET presence = ?, presence_changed_at = ? WHERE chat_id = ? AND presence != ?",
+            (presence, now(), chat_id, presence),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def absent(self) -> set[int]:
         """The chats the bot is not in any more (blocked, removed): nothing is sent there."""
-        async with self._db.execute("SELECT chat_id FROM chats WHERE presence != 'present'") as cursor:
-            return {int(row["chat_id"]) for row in await cursor.fetchall()}
+        return {int(row["chat_id"]) for row in await self._db.fetchall(
+            "SELECT chat_id FROM chats WHERE presence != 'present'")}
 
     async def migrate(self, old: int, new: int) -> bool:
         """A group became a supergroup (`new`): everything the bot keeps under the group's id moves to the
@@ -131,36 +128,40 @@ class Chats:
         so those of the old group's messages (what a row answered, a progress message to edit) mean nothing
         in the supergroup and could name a different message there: they are cleared. The old row is
         removed. False when there was nothing under `old` (the move was made already)."""
-        async with transaction(self._db):
-            async with self._db.execute("SELECT 1 FROM chats WHERE chat_id = ?", (old,)) as cursor:
-                if await cursor.fetchone() is None:
-                    return False
-            await self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (new,))
+        async with self._db.transaction() as tx:
+            # On PostgreSQL the old row is locked until the commit: a second move of the same group (another
+            # process) waits, then finds nothing to move; a row written under the old id meanwhile (a late
+            # message) waits too, then makes a new stub that the next move takes along. SQLite's writing
+            # transaction holds the whole file.
+            if await tx.fetchone(f"SELECT chat_id FROM chats WHERE chat_id = ?{tx.lock_rows}", (old,)) is None:
+                return False
+            await tx.execute("INSERT INTO chats (chat_id) VALUES (?) ON CONFLICT DO NOTHING", (new,))
             kept = ", ".join(f"{c} = COALESCE(chats.{c}, moved.{c})" for c in _PROJECT_COLUMNS)
-            await self._db.execute(
+            await tx.execute(
                 f"UPDATE chats SET {kept},"
                 " language = CASE chats.language WHEN '' THEN moved.language ELSE chats.language END,"
-                f" created_at = MIN(chats.created_at, moved.created_at), updated_at = {NOW}"
+                " created_at = CASE WHEN moved.created_at < chats.created_at THEN moved.created_at"
+                " ELSE chats.created_at END, updated_at = ?"
                 " FROM (SELECT * FROM chats WHERE chat_id = ?) AS moved WHERE chats.chat_id = ?",
-                (old, new),
+                (now(), old, new),
             )
             statements = (
                 "UPDATE uploads SET chat_id = ?, message_id = NULL WHERE chat_id = ?",
                 "UPDATE turns SET chat_id = ?, message_id = NULL WHERE chat_id = ?",
                 "UPDATE renders SET chat_id = ?, reply_to_message_id = NULL, progress_message_id = NULL"
                 " WHERE chat_id = ?",
-                "INSERT OR IGNORE INTO local_timelines (chat_id, draft, updated_at)"
-                " SELECT ?, draft, updated_at FROM local_timelines WHERE chat_id = ?",
+                "INSERT INTO local_timelines (chat_id, draft, updated_at)"
+                " SELECT ?, draft, updated_at FROM local_timelines WHERE chat_id = ? ON CONFLICT DO NOTHING",
                 "UPDATE admissions SET subject_id = ? WHERE kind = 'chat' AND subject_id = ?",
                 "UPDATE handled_updates SET chat_id = ? WHERE chat_id = ?",
                 "UPDATE topics SET chat_id = ? WHERE chat_id = ?",
                 "UPDATE timeline_history SET chat_id = ? WHERE chat_id = ?",
-                "INSERT OR IGNORE INTO project_starts (chat_id, after_upload, started_at)"
-                " SELECT ?, after_upload, started_at FROM project_starts WHERE chat_id = ?",
+                "INSERT INTO project_starts (chat_id, after_upload, started_at)"
+                " SELECT ?, after_upload, started_at FROM project_starts WHERE chat_id = ? ON CONFLICT DO NOTHING",
             )
             for statement in statements:
-                await self._db.execute(statement, (new, old))
-            await self._db.execute("DELETE FROM local_timelines WHERE chat_id = ?", (old,))
-            await self._db.execute("DELETE FROM project_starts WHERE chat_id = ?", (old,))
-            await self._db.execute("DELETE FROM chats WHERE chat_id = ?", (old,))
+                await tx.execute(statement, (new, old))
+            await tx.execute("DELETE FROM local_timelines WHERE chat_id = ?", (old,))
+            await tx.execute("DELETE FROM project_starts WHERE chat_id = ?", (old,))
+            await tx.execute("DELETE FROM chats WHERE chat_id = ?", (old,))
         return True

@@ -1,55 +1,80 @@
-"""The SQLite file itself: opening it, keeping it private, and bringing its schema up to date.
+"""The one seam between the table modules and the database they run on: SQLite (the default, one file, one
+process) or PostgreSQL (DATABASE_URL, for several processes).
 
-Migrations are the files `migrations/NNNN_name.sql`, applied in order at start-up, each inside one
-transaction together with its row in `schema_migrations`, so a crash mid-way leaves the file at the previous
-version and a second start applies nothing twice. The helpers at the end are shared by the table modules.
+The table modules write each statement once, in the SQL both databases understand (`?` placeholders,
+`INSERT ... ON CONFLICT DO NOTHING`, `RETURNING`, `IS [NOT] DISTINCT FROM`, TRUE/FALSE), and pass the times
+they write as parameters (`now()`): the app makes its timestamps, so both databases hold the same instants
+and hand them back in the same text form (`stamp`). What genuinely differs lives in `sqlite.py` and
+`postgres.py` behind the `Database` protocol below: the driver, placeholders, how a transaction keeps other
+writers out, how migrations are applied, and the one clause a transaction adds to lock what it reads.
+
+Migrations are numbered files per database, `migrations/sqlite/NNNN_name.sql` and
+`migrations/postgres/NNNN_name.sql` (twins: the same number and name in both), applied in order at start-up,
+each in one transaction together with its row in that database's `schema_migrations`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import re
-import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import aiosqlite
+from typing import Any, Literal, Protocol
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
-# What SQLite writes for "now" in every table's timestamp columns; `stamp` writes the same form.
-NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+Dialect = Literal["sqlite", "postgres"]
+DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgres")
+
+# A row as the table modules read it: column name -> value (times as `stamp` text, in both databases).
+Row = dict[str, Any]
+Params = Sequence[Any]
 
 
-async def connect(path: Path) -> aiosqlite.Connection:
-    """Open the database file (made owner-only first) in WAL mode, autocommit, with foreign keys on."""
-    memory = str(path) == ":memory:"
-    if not memory:
-        _create_private(path)
-    connecting = aiosqlite.connect(path, isolation_level=None)
-    # A store left open (a crash, a failed test) must not keep the process from exiting: aiosqlite's
-    # worker thread is not a daemon, and Python waits for such threads at exit.
-    worker = getattr(connecting, "_thread", None)
-    if worker is not None:
-        worker.daemon = True
-    db = await connecting
-    db.row_factory = aiosqlite.Row
-    await db.execute("PRAGMA journal_mode=WAL")
-    if not memory:
-        _keep_private(path)  # the -wal and -shm files WAL mode has just made hold the same data
-    # WAL with NORMAL sync survives a killed process (only a power cut can lose the last commits) and
-    # spares an fsync per incoming update.
-    await db.execute("PRAGMA synchronous=NORMAL")
-    await db.execute("PRAGMA foreign_keys=ON")
-    await db.execute("PRAGMA busy_timeout=5000")
-    return db
+class Statements(Protocol):
+    """What a table module runs its SQL through: the database itself, or one transaction on it."""
+
+    # Appended to a SELECT inside a transaction to keep the rows read from changing under it until the
+    # commit: "" on SQLite (a writing transaction holds the whole file), " FOR UPDATE" on PostgreSQL.
+    lock_rows: str
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; returns how many rows it changed."""
+        ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
 
-def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+class Database(Statements, Protocol):
+    """A database the store runs on: statements, transactions, its migrations, closing."""
+
+    dialect: Dialect
+
+    def transaction(self) -> AbstractAsyncContextManager[Statements]:
+        """The block's statements (run through what it yields) as one transaction: committed at the block's
+        end, rolled back on any exception. On PostgreSQL it has a pooled connection to itself; on SQLite the
+        process's one connection, where transactions take turns and another task's plain statement may run
+        inside it (see `sqlite.py`)."""
+        ...
+
+    async def migrate(self, directory: Path) -> list[int]:
+        """Apply the migrations in `directory` not applied yet; returns the versions applied now."""
+        ...
+
+    async def schema_version(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+def migrations_dir(dialect: Dialect) -> Path:
+    return MIGRATIONS_DIR / dialect
+
+
+def migration_files(directory: Path = MIGRATIONS_DIR / "sqlite") -> list[tuple[int, Path]]:
     """The numbered migrations in `directory`, in order; a folder without any (or with a number used twice)
     is refused here rather than leaving the bot to fail later with a stranger message."""
     found = []
@@ -65,73 +90,29 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     return found
 
 
-def _sql_statements(script: str) -> Iterable[str]:
-    """Split a migration into statements (migrations hold no triggers, so ';' ends a statement)."""
+def sql_statements(script: str) -> list[str]:
+    """Split a migration into statements (migrations hold no function bodies, so ';' ends a statement)."""
     without_comments = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
-    for statement in without_comments.split(";"):
-        if statement.strip():
-            yield statement
-
-
-async def migrate(db: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR) -> list[int]:
-    """Apply the migrations not applied yet; returns the versions applied now."""
-    await db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        f" version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT ({NOW}))"
-    )
-    applied_now = []
-    for version, path in migration_files(directory):
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            async with db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)) as cursor:
-                if await cursor.fetchone():
-                    await db.execute("ROLLBACK")
-                    continue
-            for statement in _sql_statements(path.read_text(encoding="utf-8")):
-                await db.execute(statement)
-            await db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, path.name))
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        applied_now.append(version)
-    return applied_now
-
-
-async def schema_version(db: aiosqlite.Connection) -> int:
-    async with db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    return [statement for statement in without_comments.split(";") if statement.strip()]
 
 
 # ---------------------------------------------------------------- shared by the table modules
 
-# One connection is shared by every task: two transactions begun on it at once would nest, which SQLite
-# refuses ("cannot start a transaction within a transaction"), so they take turns.
-_transaction_turns: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+def now() -> datetime:
+    """The time a row is written, made by the app (not by either database's clock function)."""
+    return datetime.now(UTC)
 
 
-@contextlib.asynccontextmanager
-async def transaction(db: aiosqlite.Connection) -> AsyncIterator[None]:
-    """Run the block's statements as one transaction (committed at its end, rolled back on any exception)."""
-    async with _transaction_turns.setdefault(db, asyncio.Lock()):
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
-
-
-async def ensure_chat(db: aiosqlite.Connection, chat_id: int) -> None:
+async def ensure_chat(db: Statements, chat_id: int) -> None:
     """Make sure the chat has its row: every other table refers to `chats`, and a chat's first upload, turn
     or render may come before anything else was written about it."""
-    await db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (chat_id,))
+    await db.execute("INSERT INTO chats (chat_id) VALUES (?) ON CONFLICT DO NOTHING", (chat_id,))
 
 
 def stamp(moment: datetime) -> str:
-    """A time in the form SQLite's strftime('%Y-%m-%dT%H:%M:%fZ') writes, so stored times compare as text."""
+    """A time as the store hands it back, in both databases: UTC, milliseconds, 'Z' (the form SQLite's
+    strftime('%Y-%m-%dT%H:%M:%fZ') writes, so times kept by older versions compare as text with new ones)."""
     utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -143,21 +124,3 @@ def assignments(fields: dict[str, object], allowed: frozenset[str], what: str) -
     if unknown:
         raise ValueError(f"not {what} columns: {sorted(unknown)}")
     return ", ".join(f"{name} = ?" for name in fields)
-
-
-def _create_private(path: Path) -> None:
-    """Create the file owner-only before SQLite opens it, so it is never readable by others, even briefly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    _keep_private(path)
-
-
-def _keep_private(path: Path) -> None:
-    """The database holds cloud tokens and what people sent: owner-only (0600), tightened where an older
-    file, or its -wal / -shm companions, were left readable by others."""
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            if file.stat().st_mode & 0o777 != 0o600:
-                os.chmod(file, 0o600)
-        except FileNotFoundError:
-            continue

@@ -12,9 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import aiosqlite
-
-from bot.store.database import ensure_chat, transaction
+from bot.store.database import Database, ensure_chat, now
 
 KEPT_STEPS = 50  # /undo reaches this far back; older steps are forgotten
 
@@ -34,7 +32,7 @@ class Step:
 
 
 class TimelineHistory:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def record(
@@ -43,14 +41,15 @@ class TimelineHistory:
     ) -> None:
         """A new change: the steps undone before it can no longer be redone."""
         await ensure_chat(self._db, chat_id)
-        async with transaction(self._db):
-            await self._db.execute(
-                "DELETE FROM timeline_history WHERE chat_id = ? AND engine = ? AND undone = 1", (chat_id, engine))
-            await self._db.execute(
-                "INSERT INTO timeline_history (chat_id, engine, kind, what, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-                (chat_id, engine, kind, what, _json(before), _json(after)),
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM timeline_history WHERE chat_id = ? AND engine = ? AND undone = TRUE", (chat_id, engine))
+            await tx.execute(
+                "INSERT INTO timeline_history (chat_id, engine, kind, what, before, after, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, engine, kind, what, _json(before), _json(after), now()),
             )
-            await self._db.execute(
+            await tx.execute(
                 "DELETE FROM timeline_history WHERE chat_id = ? AND engine = ? AND id NOT IN"
                 " (SELECT id FROM timeline_history WHERE chat_id = ? AND engine = ? ORDER BY id DESC LIMIT ?)",
                 (chat_id, engine, chat_id, engine, KEPT_STEPS),
@@ -58,17 +57,17 @@ class TimelineHistory:
 
     async def last_done(self, chat_id: int, engine: str) -> Step | None:
         """The step /undo takes back."""
-        return await self._one("undone = 0 ORDER BY id DESC", chat_id, engine)
+        return await self._one("undone = FALSE ORDER BY id DESC", chat_id, engine)
 
     async def first_undone(self, chat_id: int, engine: str) -> Step | None:
         """The step /redo applies again (the one undone last)."""
-        return await self._one("undone = 1 ORDER BY id", chat_id, engine)
+        return await self._one("undone = TRUE ORDER BY id", chat_id, engine)
 
     async def mark(self, step_id: int, *, undone: bool, after: dict[str, Any] | None = None) -> None:
         """Mark a step undone (or done again); `after` fills in a draft after that was not known."""
         await self._db.execute(
             "UPDATE timeline_history SET undone = ?, after = COALESCE(after, ?) WHERE id = ?",
-            (int(undone), _json(after), step_id),
+            (undone, _json(after), step_id),
         )
 
     async def forget(self, chat_id: int, engine: str | None = None) -> None:
@@ -82,19 +81,18 @@ class TimelineHistory:
         """From now on the chat's uploads so far belong to an old project (kept, counted, never used again)."""
         await ensure_chat(self._db, chat_id)
         await self._db.execute(
-            "INSERT INTO project_starts (chat_id, after_upload)"
-            " VALUES (?, (SELECT COALESCE(MAX(id), 0) FROM uploads WHERE chat_id = ?))"
+            "INSERT INTO project_starts (chat_id, after_upload, started_at)"
+            " VALUES (?, (SELECT COALESCE(MAX(id), 0) FROM uploads WHERE chat_id = ?), ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET after_upload = excluded.after_upload,"
-            " started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-            (chat_id, chat_id),
+            " started_at = excluded.started_at",
+            (chat_id, chat_id, now()),
         )
 
     async def _one(self, condition: str, chat_id: int, engine: str) -> Step | None:
-        async with self._db.execute(
+        row = await self._db.fetchone(
             f"SELECT * FROM timeline_history WHERE chat_id = ? AND engine = ? AND {condition} LIMIT 1",
             (chat_id, engine),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return Step(id=row["id"], kind=row["kind"], what=row["what"], before=_draft(row["before"]),

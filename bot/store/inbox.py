@@ -7,45 +7,37 @@ done), so a crash in between loses nothing and a re-delivered update is recognis
 
 from __future__ import annotations
 
-import aiosqlite
-
-from bot.store.database import transaction
+from bot.store.database import Statements
 
 
 class UpdateInbox:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
 
     async def receive(self, updates: list[tuple[int, int | None, str]]) -> set[int]:
-        """Keep a batch of arriving updates (id, chat id, payload) in one transaction, before Telegram is told
+        """Keep a batch of arriving updates (id, chat id, payload) at once, before Telegram is told
         they were received; returns the ids that are new (Telegram delivers an unconfirmed update again
         after a crash, and one kept before is queued from here or was handled)."""
         if not updates:
             return set()
-        async with transaction(self._db):
-            ids = [update_id for update_id, _, _ in updates]
-            async with self._db.execute(
-                f"SELECT update_id FROM handled_updates WHERE update_id IN ({', '.join('?' * len(ids))})", ids
-            ) as cursor:
-                known = {int(row[0]) for row in await cursor.fetchall()}
-            fresh = [update for update in updates if update[0] not in known]
-            await self._db.executemany(
-                "INSERT OR IGNORE INTO handled_updates (update_id, chat_id, status, payload)"
-                " VALUES (?, ?, 'received', ?)",
-                fresh,
-            )
-        return {update[0] for update in fresh}
+        # One statement: only the rows it really inserted come back, also when another process keeps the
+        # same update at the same moment.
+        values = ", ".join("(?, ?, 'received', ?)" for _ in updates)
+        fresh = await self._db.fetchall(
+            f"INSERT INTO handled_updates (update_id, chat_id, status, payload) VALUES {values}"
+            " ON CONFLICT DO NOTHING RETURNING update_id",
+            [value for update in updates for value in update],
+        )
+        return {int(row["update_id"]) for row in fresh}
 
     async def start(self, update_id: int, chat_id: int | None) -> str | None:
         """Mark an update as being handled; returns how far it had got before: None (never seen), 'received',
         'started' (a crash interrupted its handling: it is handled again, idempotently) or 'done'."""
-        async with self._db.execute(
-            "SELECT status FROM handled_updates WHERE update_id = ?", (update_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone("SELECT status FROM handled_updates WHERE update_id = ?", (update_id,))
         if row is None:
             await self._db.execute(
-                "INSERT OR IGNORE INTO handled_updates (update_id, chat_id, status) VALUES (?, ?, 'started')",
+                "INSERT INTO handled_updates (update_id, chat_id, status) VALUES (?, ?, 'started')"
+                " ON CONFLICT DO NOTHING",
                 (update_id, chat_id),
             )
             return None
@@ -61,8 +53,8 @@ class UpdateInbox:
 
     async def unfinished(self) -> list[tuple[int, str]]:
         """Updates kept but not handled to the end, oldest first: what a restart handles before anything new."""
-        async with self._db.execute(
+        rows = await self._db.fetchall(
             "SELECT update_id, payload FROM handled_updates"
             " WHERE status != 'done' AND payload IS NOT NULL ORDER BY update_id"
-        ) as cursor:
-            return [(int(r["update_id"]), str(r["payload"])) for r in await cursor.fetchall()]
+        )
+        return [(int(r["update_id"]), str(r["payload"])) for r in rows]

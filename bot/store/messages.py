@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
-import aiosqlite
+from bot.store.database import Statements
 
 
 def digest(content: str | None) -> str:
@@ -15,13 +15,13 @@ def digest(content: str | None) -> str:
 
 
 class MessageContents:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
 
     async def remember(self, chat_id: int, message_id: int, content: str | None) -> None:
         """Note what a new message says (a message handled again after a crash keeps its first note)."""
         await self._db.execute(
-            "INSERT OR IGNORE INTO message_contents (chat_id, message_id, digest) VALUES (?, ?, ?)",
+            "INSERT INTO message_contents (chat_id, message_id, digest) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (chat_id, message_id, digest(content)),
         )
 
@@ -31,12 +31,12 @@ class MessageContents:
         noted (sent before the bot kept notes, or before it was let in) is noted now, and False: nothing
         was done with it that an edit could change."""
         new = digest(content)
-        cursor = await self._db.execute(
-            "UPDATE message_contents SET edit_answered = 1, digest = ?"
-            " WHERE chat_id = ? AND message_id = ? AND edit_answered = 0 AND digest != ?",
+        answered = await self._db.execute(
+            "UPDATE message_contents SET edit_answered = TRUE, digest = ?"
+            " WHERE chat_id = ? AND message_id = ? AND edit_answered = FALSE AND digest != ?",
             (new, chat_id, message_id, new),
         )
-        if cursor.rowcount == 1:
+        if answered == 1:
             return True
         await self.remember(chat_id, message_id, content)
         return False

@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.store.database import NOW, assignments, ensure_chat
+from bot.store.database import Row, Statements, assignments, ensure_chat, now
 
 _COLUMNS = frozenset({"status", "progress", "url", "attempt", "progress_message_id", "delivered", "error"})
 
@@ -30,7 +28,7 @@ class RenderRow:
 
 
 class Renders:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
 
     async def add(
@@ -56,52 +54,47 @@ class Renders:
         """Write the fields passed (status, progress, url, attempt, progress_message_id, delivered, error)."""
         columns = assignments(fields, _COLUMNS, "render")
         if "delivered" in fields:
-            fields["delivered"] = int(bool(fields["delivered"]))
+            fields["delivered"] = bool(fields["delivered"])
         if fields:
             await self._db.execute(
-                f"UPDATE renders SET {columns}, updated_at = {NOW} WHERE id = ?", (*fields.values(), render_id)
+                f"UPDATE renders SET {columns}, updated_at = ? WHERE id = ?", (*fields.values(), now(), render_id)
             )
 
     async def get(self, render_id: str) -> RenderRow | None:
-        async with self._db.execute("SELECT * FROM renders WHERE id = ?", (render_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone("SELECT * FROM renders WHERE id = ?", (render_id,))
         return _row(row) if row else None
 
     async def unfinished(self) -> list[RenderRow]:
         """Renders accepted but not yet delivered or given up: what a restart must resume."""
-        async with self._db.execute(
-            "SELECT * FROM renders WHERE delivered = 0 AND status NOT IN ('failed', 'cancelled')"
-            " ORDER BY created_at"
-        ) as cursor:
-            return [_row(r) for r in await cursor.fetchall()]
+        return [_row(r) for r in await self._db.fetchall(
+            "SELECT * FROM renders WHERE delivered = FALSE AND status NOT IN ('failed', 'cancelled')"
+            " ORDER BY created_at, id"
+        )]
 
     async def running_in(self, chat_id: int) -> RenderRow | None:
         """The chat's render accepted but not yet delivered or given up (the newest, should there be more):
         a chat makes one video at a time, and one left by a restart is still running (`unfinished`)."""
-        async with self._db.execute(
-            "SELECT * FROM renders WHERE chat_id = ? AND delivered = 0 AND status NOT IN ('failed', 'cancelled')"
-            " ORDER BY created_at DESC LIMIT 1",
+        row = await self._db.fetchone(
+            "SELECT * FROM renders WHERE chat_id = ? AND delivered = FALSE AND status NOT IN ('failed', 'cancelled')"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
             (chat_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _row(row) if row else None
 
     async def for_message(self, chat_id: int, message_id: int) -> list[RenderRow]:
         """The renders a message asked for (its update may be handled again after a crash)."""
-        async with self._db.execute(
-            "SELECT * FROM renders WHERE chat_id = ? AND reply_to_message_id = ? ORDER BY created_at",
+        return [_row(r) for r in await self._db.fetchall(
+            "SELECT * FROM renders WHERE chat_id = ? AND reply_to_message_id = ? ORDER BY created_at, id",
             (chat_id, message_id),
-        ) as cursor:
-            return [_row(r) for r in await cursor.fetchall()]
+        )]
 
     async def for_chat(self, chat_id: int) -> list[RenderRow]:
-        async with self._db.execute(
-            "SELECT * FROM renders WHERE chat_id = ? ORDER BY created_at", (chat_id,)
-        ) as cursor:
-            return [_row(r) for r in await cursor.fetchall()]
+        return [_row(r) for r in await self._db.fetchall(
+            "SELECT * FROM renders WHERE chat_id = ? ORDER BY created_at, id", (chat_id,)
+        )]
 
 
-def _row(row: aiosqlite.Row) -> RenderRow:
+def _row(row: Row) -> RenderRow:
     return RenderRow(
         id=row["id"], chat_id=row["chat_id"], engine=row["engine"], status=row["status"],
         progress=row["progress"], url=row["url"], attempt=row["attempt"],

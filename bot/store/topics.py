@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
+from bot.store.database import Statements
 
 # Telegram's chat ids have at most 52 significant bits: a key from here on can never be a chat's.
 FIRST_TOPIC_PROJECT = 2**53
@@ -30,7 +30,7 @@ def is_topic_project(project: int) -> bool:
 
 
 class Topics:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
         self._known: dict[Place, int] = {}  # a key given out never changes: asked for every topic message
 
@@ -40,16 +40,20 @@ class Topics:
             return place.chat_id
         if place in self._known:
             return self._known[place]
-        await self._db.execute(
-            "INSERT OR IGNORE INTO topics (project_id, chat_id, topic_id)"
-            " SELECT MAX(COALESCE(MAX(project_id) + 1, ?), ?), ?, ? FROM topics",
-            (FIRST_TOPIC_PROJECT, FIRST_TOPIC_PROJECT, place.chat_id, place.topic_id),
-        )
-        async with self._db.execute(
-            "SELECT project_id FROM topics WHERE chat_id = ? AND topic_id = ?", (place.chat_id, place.topic_id)
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
+        while True:
+            # The next key is the largest given out plus one. Two processes giving out a key at once may
+            # both pick the same one: the second insert then does nothing (ON CONFLICT), finds no row for
+            # its topic, and picks again; a topic made by the other one meanwhile is found instead.
+            await self._db.execute(
+                "INSERT INTO topics (project_id, chat_id, topic_id)"
+                " SELECT COALESCE(MAX(project_id) + 1, ?), ?, ? FROM topics WHERE TRUE ON CONFLICT DO NOTHING",
+                (FIRST_TOPIC_PROJECT, place.chat_id, place.topic_id),
+            )
+            row = await self._db.fetchone(
+                "SELECT project_id FROM topics WHERE chat_id = ? AND topic_id = ?", (place.chat_id, place.topic_id)
+            )
+            if row is not None:
+                break
         self._known[place] = int(row["project_id"])
         return self._known[place]
 
@@ -57,14 +61,13 @@ class Topics:
         """Where a project lives (a key that is no topic's is the chat itself)."""
         if not is_topic_project(project):
             return Place(project)
-        async with self._db.execute("SELECT chat_id, topic_id FROM topics WHERE project_id = ?", (project,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone("SELECT chat_id, topic_id FROM topics WHERE project_id = ?", (project,))
         if row is None:
             raise LookupError(f"no topic has project key {project}")
         return Place(int(row["chat_id"]), int(row["topic_id"]))
 
     async def in_chat(self, chat_id: int) -> list[int]:
         """The project keys of the chat's topics (not the chat's own)."""
-        async with self._db.execute("SELECT project_id FROM topics WHERE chat_id = ? ORDER BY project_id",
-                                    (chat_id,)) as cursor:
-            return [int(row["project_id"]) for row in await cursor.fetchall()]
+        rows = await self._db.fetchall("SELECT project_id FROM topics WHERE chat_id = ? ORDER BY project_id",
+                                       (chat_id,))
+        return [int(row["project_id"]) for row in rows]

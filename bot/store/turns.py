@@ -7,9 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.store.database import NOW, ensure_chat
+from bot.store.database import Statements, ensure_chat, now
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +18,7 @@ class TurnRow:
 
 
 class Turns:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
 
     async def start(
@@ -29,28 +27,27 @@ class Turns:
     ) -> int:
         """Record an instruction before it is sent (outcome "running"); returns the turn's id."""
         await ensure_chat(self._db, chat_id)
-        cursor = await self._db.execute(
+        made = await self._db.fetchone(
             "INSERT INTO turns (chat_id, engine, text, sender_id, message_id, draft_before)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (chat_id, engine, text, sender_id, message_id,
              json.dumps(draft_before, ensure_ascii=False) if draft_before is not None else None),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        assert made is not None
+        return int(made["id"])
 
     async def finish(self, turn_id: int, *, outcome: str, replies: list[str], tools: list[str]) -> None:
         await self._db.execute(
-            f"UPDATE turns SET outcome = ?, replies = ?, tools = ?, finished_at = {NOW} WHERE id = ?",
-            (outcome, "\n".join(replies), ",".join(tools), turn_id),
+            "UPDATE turns SET outcome = ?, replies = ?, tools = ?, finished_at = ? WHERE id = ?",
+            (outcome, "\n".join(replies), ",".join(tools), now(), turn_id),
         )
 
     async def for_message(self, chat_id: int, message_id: int) -> TurnRow | None:
         """The turn a message started, if it started one (its update may be handled again after a crash)."""
-        async with self._db.execute(
+        row = await self._db.fetchone(
             "SELECT id, outcome, draft_before FROM turns WHERE chat_id = ? AND message_id = ? ORDER BY id DESC",
             (chat_id, message_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         before = json.loads(row["draft_before"]) if row["draft_before"] else None
@@ -58,8 +55,7 @@ class Turns:
 
     async def for_chat(self, chat_id: int) -> list[dict[str, Any]]:
         """The chat's turns, oldest first: id, text, outcome, replies, tools, sender_id."""
-        async with self._db.execute(
+        return await self._db.fetchall(
             "SELECT id, text, outcome, replies, tools, sender_id FROM turns WHERE chat_id = ? ORDER BY id",
             (chat_id,),
-        ) as cursor:
-            return [dict(r) for r in await cursor.fetchall()]
+        )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.store.database import assignments, ensure_chat
+from bot.store.database import Row, Statements, assignments, ensure_chat
 
 _COLUMNS = frozenset({"engine", "engine_ref", "status", "error", "local_path"})
 
@@ -30,7 +28,7 @@ class UploadRow:
 
 
 class Uploads:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
 
     async def add(
@@ -47,13 +45,13 @@ class Uploads:
     ) -> int:
         """Record a file the chat sent (status "saved"); returns its id."""
         await ensure_chat(self._db, chat_id)
-        cursor = await self._db.execute(
+        made = await self._db.fetchone(
             "INSERT INTO uploads (chat_id, file_unique_id, kind, filename, size, local_path, sender_id, message_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (chat_id, file_unique_id, kind, filename, size, local_path, sender_id, message_id),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        assert made is not None
+        return int(made["id"])
 
     async def update(self, upload_id: int, **fields: Any) -> None:
         """Write the fields passed (engine, engine_ref, status, error, local_path)."""
@@ -70,20 +68,19 @@ class Uploads:
         if kind is not None:
             query += " AND kind = ?"
             params += (kind,)
-        async with self._db.execute(query + " ORDER BY id", params) as cursor:
-            return [_row(r) for r in await cursor.fetchall()]
+        return [_row(r) for r in await self._db.fetchall(query + " ORDER BY id", params)]
 
     async def from_message(self, chat_id: int, message_id: int, file_unique_id: str | None) -> UploadRow | None:
         """The upload a message's file already made (its update may be handled again after a crash)."""
-        async with self._db.execute(
-            "SELECT * FROM uploads WHERE chat_id = ? AND message_id = ? AND file_unique_id IS ? ORDER BY id",
+        row = await self._db.fetchone(
+            "SELECT * FROM uploads WHERE chat_id = ? AND message_id = ? AND file_unique_id IS NOT DISTINCT FROM ?"
+            " ORDER BY id",
             (chat_id, message_id, file_unique_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _row(row) if row else None
 
 
-def _row(r: aiosqlite.Row) -> UploadRow:
+def _row(r: Row) -> UploadRow:
     return UploadRow(
         id=r["id"], chat_id=r["chat_id"], file_unique_id=r["file_unique_id"], kind=r["kind"],
         filename=r["filename"], size=r["size"], local_path=r["local_path"], engine=r["engine"],

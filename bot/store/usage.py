@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
+from bot.store.database import Statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +27,13 @@ class ChatUsage:
 
 
 class Usage:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Statements) -> None:
         self._db = db
 
     async def report(self) -> list[ChatUsage]:
         """Per chat, oldest first: photos, instructions, renders delivered and failed, and how many people
         sent anything."""
-        async with self._db.execute(
+        rows = await self._db.fetchall(
             "WITH senders AS ("
             "  SELECT chat_id, sender_id AS user_id FROM uploads WHERE sender_id IS NOT NULL"
             "  UNION SELECT chat_id, sender_id FROM turns WHERE sender_id IS NOT NULL"
@@ -41,12 +41,11 @@ class Usage:
             " SELECT c.chat_id, c.title, c.chat_type, c.engine, c.presence,"
             "  (SELECT COUNT(*) FROM uploads u WHERE u.chat_id = c.chat_id AND u.kind = 'photo') AS photos,"
             "  (SELECT COUNT(*) FROM turns t WHERE t.chat_id = c.chat_id) AS instructions,"
-            "  (SELECT COUNT(*) FROM renders r WHERE r.chat_id = c.chat_id AND r.delivered = 1) AS delivered,"
+            "  (SELECT COUNT(*) FROM renders r WHERE r.chat_id = c.chat_id AND r.delivered = TRUE) AS delivered,"
             "  (SELECT COUNT(*) FROM renders r WHERE r.chat_id = c.chat_id AND r.status = 'failed') AS failed,"
             "  (SELECT COUNT(*) FROM senders s WHERE s.chat_id = c.chat_id) AS senders"
             " FROM chats c ORDER BY c.created_at, c.chat_id"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             ChatUsage(chat_id=r["chat_id"], title=r["title"], chat_type=r["chat_type"], engine=r["engine"],
                       photos=r["photos"], instructions=r["instructions"], renders_delivered=r["delivered"],

@@ -89,7 +89,19 @@ async def all_handled(tg: TelegramFake, bot: Bot, timeout: float = 30.0) -> None
 
 
 @pytest.fixture
-def settings_for(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> Callable[..., Settings]:
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """DATABASE_URL for the bot: unset (SQLite, the default), or the tests' PostgreSQL database for a story
+    parametrized with `@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)`."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return None
+
+
+@pytest.fixture
+def settings_for(
+    tmp_path: Path, tg: TelegramFake, nemo: NemoFake, database_url: str | None
+) -> Callable[..., Settings]:
     """Settings as an operator would write them in .env, with intervals shortened for tests."""
 
     def make(**overrides: Any) -> Settings:
@@ -98,6 +110,7 @@ def settings_for(tmp_path: Path, tg: TelegramFake, nemo: NemoFake) -> Callable[.
             "telegram_api_url": tg.api_url,
             "nemo_api_url": nemo.url,
             "database_path": tmp_path / "data" / "reelbot.sqlite3",
+            "database_url": database_url,
             "media_dir": tmp_path / "data" / "media",
             "heartbeat_seconds": 5,
             "render_poll_seconds": 0.05,

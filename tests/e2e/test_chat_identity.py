@@ -77,7 +77,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_project_and_gets_its_
         # One chat in /usage, under its new id, with everything it did.
         report = "\n".join(await answer_to(tg, tg.private_chat(admin), admin, "/usage"))
         assert f"• Crew (supergroup {supergroup.id})" in report and str(crew.id) not in report
-        assert rows(settings.database_path, "SELECT COUNT(*) FROM uploads WHERE chat_id = ?", crew.id) == [(0,)]
+        assert await bot.core.store.uploads.for_chat(crew.id) == []
 
 
 async def _polled(nemo: NemoFake) -> bool:
@@ -205,10 +205,7 @@ async def test_a_group_that_removes_the_bot_stops_its_stream_and_shows_in_usage(
 
 
 async def _turn_over(store: Store, chat_id: int) -> bool:
-    async with store._db.execute("SELECT COUNT(*) FROM turns WHERE chat_id = ? AND outcome = 'running'",
-                                 (chat_id,)) as cursor:
-        row = await cursor.fetchone()
-    return row is not None and row[0] == 0
+    return all(turn["outcome"] != "running" for turn in await store.turns.for_chat(chat_id))
 
 
 # ---------------------------------------------------------------- not the bot's chats

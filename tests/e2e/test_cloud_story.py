@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import av
+import pytest
 
 from tests.e2e.conftest import INSTRUCTION, Bot, with_video_made
 from tests.e2e.leaks import assert_nothing_leaked
@@ -13,6 +14,7 @@ from tests.fakes.sample_media import jpeg_bytes, mp4_bytes, noisy_mp4_bytes
 from tests.fakes.telegram import MiB, TelegramFake
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
     alice = tg.user("Alice")
     chat = tg.private_chat(alice)

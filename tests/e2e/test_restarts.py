@@ -204,6 +204,7 @@ async def test_an_album_cut_by_a_kill_is_acknowledged_once_with_nothing_dropped(
     await bot.stop()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_what_users_send_while_the_bot_is_down_is_all_answered_in_order(
     running_bot: BotProcess, tg: TelegramFake, nemo: NemoFake
 ) -> None:

@@ -1,0 +1,172 @@
+"""PostgreSQL (DATABASE_URL): a pool of psycopg 3 connections, its transactions and its migrations.
+
+Several processes (and, within one, several tasks on several pooled connections) write at once here, where
+SQLite lets one writer in at a time. What keeps the store's promises:
+- one statement is atomic and re-checks its WHERE on the newest row when it had to wait for another writer
+  (READ COMMITTED), so the single-statement guards (`first_real_edit`, `redeem`, ON CONFLICT DO NOTHING)
+  hold as they are;
+- a transaction that reads before it writes locks what it read (`lock_rows`, FOR UPDATE), so a concurrent
+  writer waits for it rather than acting on what it is about to change;
+- migrations are applied under an advisory lock, so processes started together apply each one once.
+
+The table modules write `?` placeholders (SQLite's); they become psycopg's `%s` here. Times come back as the
+same `stamp` text SQLite hands back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
+from psycopg_pool import AsyncConnectionPool
+
+from bot.store.database import Dialect, Params, Row, migration_files, stamp
+
+# pg_advisory_lock key held while migrating (any constant no other code of this database uses).
+_MIGRATION_LOCK = 0x7265656C  # "reel"
+POOL_SIZE = 10
+
+
+@functools.lru_cache(maxsize=512)
+def placeholders(sql: str) -> str:
+    """`?` -> `%s` outside quoted literals, and a literal `%` doubled, for psycopg's parameter syntax."""
+    out: list[str] = []
+    quoted = False
+    for char in sql:
+        if char == "'":
+            quoted = not quoted
+        if char == "%":
+            out.append("%%")
+        elif char == "?" and not quoted:
+            out.append("%s")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class _StampLoader(TimestamptzLoader):
+    """timestamptz read as the store's text form, as SQLite hands it back."""
+
+    def load(self, data: Any) -> str:  # type: ignore[override]
+        return stamp(super().load(data))
+
+
+class _StampBinaryLoader(TimestamptzBinaryLoader):
+    def load(self, data: Any) -> str:  # type: ignore[override]
+        return stamp(super().load(data))
+
+
+async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
+    connection.adapters.register_loader("timestamptz", _StampLoader)
+    connection.adapters.register_loader("timestamptz", _StampBinaryLoader)
+
+
+class _Connection:
+    """Statements on one pooled connection (a transaction's)."""
+
+    lock_rows = " FOR UPDATE"
+
+    def __init__(self, connection: psycopg.AsyncConnection[Row]) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._connection.execute(placeholders(sql), params)
+        return cursor.rowcount
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        cursor = await self._connection.execute(placeholders(sql), params)
+        return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        cursor = await self._connection.execute(placeholders(sql), params)
+        return await cursor.fetchall()
+
+
+class PostgresDatabase:
+    dialect: Dialect = "postgres"
+    lock_rows = " FOR UPDATE"
+
+    def __init__(self, pool: AsyncConnectionPool[psycopg.AsyncConnection[Row]]) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(cls, url: str, *, size: int = POOL_SIZE) -> PostgresDatabase:
+        """A pool of autocommit connections to `url`; a server that cannot be reached is one clear error
+        now, not a pool retrying in the background."""
+        # Imported here: bot.config imports nothing of the store, and the store needs the sentence type.
+        from bot.config import CannotStart
+
+        try:
+            probe = await psycopg.AsyncConnection.connect(url)
+        except psycopg.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CannotStart(f"DATABASE_URL: PostgreSQL cannot be reached ({reason}).") from None
+        await probe.close()
+        pool: AsyncConnectionPool[psycopg.AsyncConnection[Row]] = AsyncConnectionPool(
+            url, min_size=1, max_size=size, open=False, configure=_configure, name="reelbot",
+            kwargs={"autocommit": True, "row_factory": dict_row},
+        )
+        await pool.open(wait=True)
+        return cls(pool)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._pool.connection() as connection:
+            return await _Connection(connection).execute(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._pool.connection() as connection:
+            return await _Connection(connection).fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._pool.connection() as connection:
+            return await _Connection(connection).fetchall(sql, params)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Connection]:
+        async with self._pool.connection() as connection, connection.transaction():
+            yield _Connection(connection)
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Row]]:
+        """A pooled connection of its own (copy-db streams rows through COPY on it)."""
+        async with self._pool.connection() as connection:
+            yield connection
+
+    async def migrate(self, directory: Path) -> list[int]:
+        """Apply the migrations not applied yet, each in one transaction with its `schema_migrations` row.
+        PostgreSQL's DDL is transactional, so a migration that fails leaves nothing of itself behind."""
+        async with self._pool.connection() as connection:
+            await connection.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+            try:
+                await connection.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                    " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                applied_now = []
+                for version, path in migration_files(directory):
+                    async with connection.transaction():
+                        done = await connection.execute("SELECT 1 FROM schema_migrations WHERE version = %s",
+                                                        (version,))
+                        if await done.fetchone():
+                            continue
+                        # Sent whole: PostgreSQL runs a parameterless script of several statements as one.
+                        await connection.execute(path.read_text(encoding="utf-8").encode())
+                        await connection.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                                                 (version, path.name))
+                    applied_now.append(version)
+                return applied_now
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        return int(row["version"]) if row else 0
+
+    async def close(self) -> None:
+        await self._pool.close()
