@@ -1,8 +1,8 @@
 """A draft → a render: short ffmpeg filter graphs, one segment of the timeline at a time, feeding one encoder.
 
 `build` checks the draft, draws the text PNGs and returns the commands plus the work still to do; `run` starts
-the encoder (x264 + AAC, reading raw yuv420p frames from a pipe) and then, one after the other, the segment
-graphs, each writing its frames straight into that pipe. Why segments: one graph for the whole video keeps
+the encoder (x264 + AAC, reading yuv420p frames from a pipe) and then, one after the other, the segment
+graphs, each writing its frames into that pipe. Why segments: one graph for the whole video keeps
 every clip's and every transition's frames until the end (~20 MB a photo), so memory grew with the photos. A
 segment holds a few photos; when it ends its process ends and all of its memory goes back. Why one encoder:
 the frames are joined before encoding, so there is one rate control, one closed-GOP stream and one AAC
@@ -18,6 +18,13 @@ frame over the clip's window → the motion (see `motion.py`: a zoom scales only
 the previous tail and the next head, run per plane (xfade takes no yuv420p; the transitions used here are
 geometric or a plain mix, so each plane can run alone). Titles and captions are overlaid only while shown.
 Timestamps in a segment are the timeline's own, so a fade of text across a segment edge carries on.
+
+The frames go from a segment to the encoder as YUV4MPEG (a header line, then each frame's planes after a
+"FRAME" line): ffmpeg's y4m muxer writes the filter graph's own frame buffers, where the rawvideo encoder first
+copies each frame into a freshly allocated packet (a 3 MB copy plus ~750 page faults a frame, about a third
+of a plain segment's CPU). Each segment's stdout is a pipe of its own, moved into the encoder's pipe with
+`splice` (the kernel hands the pages over; nothing is copied), minus the header line of every segment after
+the first, so the encoder reads one unbroken stream.
 
 The encoder gets a bitrate cap from the length (`video_bitrate_cap`), so the MP4 always fits the upload limit.
 The ffmpeg binary is the one inside the imageio-ffmpeg wheel, so the output does not depend on the host.
@@ -157,7 +164,7 @@ class Segment:
 class RenderPlan:
     """The commands and what `run` still has to do while they run.
 
-    `args`: the encoder, reading raw frames on stdin; `segments`: the graphs writing them, in order;
+    `args`: the encoder, reading YUV4MPEG frames on stdin; `segments`: the graphs writing them, in order;
     `photos`: one callable per photo returning its raw yuv420p frame; `side_work`: files the encoder opens
     once the first frame arrives (the music), made meanwhile; `notes`: sentences for the user about text
     that could not be shown whole (characters no font has, text cut short to fit); the video is still made.
@@ -218,9 +225,8 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     output = workdir / "output.mp4"
     cap = video_bitrate_cap(seconds, size_limit, encoder.audio_bps)
     args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{width}x{height}",
-            "-framerate", str(encoder.fps), "-i", "pipe:0", *audio_args,
-            # the raw frames carry no colour tags: say what they are, or ffmpeg converts them as if BT.601
+            "-f", "yuv4mpegpipe", "-i", "pipe:0", *audio_args,
+            # the frames carry no colour tags but the range: say what they are, or ffmpeg takes them as BT.601
             "-filter_complex", f"[0:v]{_TAGS}[vout];[1:a]{_audio_filter(conf, seconds)}[aout]",
             "-map", "[vout]", "-map", "[aout]",
             *encoder.video_args(cap), *encoder.audio_args(), "-t", _seconds(plan.frames, fps),
@@ -276,7 +282,7 @@ def segment_bounds(plan: model.Timing, per_segment: int) -> list[tuple[int, int]
 
 def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay], fade: int,
              src: tuple[int, int], fps: int) -> Segment:
-    """The ffmpeg command making timeline frames [start, end) (counted at `fps`) as raw yuv420p on its stdout."""
+    """The ffmpeg command making timeline frames [start, end) (counted at `fps`) as YUV4MPEG on its stdout."""
     count = len(clips)
     used = [c for c in clips if c.start < end and c.start + c.length > start]
     labels = "".join(f"[p{c.index}]" for c in used)
@@ -340,7 +346,7 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
     args = (ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
             "-filter_threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{src[0]}x{src[1]}",
             "-framerate", str(fps), "-i", "pipe:0", *inputs, "-filter_complex", ";".join(graph),
-            "-map", "[vout]", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
+            "-map", "[vout]", "-fps_mode", "passthrough", "-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", "pipe:1")
     return Segment(start, end, tuple(c.index for c in used), args)
 
 
@@ -511,7 +517,7 @@ async def run(plan: RenderPlan, on_progress: Callable[[int], None] | None = None
 
 
 async def capture(plan: RenderPlan, raw: Path) -> None:
-    """Write the frames `run` would hand the encoder into `raw` (raw yuv420p), without encoding them: the
+    """Write the frames `run` would hand the encoder into `raw` (YUV4MPEG), without encoding them: the
     benchmark's bound is the encoder alone on exactly these frames."""
     await _render(plan, None, raw=raw)
 
@@ -541,16 +547,20 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
     else:
         write_fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     workdir = plan.workdir or plan.output.parent
+    upcoming: tuple[asyncio.subprocess.Process, int, int] | None = None
     try:
-        upcoming = await _start_segment(plan.segments[0], 0, write_fd, workdir, processes)
+        upcoming = await _start_segment(plan.segments[0], 0, workdir, processes)
         # the music before any frame: the encoder opens its other inputs once the first frame is in
         await asyncio.to_thread(lambda: [job() for job in plan.side_work])
         for number, segment in enumerate(plan.segments):
-            process, feed_fd = upcoming
+            assert upcoming is not None
+            (process, feed_fd, out_fd), upcoming = upcoming, None
+            # each thread owns (and closes) its descriptors, even when the render is cancelled under it
+            feeding = asyncio.create_task(asyncio.to_thread(_feed, feed_fd, prepared, segment.photos))
+            relaying = asyncio.create_task(asyncio.to_thread(_relay, out_fd, os.dup(write_fd), number == 0))
             if number + 1 < len(plan.segments):  # started now, it waits for its photos: start-up is hidden
-                upcoming = await _start_segment(plan.segments[number + 1], number + 1, write_fd, workdir,
-                                                processes)
-            await asyncio.to_thread(_feed, feed_fd, prepared, segment.photos)
+                upcoming = await _start_segment(plan.segments[number + 1], number + 1, workdir, processes)
+            await asyncio.gather(feeding, relaying)
             code = await process.wait()
             if code != 0:
                 if encoder is not None and encoder.returncode is None:
@@ -573,6 +583,9 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
     finally:
         if write_fd >= 0:
             os.close(write_fd)
+        if upcoming is not None:  # started, never fed
+            os.close(upcoming[1])
+            os.close(upcoming[2])
         for process in processes:
             if process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -587,21 +600,43 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
         on_progress(100)
 
 
-async def _start_segment(segment: Segment, number: int, out_fd: int, workdir: Path,
-                         processes: list[asyncio.subprocess.Process]) -> tuple[asyncio.subprocess.Process, int]:
-    """Start a segment's ffmpeg writing into `out_fd`; return it and the pipe its photos go into."""
+async def _start_segment(segment: Segment, number: int, workdir: Path,
+                         processes: list[asyncio.subprocess.Process]) -> tuple[asyncio.subprocess.Process, int, int]:
+    """Start a segment's ffmpeg; return it, the pipe its photos go into and the pipe its frames come out of."""
     read_fd, write_fd = os.pipe()
+    frames_fd, out_fd = os.pipe()
+    with contextlib.suppress(OSError):  # a frame is ~3 MB: 64 kB at a time would switch processes 50 times
+        fcntl.fcntl(out_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     try:
         with (workdir / f"segment{number}.log").open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(*segment.args, stdin=read_fd, stdout=out_fd,
                                                            stderr=log_file)
     except BaseException:
         os.close(write_fd)
+        os.close(frames_fd)
         raise
     finally:
         os.close(read_fd)
+        os.close(out_fd)
     processes.append(process)
-    return process, write_fd
+    return process, write_fd, frames_fd
+
+
+def _relay(source: int, sink: int, keep_header: bool) -> None:
+    """Move a segment's YUV4MPEG stream into the encoder's pipe (or the capture file) with `splice`, so the
+    kernel hands the pages over without copying them; every segment after the first drops its header line,
+    so the encoder reads one stream. A sink that is gone ends the relay (the encoder says why)."""
+    try:
+        if not keep_header:
+            while os.read(source, 1) not in (b"\n", b""):
+                pass  # the header is one short line; the frames start after it
+        while os.splice(source, sink, PIPE_BYTES):
+            pass
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        os.close(source)
+        os.close(sink)
 
 
 def _feed(fd: int, prepared: _Prepared, photos: tuple[int, ...]) -> None:
