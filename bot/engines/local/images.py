@@ -163,8 +163,19 @@ def prepare(path: Path, size: tuple[int, int], *, fit: str,
     img.close()
     small = ImageOps.fit(thumb, (max(width // 10, 8), max(height // 10, 8)), method=Image.Resampling.BILINEAR)
     small = small.filter(ImageFilter.GaussianBlur(radius=max(width // 10, 8) / 18))
-    frame = ImageEnhance.Brightness(small).enhance(0.6).resize(size, Image.Resampling.BILINEAR)
-    frame.paste(fg, ((width - fg.width) // 2, (height - fg.height) // 2))
+    dim = ImageEnhance.Brightness(small).enhance(0.6)
+    left, top = (width - fg.width) // 2, (height - fg.height) // 2
+    frame = Image.new("RGB", size)
+    # The blurred copy is scaled up only where the photo leaves it showing (two bands, not the whole frame:
+    # a quarter of the pixels for a 4:3 photo). A `box` resize samples where the full-frame resize would, so
+    # the bands are its pixels to within one level of rounding.
+    sx, sy = dim.width / width, dim.height / height
+    for x0, y0, x1, y1 in ((0, 0, width, top), (0, top + fg.height, width, height),
+                           (0, 0, left, height), (left + fg.width, 0, width, height)):
+        if x1 > x0 and y1 > y0:
+            band = dim.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR, box=(x0 * sx, y0 * sy, x1 * sx, y1 * sy))
+            frame.paste(band, (x0, y0))
+    frame.paste(fg, (left, top))
     fg.close()
     return frame
 
@@ -206,7 +217,7 @@ def prepare_yuv(path: Path, size: tuple[int, int], *, fit: str,
 
 
 # Bumped whenever what `prepare_yuv` makes changes, so no cached frame made the old way is used again.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def cache_path(path: Path, size: tuple[int, int], fit: str) -> Path:
