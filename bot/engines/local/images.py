@@ -4,7 +4,8 @@ Every photo is decoded, turned upright (EXIF), scaled, composed and converted to
 into a frame slightly larger than the output (`OVERSIZE`) so ffmpeg only has to scale that frame down a little
 and crop it for the Ken Burns motion; it never decodes, converts or resamples a camera-sized image. JPEGs are decoded
 with Pillow's draft mode (DCT scaling) at the smallest size that (within 3 %) still covers the frame, which
-keeps a 12 MP photo's memory and time small.
+keeps a 12 MP photo's memory and time small. A preview's frames are made once per photo, when it arrives,
+and kept beside it (`cached_yuv`), so a preview does no Pillow work at all.
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ track, and a join can neither drop nor double a frame nor click. Segment edges f
 (`Motion.window_pts`), so a frame is the same whichever segment makes it.
 
 Python prepares each photo once (Pillow: decode, upright, fit, BT.709 yuv420p, at the output's scale: a
-preview never touches a full-size picture), two at a time ahead of need, and writes it into the segment's
-stdin. In a segment graph: the photos stream → `segment` into one single-frame stream per photo → loop that
+preview reads the frame made when the photo arrived and never touches a full-size picture), two at a time
+ahead of need, and writes it into the segment's stdin. A render runs at its encoder's rate from the start
+(a preview's 15 fps: its timing, motion, transitions and text are counted at 15 fps, nothing is drawn to be
+thrown away). In a segment graph: the photos stream → `segment` into one single-frame stream per photo → loop that
 frame over the clip's window → the motion (see `motion.py`: a zoom scales only the frames where it steps,
 `fps` repeats them) → trimmed into head (fading in), body and tail (fading out). Each cut is an xfade of only
 the previous tail and the next head, run per plane (xfade takes no yuv420p; the transitions used here are
