@@ -169,6 +169,8 @@ class LocalEngine:
             photos.append({"id": f"p{uuid.uuid4().hex[:8]}",
                            "m": {"name": media.filename, "path": str(path), "width": width, "height": height}})
             await self._change(chat_id, draft, model.layout(photos, model.settings(draft)), "upload", media.filename)
+        if self._previews:  # decoded and scaled once now, so no preview after this touches the full-size photo
+            await asyncio.to_thread(render.prepare_preview_frame, path, draft)
         return base.Uploaded(filename=media.filename, kind=base.MediaKind.PHOTO, ref=str(path),
                              width=width, height=height)
 

@@ -78,7 +78,8 @@ def empty_draft() -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """Everything in frames at `FPS`, so the renderer's xfade offsets land exactly on frame boundaries.
+    """Everything in frames at `fps` (the export's FPS, or a preview's lower rate), so the renderer's xfade
+    offsets land exactly on frame boundaries.
 
     `clips[i]` is (first frame, frame count) of photo i's clip in the output, overlapping its neighbours
     by `fade` frames; `slots[i]` is (start, end) of the span where photo i is the main picture (cut to cut).
@@ -89,6 +90,7 @@ class Timing:
     clips: tuple[tuple[int, int], ...]
     slots: tuple[tuple[int, int], ...]
     beat: float | None  # frames per beat when cuts follow generated music
+    fps: int = FPS  # the rate every count above is at
 
 
 def total_ms(count: int, conf: dict[str, Any]) -> int:
@@ -104,21 +106,25 @@ def total_ms(count: int, conf: dict[str, Any]) -> int:
     return max(min(wanted, MAX_DURATION_MS), MIN_SLOT_MS * count)
 
 
-def beat_frames(conf: dict[str, Any]) -> float | None:
+def beat_frames(conf: dict[str, Any], fps: int = FPS) -> float | None:
     """Frames per beat of the generated music, or None when cuts need not follow a beat."""
     if not conf.get("music") or conf.get("music_source") != "generated":
         return None
     bpm = MOODS.get(str(conf.get("music_mood")), 120)
-    return FPS * 60 / bpm
+    return fps * 60 / bpm
 
 
-def timing(count: int, conf: dict[str, Any]) -> Timing:
-    """Cut points spread evenly, then snapped to the music's beat grid where that keeps every slot long enough."""
-    frames = round(total_ms(count, conf) * FPS / 1000)
+def timing(count: int, conf: dict[str, Any], fps: int = FPS) -> Timing:
+    """Cut points spread evenly, then snapped to the music's beat grid where that keeps every slot long enough.
+
+    `fps`: the rate the frames are counted at. A preview passes its own (lower) rate, so that everything it
+    draws is counted at that rate from the start instead of drawn at FPS and then half thrown away.
+    """
+    frames = round(total_ms(count, conf) * fps / 1000)
     if count == 0:
-        return Timing(0, 0, (), (), None)
-    min_slot = round(MIN_SLOT_MS * FPS / 1000)
-    beat = beat_frames(conf)
+        return Timing(0, 0, (), (), None, fps)
+    min_slot = round(MIN_SLOT_MS * fps / 1000)
+    beat = beat_frames(conf, fps)
     cuts = [0]
     for k in range(1, count):
         even = k * frames / count
@@ -133,7 +139,7 @@ def timing(count: int, conf: dict[str, Any]) -> Timing:
     shortest = min(b - a for a, b in itertools.pairwise(cuts))
     fade = 0
     if conf.get("transition", "fade") != "none" and count > 1:
-        fade = min(round(int(conf.get("transition_ms") or DEFAULT_TRANSITION_MS) * FPS / 1000),
+        fade = min(round(int(conf.get("transition_ms") or DEFAULT_TRANSITION_MS) * fps / 1000),
                    int(shortest * 0.4))
         fade -= fade % 2  # even, so a transition is centred on its cut
     half = fade // 2
@@ -143,7 +149,7 @@ def timing(count: int, conf: dict[str, Any]) -> Timing:
         end = frames if i == count - 1 else cuts[i + 1] + half
         clips.append((start, end - start))
     slots = tuple((cuts[i], cuts[i + 1]) for i in range(count))
-    return Timing(frames, fade, tuple(clips), slots, beat)
+    return Timing(frames, fade, tuple(clips), slots, beat, fps)
 
 
 def transition_for(conf: dict[str, Any], cut: int) -> str:

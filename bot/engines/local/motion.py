@@ -33,6 +33,7 @@ class Motion:
     frames: int
     out: tuple[int, int]  # output width, height
     src: tuple[int, int]  # prepared frame width, height
+    fps: int = FPS  # the rate `frames` is counted at (the timestamps the ffmpeg expressions read)
 
     # ------------------------------------------------------------ shared arithmetic
 
@@ -140,9 +141,9 @@ class Motion:
         width, height = self.out
         span = max(self.frames - 1, 1)
         ratio = f"{self.src[1]}/{self.src[0]}"
-        # The frame index comes from the timestamp (set by `sample_pts`, 1/30 time base), not from `n`: the
+        # The frame index comes from the timestamp (set by `sample_pts`, 1/fps time base), not from `n`: the
         # scale filter counts its first frame as n=1 and crop as n=0, and only the sampled frames reach them.
-        n = f"round(t*{FPS})"
+        n = f"round(t*{self.fps})"
         if self.zooms:
             k = n if self.kind == "zoomin" else f"({span}-{n})"
             step = f"floor({k}*{self._zoom_steps}/{span})"

@@ -1,8 +1,8 @@
 """A draft → a render: short ffmpeg filter graphs, one segment of the timeline at a time, feeding one encoder.
 
 `build` checks the draft, draws the text PNGs and returns the commands plus the work still to do; `run` starts
-the encoder (x264 + AAC, reading raw yuv420p frames from a pipe) and then, one after the other, the segment
-graphs, each writing its frames straight into that pipe. Why segments: one graph for the whole video keeps
+the encoder (x264 + AAC, reading yuv420p frames from a pipe) and then, one after the other, the segment
+graphs, each writing its frames into that pipe. Why segments: one graph for the whole video keeps
 every clip's and every transition's frames until the end (~20 MB a photo), so memory grew with the photos. A
 segment holds a few photos; when it ends its process ends and all of its memory goes back. Why one encoder:
 the frames are joined before encoding, so there is one rate control, one closed-GOP stream and one AAC
@@ -11,13 +11,22 @@ track, and a join can neither drop nor double a frame nor click. Segment edges f
 (`Motion.window_pts`), so a frame is the same whichever segment makes it.
 
 Python prepares each photo once (Pillow: decode, upright, fit, BT.709 yuv420p, at the output's scale: a
-preview never touches a full-size picture), two at a time ahead of need, and writes it into the segment's
-stdin. In a segment graph: the photos stream → `segment` into one single-frame stream per photo → loop that
+preview reads the frame made when the photo arrived and never touches a full-size picture), two at a time
+ahead of need, and writes it into the segment's stdin. A render runs at its encoder's rate from the start
+(a preview's 15 fps: its timing, motion, transitions and text are counted at 15 fps, nothing is drawn to be
+thrown away). In a segment graph: the photos stream → `segment` into one single-frame stream per photo → loop that
 frame over the clip's window → the motion (see `motion.py`: a zoom scales only the frames where it steps,
 `fps` repeats them) → trimmed into head (fading in), body and tail (fading out). Each cut is an xfade of only
 the previous tail and the next head, run per plane (xfade takes no yuv420p; the transitions used here are
 geometric or a plain mix, so each plane can run alone). Titles and captions are overlaid only while shown.
 Timestamps in a segment are the timeline's own, so a fade of text across a segment edge carries on.
+
+The frames go from a segment to the encoder as YUV4MPEG (a header line, then each frame's planes after a
+"FRAME" line): ffmpeg's y4m muxer writes the filter graph's own frame buffers, where the rawvideo encoder first
+copies each frame into a freshly allocated packet (a 3 MB copy plus ~750 page faults a frame, about a third
+of a plain segment's CPU). Each segment's stdout is a pipe of its own, moved into the encoder's pipe with
+`splice` (the kernel hands the pages over; nothing is copied), minus the header line of every segment after
+the first, so the encoder reads one unbroken stream.
 
 The encoder gets a bitrate cap from the length (`video_bitrate_cap`), so the MP4 always fits the upload limit.
 The ffmpeg binary is the one inside the imageio-ffmpeg wheel, so the output does not depend on the host.
@@ -91,7 +100,7 @@ class Encoder:
     threads: int = max(1, os.cpu_count() or 1)
     x264_params: str = "bframes=0:sync-lookahead=0"
     aac_coder: str = ""  # "" keeps ffmpeg's default (twoloop, the best); "fast" costs a quarter of the CPU
-    fps: int = model.FPS  # the graphs always run at model.FPS; a lower rate keeps every other frame
+    fps: int = model.FPS  # the whole render runs at this rate: timing, motion, transitions and text alike
 
     @property
     def audio_bps(self) -> int:
@@ -159,7 +168,7 @@ class Segment:
 class RenderPlan:
     """The commands and what `run` still has to do while they run.
 
-    `args`: the encoder, reading raw frames on stdin; `segments`: the graphs writing them, in order;
+    `args`: the encoder, reading YUV4MPEG frames on stdin; `segments`: the graphs writing them, in order;
     `photos`: one callable per photo returning its raw yuv420p frame; `side_work`: files the encoder opens
     once the first frame arrives (the music), made meanwhile; `notes`: sentences for the user about text
     that could not be shown whole (characters no font has, text cut short to fit); the video is still made.
@@ -176,8 +185,8 @@ class RenderPlan:
     workdir: Path | None = None
 
 
-def _seconds(frames: int) -> str:
-    return f"{frames / model.FPS:.6f}"
+def _seconds(frames: int, fps: int) -> str:
+    return f"{frames / fps:.6f}"
 
 
 _TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
@@ -197,10 +206,10 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     encoder = encoder or (PREVIEW if preview else FULL)
     width, height = output_size(conf, preview=preview)
     src = images.frame_size(width, height)
-    plan = model.timing(len(photos), conf)
+    fps = encoder.fps
+    plan = model.timing(len(photos), conf, fps)
     fit = str(conf.get("fit"))
-    resample = Image.Resampling.BILINEAR if preview else Image.Resampling.BICUBIC
-    feeders = tuple(_feeder(i, photo, src, fit, resample) for i, photo in enumerate(photos))
+    feeders = tuple(_feeder(i, photo, src, fit, preview=preview) for i, photo in enumerate(photos))
     notes: list[Said] = []
     overlays: list[_Overlay] = []
     for j, item in enumerate(_texts(conf, photos, plan)):
@@ -212,20 +221,19 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     per_segment = photos_per_segment or (PREVIEW_PHOTOS_PER_SEGMENT if preview else PHOTOS_PER_SEGMENT)
     clips = _clips(conf, plan, (width, height), src)
     segments = tuple(
-        _segment(start, end, clips, overlays, plan.fade, src, encoder.fps)
+        _segment(start, end, clips, overlays, plan.fade, src, fps)
         for start, end in segment_bounds(plan, per_segment)
     )
-    seconds = plan.frames / model.FPS
+    seconds = plan.frames / fps
     audio_args, side_work = _audio_input(conf, workdir, seconds)
     output = workdir / "output.mp4"
     cap = video_bitrate_cap(seconds, size_limit, encoder.audio_bps)
     args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{width}x{height}",
-            "-framerate", str(encoder.fps), "-i", "pipe:0", *audio_args,
-            # the raw frames carry no colour tags: say what they are, or ffmpeg converts them as if BT.601
+            "-f", "yuv4mpegpipe", "-i", "pipe:0", *audio_args,
+            # the frames carry no colour tags but the range: say what they are, or ffmpeg takes them as BT.601
             "-filter_complex", f"[0:v]{_TAGS}[vout];[1:a]{_audio_filter(conf, seconds)}[aout]",
             "-map", "[vout]", "-map", "[aout]",
-            *encoder.video_args(cap), *encoder.audio_args(), "-t", _seconds(plan.frames),
+            *encoder.video_args(cap), *encoder.audio_args(), "-t", _seconds(plan.frames, fps),
             "-movflags", "+faststart", "-progress", "pipe:1", "-nostats", str(output)]
     return RenderPlan(args, seconds, output, segments, feeders, side_work, tuple(notes), (width, height), workdir)
 
@@ -252,7 +260,7 @@ def _clips(conf: dict[str, Any], plan: model.Timing, out: tuple[int, int], src: 
         kind = model.motion_for(conf, i)
         if kind == "pan" and i % 2:
             kind = "panback"
-        clips.append(_Clip(i, start, length, Motion(kind, length, out, src),
+        clips.append(_Clip(i, start, length, Motion(kind, length, out, src, plan.fps),
                            model.transition_for(conf, i) if i else ""))
     return clips
 
@@ -278,9 +286,8 @@ def segment_bounds(plan: model.Timing, per_segment: int) -> list[tuple[int, int]
 
 def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay], fade: int,
              src: tuple[int, int], fps: int) -> Segment:
-    """The ffmpeg command making timeline frames [start, end) as raw yuv420p on its stdout."""
+    """The ffmpeg command making timeline frames [start, end) (counted at `fps`) as YUV4MPEG on its stdout."""
     count = len(clips)
-    keep = model.FPS // fps if fps < model.FPS else 1  # every keep-th timeline frame is output
     used = [c for c in clips if c.start < end and c.start + c.length > start]
     labels = "".join(f"[p{c.index}]" for c in used)
     if len(used) > 1:
@@ -298,15 +305,9 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
         outs = "".join(f"[{n}]" for n in names)
         motion = clip.motion
         per_frame = motion.per_frame()
-        # A lower output rate keeps only even timeline frames: a zoom then scales only the samples that fall on
-        # kept frames (plus the window's first and its end marker, which `fps` needs). A kept frame whose step
-        # fell on the dropped frame before it shows the previous step, 2 px off for 1/15 s: a preview's price
-        # for half the scaling.
-        sparse = (f",select='eq(n,0)+gte(round(t*{model.FPS}),{stop})+not(mod(round(t*{model.FPS})+{clip.start},"
-                  f"{keep}))'" if keep > 1 and motion.zooms else "")
         chain = (f"[p{i}]{motion.before_loop()}loop=loop={len(motion.window_samples(first, stop)) - 1}:size=1:"
-                 f"start=0,setpts='{motion.window_pts(first, stop)}'{sparse}" + (f",{per_frame}" if per_frame else "")
-                 + (f",fps={model.FPS}" if motion.zooms else "") + f",trim=end_frame={stop - first}")
+                 f"start=0,setpts='{motion.window_pts(first, stop)}'" + (f",{per_frame}" if per_frame else "")
+                 + (f",fps={fps}" if motion.zooms else "") + f",trim=end_frame={stop - first}")
         graph.append(f"{chain},setsar=1," + (f"split={len(parts)}{outs}" if len(parts) > 1 else f"null{outs}"))
         for (_, a, b), label in zip(parts, names, strict=True):
             # trim drops the frames outside its part as they pass, so nothing waits in a queue for concat
@@ -314,7 +315,7 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
                          f"[{label}o]")
         for name, _, _ in parts:
             if name == "head":
-                graph.append(_xfade(f"c{i - 1}tailo", f"c{i}heado", f"x{i}", clip.transition, fade))
+                graph.append(_xfade(f"c{i - 1}tailo", f"c{i}heado", f"x{i}", clip.transition, fade, fps))
                 pieces.append(f"x{i}")
             elif name == "body":
                 pieces.append(f"c{i}bodyo")
@@ -323,7 +324,7 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
         last = "cat"
     else:
         last = pieces[0]
-    graph.append(f"[{last}]settb=1/{model.FPS},setpts=N+{start}[main]")  # the timeline's own timestamps
+    graph.append(f"[{last}]settb=1/{fps},setpts=N+{start}[main]")  # the timeline's own timestamps
     last = "main"
     inputs: list[str] = []
     index = 1
@@ -332,30 +333,28 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
         if shown_from >= shown_to:
             continue
         first, frames = overlay.start, overlay.frames
-        fade_s = min(0.3, frames / model.FPS / 4)
-        inputs += ["-framerate", str(model.FPS), "-i", str(overlay.placed.path)]
+        fade_s = min(0.3, frames / fps / 4)
+        inputs += ["-framerate", str(fps), "-i", str(overlay.placed.path)]
         # converted once to the video's own format, then looped: the overlay blends without converting
         graph.append(
             f"[{index}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuva420p,"
-            f"loop=loop={shown_to - shown_from - 1}:size=1:start=0,settb=1/{model.FPS},setpts=N+{shown_from},"
-            f"fade=t=in:st={_seconds(first)}:d={fade_s:.3f}:alpha=1,"
-            f"fade=t=out:st={(first + frames) / model.FPS - fade_s:.6f}:d={fade_s:.3f}:alpha=1[t{j}]"
+            f"loop=loop={shown_to - shown_from - 1}:size=1:start=0,settb=1/{fps},setpts=N+{shown_from},"
+            f"fade=t=in:st={_seconds(first, fps)}:d={fade_s:.3f}:alpha=1,"
+            f"fade=t=out:st={(first + frames) / fps - fade_s:.6f}:d={fade_s:.3f}:alpha=1[t{j}]"
         )
         graph.append(f"[{last}][t{j}]overlay=x={overlay.placed.x}:y={overlay.placed.y}:eof_action=pass:"
                      f"format=yuv420[o{j}]")
         last = f"o{j}"
         index += 1
-    # a lower rate keeps the timeline's even frames, counted on the timeline: the same whatever the segment
-    graph.append(f"[{last}]" + (f"select='not(mod(round(t*{model.FPS}),{keep}))'," if keep > 1 else "")
-                 + "format=yuv420p[vout]")
+    graph.append(f"[{last}]format=yuv420p[vout]")
     args = (ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
             "-filter_threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{src[0]}x{src[1]}",
-            "-framerate", str(model.FPS), "-i", "pipe:0", *inputs, "-filter_complex", ";".join(graph),
-            "-map", "[vout]", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
+            "-framerate", str(fps), "-i", "pipe:0", *inputs, "-filter_complex", ";".join(graph),
+            "-map", "[vout]", "-fps_mode", "passthrough", "-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", "pipe:1")
     return Segment(start, end, tuple(c.index for c in used), args)
 
 
-def _xfade(a: str, b: str, out: str, transition: str, frames: int) -> str:
+def _xfade(a: str, b: str, out: str, transition: str, frames: int, fps: int) -> str:
     """xfade of two `frames`-long yuv420p windows, run on each plane as gray.
 
     xfade takes no chroma-subsampled format, and letting ffmpeg convert would put the window through yuv444p
@@ -367,11 +366,11 @@ def _xfade(a: str, b: str, out: str, transition: str, frames: int) -> str:
     frames' timestamps, which is all xfade reads its progress from: no per-pixel work beyond a fade. (The
     former random-pixel dissolve was noise to the encoder: each of its frames cost ~0.3 MB.)
     """
-    duration = _seconds(frames)
+    duration = _seconds(frames, fps)
     if transition == "dissolve":
-        fine = model.FPS * 1000
+        fine = fps * 1000
         curve = f"settb=1/{fine},setpts='round({1000 * frames}*(N/{frames})*(N/{frames})*(3-2*N/{frames}))',"
-        xfade, after = "fade", f",settb=1/{model.FPS},setpts=N"
+        xfade, after = "fade", f",settb=1/{fps},setpts=N"
     else:
         curve, xfade, after = "", transition, ""
     chain = [f"[{a}]{curve}extractplanes=y+u+v[{a}y][{a}u][{a}v]",
@@ -394,9 +393,23 @@ def _clip_parts(index: int, count: int, length: int, fade: int) -> list[tuple[st
     return parts
 
 
+def prepare_preview_frame(path: Path, draft: dict[str, Any]) -> None:
+    """Make (and keep next to it) the frame a preview of `draft` will use for the photo at `path`: called when
+    a photo arrives, so the previews after it start from frames already decoded and scaled."""
+    conf = model.settings(draft)
+    try:
+        images.cached_yuv(path, images.frame_size(*output_size(conf, preview=True)), fit=str(conf.get("fit")))
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        log.warning("could not prepare the preview frame of %s: %s", path, exc)  # the preview will say so
+
+
 def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
-            resample: Image.Resampling) -> Callable[[], bytes]:
-    """Check the photo is on disk now; return the call that makes its raw frame (run while ffmpeg runs)."""
+            *, preview: bool) -> Callable[[], bytes]:
+    """Check the photo is on disk now; return the call that makes its raw frame (run while ffmpeg runs).
+
+    A preview's frame comes from the cache next to the photo (`images.cached_yuv`, made when the photo
+    arrived) and is scaled bilinearly when made; an export's is made afresh at full size, bicubic.
+    """
     meta = photo.get("m") or {}
     source = Path(str(meta.get("path") or ""))
     name = meta.get("name") or source.name
@@ -405,7 +418,9 @@ def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
 
     def make() -> bytes:
         try:
-            return images.prepare_yuv(source, size, fit=fit, resample=resample)
+            if preview:
+                return images.cached_yuv(source, size, fit=fit)
+            return images.prepare_yuv(source, size, fit=fit)
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
             log.warning("could not prepare %s: %s", source, exc)
             raise RenderError(words.photo_undecodable(index, name)) from None
@@ -417,7 +432,7 @@ def _texts(conf: dict[str, Any], photos: list[dict[str, Any]], plan: model.Timin
     """Title first (its first 3 s), then each caption during its photo's slot."""
     found: list[dict[str, Any]] = []
     if conf.get("title"):
-        frames = min(round(model.TITLE_MS * model.FPS / 1000), max(plan.frames * 3 // 5, 1))
+        frames = min(round(model.TITLE_MS * plan.fps / 1000), max(plan.frames * 3 // 5, 1))
         found.append({"text": str(conf["title"]), "position": conf.get("title_position", "center"),
                       "kind": "title", "label": words.TITLE, "start": 0, "frames": frames})
     for number, (photo, (start, end)) in enumerate(zip(photos, plan.slots, strict=True), 1):
@@ -498,7 +513,7 @@ async def run(plan: RenderPlan, on_progress: Callable[[int], None] | None = None
 
 
 async def capture(plan: RenderPlan, raw: Path) -> None:
-    """Write the frames `run` would hand the encoder into `raw` (raw yuv420p), without encoding them: the
+    """Write the frames `run` would hand the encoder into `raw` (YUV4MPEG), without encoding them: the
     benchmark's bound is the encoder alone on exactly these frames."""
     await _render(plan, None, raw=raw)
 
@@ -528,16 +543,20 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
     else:
         write_fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     workdir = plan.workdir or plan.output.parent
+    upcoming: tuple[asyncio.subprocess.Process, int, int] | None = None
     try:
-        upcoming = await _start_segment(plan.segments[0], 0, write_fd, workdir, processes)
+        upcoming = await _start_segment(plan.segments[0], 0, workdir, processes)
         # the music before any frame: the encoder opens its other inputs once the first frame is in
         await asyncio.to_thread(lambda: [job() for job in plan.side_work])
         for number, segment in enumerate(plan.segments):
-            process, feed_fd = upcoming
+            assert upcoming is not None
+            (process, feed_fd, out_fd), upcoming = upcoming, None
+            # each thread owns (and closes) its descriptors, even when the render is cancelled under it
+            feeding = asyncio.create_task(asyncio.to_thread(_feed, feed_fd, prepared, segment.photos))
+            relaying = asyncio.create_task(asyncio.to_thread(_relay, out_fd, os.dup(write_fd), number == 0))
             if number + 1 < len(plan.segments):  # started now, it waits for its photos: start-up is hidden
-                upcoming = await _start_segment(plan.segments[number + 1], number + 1, write_fd, workdir,
-                                                processes)
-            await asyncio.to_thread(_feed, feed_fd, prepared, segment.photos)
+                upcoming = await _start_segment(plan.segments[number + 1], number + 1, workdir, processes)
+            await asyncio.gather(feeding, relaying)
             code = await process.wait()
             if code != 0:
                 if encoder is not None and encoder.returncode is None:
@@ -560,6 +579,9 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
     finally:
         if write_fd >= 0:
             os.close(write_fd)
+        if upcoming is not None:  # started, never fed
+            os.close(upcoming[1])
+            os.close(upcoming[2])
         for process in processes:
             if process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -574,21 +596,43 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
         on_progress(100)
 
 
-async def _start_segment(segment: Segment, number: int, out_fd: int, workdir: Path,
-                         processes: list[asyncio.subprocess.Process]) -> tuple[asyncio.subprocess.Process, int]:
-    """Start a segment's ffmpeg writing into `out_fd`; return it and the pipe its photos go into."""
+async def _start_segment(segment: Segment, number: int, workdir: Path,
+                         processes: list[asyncio.subprocess.Process]) -> tuple[asyncio.subprocess.Process, int, int]:
+    """Start a segment's ffmpeg; return it, the pipe its photos go into and the pipe its frames come out of."""
     read_fd, write_fd = os.pipe()
+    frames_fd, out_fd = os.pipe()
+    with contextlib.suppress(OSError):  # a frame is ~3 MB: 64 kB at a time would switch processes 50 times
+        fcntl.fcntl(out_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     try:
         with (workdir / f"segment{number}.log").open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(*segment.args, stdin=read_fd, stdout=out_fd,
                                                            stderr=log_file)
     except BaseException:
         os.close(write_fd)
+        os.close(frames_fd)
         raise
     finally:
         os.close(read_fd)
+        os.close(out_fd)
     processes.append(process)
-    return process, write_fd
+    return process, write_fd, frames_fd
+
+
+def _relay(source: int, sink: int, keep_header: bool) -> None:
+    """Move a segment's YUV4MPEG stream into the encoder's pipe (or the capture file) with `splice`, so the
+    kernel hands the pages over without copying them; every segment after the first drops its header line,
+    so the encoder reads one stream. A sink that is gone ends the relay (the encoder says why)."""
+    try:
+        if not keep_header:
+            while os.read(source, 1) not in (b"\n", b""):
+                pass  # the header is one short line; the frames start after it
+        while os.splice(source, sink, PIPE_BYTES):
+            pass
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        os.close(source)
+        os.close(sink)
 
 
 def _feed(fd: int, prepared: _Prepared, photos: tuple[int, ...]) -> None:
