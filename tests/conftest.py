@@ -3,6 +3,7 @@ server (started on first use, once per run) with a fresh database per test that 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from tests.postgres import PostgresServer, TestDatabase
 
 # Hypothesis' per-example deadline is a wall-clock check: on a busy two-core machine one slow example fails a
 # property that holds. The suite asserts properties; speed is measured in bench/.
-settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("suite")
+# The suite tries the same examples on every run: a property that can fail fails every time, never once in twenty
+# runs. HYPOTHESIS_PROFILE=explore draws new examples, for hunting counterexamples on purpose.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture

@@ -118,8 +118,11 @@ def timing(count: int, conf: dict[str, Any], fps: int = FPS) -> Timing:
     """Cut points spread evenly, then snapped to the music's beat grid where that keeps every slot long enough.
 
     `fps`: the rate the frames are counted at. A preview passes its own (lower) rate, so that everything it
-    draws is counted at that rate from the start instead of drawn at FPS and then half thrown away.
+    draws is counted at that rate from the start instead of drawn at FPS and then half thrown away; its cuts
+    are the export's, counted at that rate (snapping to the beat at a coarser grid could pick another beat).
     """
+    if fps != FPS:
+        return _counted_at(timing(count, conf), conf, fps)
     frames = round(total_ms(count, conf) * fps / 1000)
     if count == 0:
         return Timing(0, 0, (), (), None, fps)
@@ -136,12 +139,30 @@ def timing(count: int, conf: dict[str, Any], fps: int = FPS) -> Timing:
                 cut = snapped
         cuts.append(max(cut, cuts[-1] + 1))
     cuts.append(frames)
-    shortest = min(b - a for a, b in itertools.pairwise(cuts))
     fade = 0
     if conf.get("transition", "fade") != "none" and count > 1:
-        fade = min(round(int(conf.get("transition_ms") or DEFAULT_TRANSITION_MS) * fps / 1000),
-                   int(shortest * 0.4))
-        fade -= fade % 2  # even, so a transition is centred on its cut
+        fade = round(int(conf.get("transition_ms") or DEFAULT_TRANSITION_MS) * fps / 1000)
+    return _around_cuts(cuts, fade, beat, fps)
+
+
+def _counted_at(export: Timing, conf: dict[str, Any], fps: int) -> Timing:
+    """The export's timing at another frame rate: the same cuts and transitions, each to within a frame."""
+    if not export.slots:
+        return Timing(round(export.frames * fps / FPS), 0, (), (), None, fps)
+    cuts = [0]
+    for start, _end in export.slots[1:]:
+        cuts.append(max(round(start * fps / FPS), cuts[-1] + 1))
+    cuts.append(max(round(export.frames * fps / FPS), cuts[-1] + 1))
+    return _around_cuts(cuts, round(export.fade * fps / FPS), beat_frames(conf, fps), fps)
+
+
+def _around_cuts(cuts: list[int], fade: int, beat: float | None, fps: int) -> Timing:
+    """Clips overlapping their neighbours by a transition centred on each cut (at most 40% of the shortest
+    slot, and even so that it is centred)."""
+    count, frames = len(cuts) - 1, cuts[-1]
+    shortest = min(b - a for a, b in itertools.pairwise(cuts))
+    fade = min(fade, int(shortest * 0.4)) if count > 1 else 0
+    fade -= fade % 2
     half = fade // 2
     clips = []
     for i in range(count):
