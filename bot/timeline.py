@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.language import Text, _
+from bot.language import ENGLISH, Sentence, Text, _, _n, join, render
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
-_TRACK_LABEL = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
+_TRACK_LABEL = {VIDEO: _("Video"), AUDIO: _("BGM"), TEXT: _("Title")}
 
 
 class Segment(BaseModel):
@@ -101,33 +101,40 @@ def _segment_name(track: Track, segment: Segment) -> str:
     return "untitled"
 
 
-def describe_track(index: int, track: Track) -> str:
+def describe_track(index: int, track: Track) -> Sentence:
     """`1. Video: city timelapse (0-10s)`; several segments are listed by name, the span covers them all."""
-    label = _TRACK_LABEL.get(track.tt if track.tt is not None else -1, "Track")
+    return _("{index}. {track}").format(index=index, track=_track_body(track))
+
+
+def _track_body(track: Track) -> Sentence:
+    label = _TRACK_LABEL.get(track.tt if track.tt is not None else -1, _("Track"))
     if not track.sg:
-        return f"{index}. {label}: empty"
+        return _("{label}: empty").format(label=label)
     cursor = 0.0
     spans = []
     for segment in track.sg:
         spans.append(_segment_span(segment, cursor))
         cursor = spans[-1][1]
     names = [_segment_name(track, s) for s in track.sg]
-    shown = ", ".join(names[:4]) + (f" +{len(names) - 4} more" if len(names) > 4 else "")
-    extras = [f"{_seconds(min(s for s, _ in spans))}-{_seconds(max(e for _, e in spans))}s"]
+    shown: Sentence | str = join(names[:4], _(", "))
+    if len(names) > 4:
+        shown = _n("{names} +{count} more", "{names} +{count} more", len(names) - 4).format(names=shown)
+    extras: list[Sentence | str] = [_("{start}-{end}s").format(
+        start=_seconds(min(s for s, _end in spans)), end=_seconds(max(e for _start, e in spans)))]
     volume = _finite(track.sg[0].m.get("volume", track.m.get("volume")))
     if track.tt == AUDIO and volume is not None and 0 <= volume <= 1000:
         extras.append(f"{volume * 100:.0f}%" if volume <= 1 else f"{volume:.0f}%")
-    return f"{index}. {label}: {shown} ({', '.join(extras)})"
+    return _("{label}: {shown} ({extras})").format(label=label, shown=shown, extras=join(extras, _(", ")))
 
 
-def summary(raw: object) -> str:
+def summary(raw: object) -> Sentence:
     """The seed's format: `Timeline (3 tracks): 1. Video: … (0-10s) 2. BGM: Lo-fi (0-10s, 35%) …`."""
     draft = parse_draft(raw)
     if not draft.t:
-        return "Timeline is empty."
-    noun = "track" if len(draft.t) == 1 else "tracks"
+        return _("Timeline is empty.")
     parts = [describe_track(i, track) for i, track in enumerate(draft.t, 1)]
-    return f"Timeline ({len(draft.t)} {noun}): " + " ".join(parts)
+    return _n("Timeline ({count} track): {tracks}", "Timeline ({count} tracks): {tracks}", len(draft.t)).format(
+        tracks=join(parts, " "))
 
 
 def clip_count(raw: object) -> int:
@@ -145,21 +152,21 @@ def missing_for_export(raw: object) -> Text | None:
     return None
 
 
-def diff(before: object, after: object) -> list[str]:
+def diff(before: object, after: object) -> list[Sentence]:
     """What changed between two drafts, as short sentences (empty when nothing did)."""
     old, new = parse_draft(before), parse_draft(after)
-    changes: list[str] = []
-    old_lines = [describe_track(i, t) for i, t in enumerate(old.t, 1)]
-    new_lines = [describe_track(i, t) for i, t in enumerate(new.t, 1)]
-    for i, line in enumerate(new_lines):
-        if i >= len(old_lines):
-            changes.append(f"Added {line.split('. ', 1)[1]}")
-        elif line != old_lines[i]:
-            changes.append(f"Changed {line.split('. ', 1)[1]}")
-    for line in old_lines[len(new_lines):]:
-        changes.append(f"Removed {line.split('. ', 1)[1]}")
+    changes: list[Sentence] = []
+    old_tracks = [_track_body(t) for t in old.t]
+    new_tracks = [_track_body(t) for t in new.t]
+    for i, track in enumerate(new_tracks):
+        if i >= len(old_tracks):
+            changes.append(_("Added {track}").format(track=track))
+        elif render(track, ENGLISH) != render(old_tracks[i], ENGLISH):
+            changes.append(_("Changed {track}").format(track=track))
+    for track in old_tracks[len(new_tracks):]:
+        changes.append(_("Removed {track}").format(track=track))
     if not changes and old.model_dump(exclude_none=True) != new.model_dump(exclude_none=True):
-        changes.append("Adjusted details of the timeline")
+        changes.append(_("Adjusted details of the timeline"))
     return changes
 
 

@@ -13,7 +13,7 @@ SEED_DRAFT = {
 
 
 def test_summary_matches_the_seed_example_exactly() -> None:
-    assert timeline.summary(SEED_DRAFT) == (
+    assert str(timeline.summary(SEED_DRAFT)) == (
         "Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) "
         '3. Title: "Urban Dreams" (0-3s)'
     )
@@ -21,7 +21,7 @@ def test_summary_matches_the_seed_example_exactly() -> None:
 
 def test_summary_of_several_photos_spans_them_all() -> None:
     draft = {"t": [{"tt": 0, "sg": [{"d": 5000, "m": {"name": f"p{i}.jpg"}} for i in range(3)]}]}
-    assert timeline.summary(draft) == "Timeline (1 track): 1. Video: p0.jpg, p1.jpg, p2.jpg (0-15s)"
+    assert str(timeline.summary(draft)) == "Timeline (1 track): 1. Video: p0.jpg, p1.jpg, p2.jpg (0-15s)"
 
 
 def test_export_readiness_says_what_is_missing() -> None:
@@ -34,13 +34,13 @@ def test_export_readiness_says_what_is_missing() -> None:
 def test_diff_names_what_changed() -> None:
     before = {"t": SEED_DRAFT["t"][:1]}
     after = {"t": [SEED_DRAFT["t"][0], SEED_DRAFT["t"][1]]}
-    assert timeline.diff(before, after) == ["Added BGM: Lo-fi (0-10s, 35%)"]
-    assert timeline.diff(after, before) == ["Removed BGM: Lo-fi (0-10s, 35%)"]
-    assert timeline.diff(SEED_DRAFT, SEED_DRAFT) == []
+    assert [str(c) for c in timeline.diff(before, after)] == ["Added BGM: Lo-fi (0-10s, 35%)"]
+    assert [str(c) for c in timeline.diff(after, before)] == ["Removed BGM: Lo-fi (0-10s, 35%)"]
+    assert [str(c) for c in timeline.diff(SEED_DRAFT, SEED_DRAFT)] == []
     louder = {
         "t": [SEED_DRAFT["t"][0], {"tt": 1, "sg": [{"st": 0, "d": 10000, "m": {"name": "Lo-fi", "volume": 0.6}}]}]
     }
-    assert timeline.diff(after, louder) == ["Changed BGM: Lo-fi (0-10s, 60%)"]
+    assert [str(c) for c in timeline.diff(after, louder)] == ["Changed BGM: Lo-fi (0-10s, 60%)"]
 
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
@@ -85,7 +85,7 @@ any_json = st.recursive(
 @given(any_json, any_json)
 def test_no_json_value_at_all_makes_the_parser_raise(a: object, b: object) -> None:
     """Any keys, not only the draft's: the cloud's answer is not ours to trust."""
-    assert isinstance(timeline.summary(a), str)
+    assert isinstance(str(timeline.summary(a)), str)
     timeline.missing_for_export(a)
     timeline.diff(a, b)
     timeline.parse_draft(a)
@@ -94,5 +94,12 @@ def test_no_json_value_at_all_makes_the_parser_raise(a: object, b: object) -> No
 
 def test_odd_values_from_the_cloud_do_not_hide_the_rest() -> None:
     draft = {"t": [{"tt": 0, "sg": [{"d": "soon"}, {"d": 5000, "m": {"name": "kept.jpg"}}]}, 5, {"sg": 7}]}
-    assert "kept.jpg (0-5s)" in timeline.summary(draft)
-    assert timeline.summary({"t": 5}) == "Timeline is empty."
+    assert "kept.jpg (0-5s)" in str(timeline.summary(draft))
+    assert str(timeline.summary({"t": 5})) == "Timeline is empty."
+
+
+def test_the_summary_and_what_changed_read_in_chinese_too() -> None:
+    assert timeline.summary(SEED_DRAFT).render("zh").startswith("时间线（3 条轨道）：1. 视频：")
+    louder = {"t": [{"tt": 1, "sg": [{"d": 10000, "m": {"name": "Lo-fi", "volume": 0.6}}]}]}
+    quieter = {"t": [{"tt": 1, "sg": [{"d": 10000, "m": {"name": "Lo-fi", "volume": 0.35}}]}]}
+    assert [c.render("zh") for c in timeline.diff(quieter, louder)] == ["修改了背景音乐：Lo-fi（0-10秒、60%）"]
