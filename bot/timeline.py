@@ -110,6 +110,11 @@ def _track_body(track: Track) -> Sentence:
     label = _TRACK_LABEL.get(track.tt if track.tt is not None else -1, _("Track"))
     if not track.sg:
         return _("{label}: empty").format(label=label)
+    return _("{label}: {contents}").format(label=label, contents=_track_contents(track))
+
+
+def _track_contents(track: Track) -> Sentence:
+    """`city timelapse (0-10s)`, `Lo-fi (0-10s, 35%)`: what a (non-empty) track holds and when."""
     cursor = 0.0
     spans = []
     for segment in track.sg:
@@ -124,7 +129,7 @@ def _track_body(track: Track) -> Sentence:
     volume = _finite(track.sg[0].m.get("volume", track.m.get("volume")))
     if track.tt == AUDIO and volume is not None and 0 <= volume <= 1000:
         extras.append(f"{volume * 100:.0f}%" if volume <= 1 else f"{volume:.0f}%")
-    return _("{label}: {shown} ({extras})").format(label=label, shown=shown, extras=join(extras, _(", ")))
+    return _("{shown} ({extras})").format(shown=shown, extras=join(extras, _(", ")))
 
 
 def summary(raw: object) -> Sentence:
@@ -206,7 +211,7 @@ class Board:
 
     photos: tuple[BoardPhoto, ...] = ()
     texts: tuple[BoardText, ...] = ()
-    music: str | None = None  # the music track as `describe_track` words it, None without music
+    music: Sentence | None = None  # the music track as `describe_track` words it (no label), None without music
     seconds: float = 0.0
     aspect: tuple[int, int] = (9, 16)
 
@@ -290,7 +295,7 @@ def board(raw: object) -> Board:
             path=_meta_text(segment.m, ("path",)),
             url=_meta_text(segment.m, ("url",)),
         ))
-    music = next((describe_track(0, t).split(": ", 1)[1] for t in draft.t if t.tt == AUDIO and t.sg), None)
+    music = next((_track_contents(t) for t in draft.t if t.tt == AUDIO and t.sg), None)
     length = _finite(draft.d) or max([cuts[-1], *(t.start * 1000 + t.seconds * 1000 for t in texts)])
     texts.sort(key=lambda t: (t.kind != "title", t.start, t.photo or 0))
     return Board(tuple(photos), tuple(texts), music, length / 1000, _aspect(draft))

@@ -103,3 +103,9 @@ def test_the_summary_and_what_changed_read_in_chinese_too() -> None:
     louder = {"t": [{"tt": 1, "sg": [{"d": 10000, "m": {"name": "Lo-fi", "volume": 0.6}}]}]}
     quieter = {"t": [{"tt": 1, "sg": [{"d": 10000, "m": {"name": "Lo-fi", "volume": 0.35}}]}]}
     assert [c.render("zh") for c in timeline.diff(quieter, louder)] == ["修改了背景音乐：Lo-fi（0-10秒、60%）"]
+
+
+def test_the_boards_music_is_said_without_its_label_in_either_language() -> None:
+    music = timeline.board(SEED_DRAFT).music
+    assert music is not None and str(music) == "Lo-fi (0-10s, 35%)"
+    assert music.render("zh") == "Lo-fi（0-10秒、35%）"

@@ -63,7 +63,7 @@ async def test_photos_an_instruction_then_undo_and_export_pressed_under_the_answ
         mark = tg.mark()  # a press the bot could not answer in time (it was busy, or down): still done
         tg.callback_answer_seconds = 0.0
         late = await tg.press(chat, undone.message_id, "/status", bob)
-        await tg.wait_for_text(chat.id, "Timeline (", start=mark)
+        await tg.wait_for_text(chat.id, "Timeline: 2 photos", start=mark)
         assert not tg.callback(late["callback_query"]["id"]).answered
         tg.callback_answer_seconds = 15.0
 
@@ -75,7 +75,7 @@ async def test_photos_an_instruction_then_undo_and_export_pressed_under_the_answ
         assert len([c for c in tg.sent()[mark:] if c.method in ("sendVideo", "sendDocument")]) == 1, tg.dump()
         assert tg.callback(first["callback_query"]["id"]).answered
         assert tg.callback(second["callback_query"]["id"]).answered
-        assert wording.ALREADY_RENDERING in said(tg, chat.id, mark)
+        assert str(wording.ALREADY_RENDERING) in said(tg, chat.id, mark)
         (render,) = nemo.renders.values()
         assert "Summer" not in str(render.draft) and render.draft["t"]  # the kept timeline, not the cloud's
 
@@ -87,5 +87,5 @@ async def test_photos_an_instruction_then_undo_and_export_pressed_under_the_answ
         pressed = await tg.send_callback(stranger, eve, "/export", refusal.message_id)  # a forged press
         await tg.wait_for(lambda c: c.method == "answerCallbackQuery" and c.chat_id == stranger.id, start=mark)
         await all_handled(tg, bot)
-        assert tg.callback(pressed["callback_query"]["id"]).answer_text == wording.NOT_ALLOWED
+        assert tg.callback(pressed["callback_query"]["id"]).answer_text == str(wording.NOT_ALLOWED)
         assert [c.method for c in tg.sent()[mark:]] == ["answerCallbackQuery"]  # nothing else done or said

@@ -47,8 +47,9 @@ async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
 
     mark = tg.mark()
     await tg.send_command(chat, alice, "/status")
-    status = await tg.wait_for_text(chat.id, "Timeline (3 tracks): 1. Video:", start=mark)
-    assert '3. Title: "My TikTok"' in (status.text or "")
+    status = await tg.wait_for_text(chat.id, "Timeline: 3 photos, 9 s", start=mark)
+    assert "Title: “My TikTok” (0–3 s)" in (status.text or "").splitlines()
+    await tg.wait_for(lambda c: c.method == "sendPhoto" and c.chat_id == chat.id, start=mark)  # the storyboard
 
     account = next(iter(nemo.accounts.values()))
     account.frozen = 25  # credits held by a job in progress
