@@ -35,7 +35,7 @@ from prompt_toolkit.output import Output, create_output
 from bot.conversation import Conversation, Origin, wording
 from bot.conversation.ports import Actions, Activity
 from bot.engines.base import MediaFile
-from bot.language import ENGLISH, Sentence, locale_code, render
+from bot.language import ENGLISH, Sentence, _, locale_code, render
 from bot.media import MediaFolder, kind_of
 
 TERMINAL_CHAT_ID = 1  # one terminal is one chat; its history survives restarts like any chat's
@@ -149,8 +149,10 @@ class ConsoleReplies:
 
     async def _saved(self, chat_id: int, path: Path, kind: str, caption: str, actions: Actions = ()) -> bool:
         target = await asyncio.to_thread(self._keep, path, kind)
-        saved = self._words(wording.TERMINAL_SAVED.format(path=target))
-        await self.say(chat_id, f"{caption} {saved}".strip(), actions=actions)
+        saved = wording.TERMINAL_SAVED.format(path=target)
+        # one sentence after another as the language puts them: "… quality. Saved to …", "…画质。已保存到 …"
+        words = self._words(_("{first} {then}").format(first=caption, then=saved) if caption else saved)
+        await self.say(chat_id, words, actions=actions)
         return True
 
     async def video(
