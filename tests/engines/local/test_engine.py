@@ -58,7 +58,7 @@ async def test_flow_upload_edit_export(engine: LocalEngine, make_photo: PhotoMak
     assert "15 s" in str(events[0].text)
     events = [e async for e in engine.send(CHAT, 'add title "Summer"')]
     draft = await engine.draft(CHAT)
-    assert summary(draft) == ('Timeline (3 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-15s) '
+    assert str(summary(draft)) == ('Timeline (3 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-15s) '
                               '2. BGM: upbeat (0-15s, 70%) 3. Title: "Summer" (0-3s)')
     assert missing_for_export(draft) is None
     short = {**draft, "m": {**draft["m"], "duration_ms": 2000}}
@@ -113,7 +113,7 @@ async def test_audio_upload_becomes_the_music(engine: LocalEngine, make_photo: P
     uploaded = await engine.upload(CHAT, media(song, base.MediaKind.AUDIO))
     assert uploaded.duration == pytest.approx(2, abs=0.1)
     draft = await engine.draft(CHAT)
-    assert "BGM: song.wav" in summary(draft)
+    assert "BGM: song.wav" in str(summary(draft))
     job = await engine.start_render(CHAT, {**draft, "m": {**draft["m"], "duration_ms": 1500}}, preview=True)
     status = await wait_done(engine, job)
     assert status.status == "completed"

@@ -32,7 +32,7 @@ def test_canonical_first_instruction_makes_15s_with_transitions_and_music() -> N
     assert draft["m"]["transition"] != "none"
     assert draft["m"]["music"] is True
     assert track(draft, AUDIO) is not None
-    assert summary(draft).startswith("Timeline (2 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-15s) "
+    assert str(summary(draft)).startswith("Timeline (2 tracks): 1. Video: photo1.jpg, photo2.jpg, photo3.jpg (0-15s) "
                                      "2. BGM: upbeat (0-15s, 70%)")
     assert "15 s" in str(result.sentence) and str(result.sentence).endswith(".")
 
@@ -85,7 +85,7 @@ def test_title_quoted_unquoted_chinese_position_and_removal() -> None:
     assert draft["m"]["title"] == "Summer" and draft["m"]["title_position"] == "top"
     titles = track(draft, TEXT)
     assert titles and titles["sg"][0]["m"]["text"] == "Summer" and titles["sg"][0]["d"] == 3000
-    assert 'Title: "Summer" (0-3s)' in summary(draft)
+    assert 'Title: "Summer" (0-3s)' in str(summary(draft))
     assert apply_instruction(draft, "title: Lisbon Days").draft["m"]["title"] == "Lisbon Days"
     assert apply_instruction(draft, "标题：夏天的回忆").draft["m"]["title"] == "夏天的回忆"
     assert apply_instruction(draft, "move the title to the bottom").draft["m"]["title_position"] == "bottom"
@@ -127,7 +127,7 @@ def test_music_off_and_own_audio() -> None:
     mine = draft_with(3, audio_path="/x/song.mp3", audio_name="song.mp3")
     draft = apply_instruction(mine, "use my song as the music").draft
     assert draft["m"]["music_source"] == "file"
-    assert "BGM: song.mp3" in summary(draft)
+    assert "BGM: song.mp3" in str(summary(draft))
 
 
 def test_order_edits() -> None:

@@ -396,7 +396,7 @@ async def test_default_turn_in_both_shapes(engine: NemoEngine, fake: NemoFake, s
         Text(READY_TEXT),  # DEFAULT_TEXT without its "Preview in Timeline panel or click Export"
     ]
     assert len(events) == 4 and isinstance(events[3], Text)
-    assert str(events[3].text) == summary(draft) + "\n" + str(EXPORT_HINT)
+    assert str(events[3].text) == str(summary(draft)) + "\n" + str(EXPORT_HINT)
 
 
 async def test_draft_has_one_segment_per_upload(engine: NemoEngine, tmp_path: Path) -> None:
@@ -504,7 +504,7 @@ async def test_talk_of_the_timeline_closes_with_its_summary_then_the_hints_once(
     )
     texts = [str(e.text) for e in await collect(engine) if isinstance(e, Text)]
     draft = await engine.draft(CHAT)
-    assert texts == ["I added a title.", "\n".join([summary(draft), str(EXPORT_HINT), str(CREDITS_HINT)])]
+    assert texts == ["I added a title.", "\n".join([str(summary(draft)), str(EXPORT_HINT), str(CREDITS_HINT)])]
     assert not any("Click" in text or "Open the" in text for text in texts)
 
 
