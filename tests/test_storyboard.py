@@ -67,7 +67,7 @@ def test_the_clouds_draft_gives_the_same_view() -> None:
     board = timeline.board(draft)
     assert [p.name for p in board.photos] == [f"IMG_{i}.jpg" for i in range(6)]  # all six, not four and "+2"
     assert [p.seconds for p in board.photos] == [3.0] * 6 and board.photos[5].url == "https://cdn/5.jpg"
-    assert [t.text for t in board.titles] == ["My TikTok"] and board.music == "Lo-fi (0-18s, 35%)"
+    assert [t.text for t in board.titles] == ["My TikTok"] and str(board.music) == "Lo-fi (0-18s, 35%)"
     assert board.seconds == 18 and board.aspect == (1080, 1920)
 
 
