@@ -67,7 +67,7 @@ def analyse(path: Path) -> Beats:
     if len(frames) < 2:
         return Beats((), (), None, duration_ms)
     times = librosa.frames_to_time(frames, sr=RATE, hop_length=_HOP)
-    low = librosa.onset.onset_strength(y=samples, sr=RATE, hop_length=_HOP, fmax=_KICK_HZ)
+    low = librosa.onset.onset_strength(y=samples, sr=RATE, hop_length=_HOP, fmax=_KICK_HZ, n_mels=8)
     strength = np.array([low[max(f - 2, 0):f + 3].max() for f in frames])
     phase = int(np.argmax([strength[k::_BAR].mean() if len(strength[k::_BAR]) else 0 for k in range(_BAR)]))
     bpm = round(60 / float(np.median(np.diff(times))))

@@ -145,21 +145,21 @@ def beat_times(conf: dict[str, Any], until_ms: int) -> tuple[list[float], set[fl
     renderer loops a song shorter than the video."""
     if not beat_sync_on(conf):
         return [], set()
-    until = until_ms / 1000
     if conf.get("music_source") != "file":
+        until = until_ms / 1000
         step = 60 / MOODS.get(str(conf.get("music_mood")), 120)
         grid = [k * step for k in range(int(until / step) + 1)]
         return grid, set(grid[::4])
-    beats = [int(ms) / 1000 for ms in conf.get("audio_beats_ms") or ()]
-    downbeats = [int(ms) / 1000 for ms in conf.get("audio_downbeats_ms") or ()]
-    length = int(conf.get("audio_ms") or 0) / 1000
+    beats = [int(ms) for ms in conf.get("audio_beats_ms") or ()]
+    downbeats = [int(ms) for ms in conf.get("audio_downbeats_ms") or ()]
+    length = int(conf.get("audio_ms") or 0)
     times, strong = list(beats), set(downbeats)
     loop = 1
-    while length > 0 and beats and loop * length <= until:
-        times += [t + loop * length for t in beats]
-        strong |= {t + loop * length for t in downbeats}
+    while length > 0 and beats and loop * length <= until_ms:
+        times += [ms + loop * length for ms in beats]
+        strong |= {ms + loop * length for ms in downbeats}
         loop += 1
-    return [t for t in times if t <= until], {t for t in strong if t <= until}
+    return [ms / 1000 for ms in times if ms <= until_ms], {ms / 1000 for ms in strong if ms <= until_ms}
 
 
 def timing(count: int, conf: dict[str, Any], fps: int = FPS) -> Timing:
