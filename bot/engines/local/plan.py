@@ -151,8 +151,10 @@ def _beat_sync(state: State, text: Text) -> None:
         conf["music"] = True
         state.note(_("music on"))
     if conf.get("music_source") == "file" and not conf.get("audio_beats_ms"):
-        state.advise(_("I found no steady beat in “{name}”, so its cuts stay evenly spaced.").format(
-            name=conf.get("audio_name") or "file"))
+        name = conf.get("audio_name") or "file"
+        state.advise(_("Send “{name}” again and I will find its beat.").format(name=name)
+                     if conf.get("audio_beats_ms") is None  # kept from before songs were listened to
+                     else _("I found no steady beat in “{name}”, so its cuts stay evenly spaced.").format(name=name))
         return
     if not model.beat_sync_on(conf):
         conf["beat_sync"] = True

@@ -172,10 +172,25 @@ def test_cuts_on_any_beats_keep_every_slot_long_enough(count: int, seconds: int,
     assert plan.slots[-1][1] == plan.frames
 
 
-def test_asking_for_the_beat_with_a_song_without_one_changes_nothing() -> None:
-    photos = [{"id": f"p{i}", "m": {"name": f"{i}.jpg", "path": f"/x/{i}.jpg", "width": 400, "height": 300}}
-              for i in range(3)]
-    before = model.layout(photos, {**model.DEFAULTS, "music": True, "music_source": "file", "audio_path": "/x/a.mp3",
-                                   "audio_name": "talk.mp3", "audio_beats_ms": []})
-    with pytest.raises(PlanError, match=r"no steady beat in “talk\.mp3”"):
+def _photos(count: int = 3) -> list[dict]:
+    return [{"id": f"p{i}", "m": {"name": f"{i}.jpg", "path": f"/x/{i}.jpg", "width": 400, "height": 300}}
+            for i in range(count)]
+
+
+@pytest.mark.parametrize(("found", "said"), [
+    ([], r"no steady beat in “talk\.mp3”, so its cuts stay evenly spaced"),
+    (None, r"Send “talk\.mp3” again and I will find its beat"),  # a song kept from before beats were found
+])
+def test_asking_for_the_beat_of_a_song_without_one_changes_nothing(found: list | None, said: str) -> None:
+    before = model.layout(_photos(), {**model.DEFAULTS, "music": True, "music_source": "file",
+                                      "audio_path": "/x/a.mp3", "audio_name": "talk.mp3", "audio_beats_ms": found})
+    with pytest.raises(PlanError, match=said):
         apply_instruction(before, "sync to the beat")
+
+
+def test_cut_on_the_beat_with_the_music_off_turns_the_music_on() -> None:
+    result = apply_instruction(model.layout(_photos(), dict(model.DEFAULTS)), "音乐卡点")
+    assert result.draft["m"]["music"] is True and model.beat_sync_on(result.draft["m"])
+    assert result.sentence.render("en").startswith(
+        "Done: music on and cuts on the beat of the upbeat music (120 BPM);")
+    assert result.sentence.render("zh").startswith("已完成：打开音乐和按欢快的音乐的节拍卡点切换（120 BPM）")
