@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.engines import base
-from bot.engines.local import images, model, plan, render
+from bot.engines.local import beats, images, model, plan, render
 from bot.language import _, join
 from bot.locks import KeyedLocks
 from bot.store import Store
@@ -175,11 +175,16 @@ class LocalEngine:
                              width=width, height=height)
 
     async def _upload_audio(self, chat_id: int, media: base.MediaFile) -> base.Uploaded:
+        """The song becomes the music, with its beats found now (once, off the event loop), so that cuts on
+        its beat cost a render or a preview nothing."""
         duration = await asyncio.to_thread(_probe_audio, Path(media.path), media.filename)
+        found = await asyncio.to_thread(_song_beats, Path(media.path))
         async with self._lock(chat_id):
             draft = await self._load(chat_id)
             conf = model.settings(draft)
-            conf.update(music=True, music_source="file", audio_path=str(media.path), audio_name=media.filename)
+            conf.update(music=True, music_source="file", audio_path=str(media.path), audio_name=media.filename,
+                        audio_beats_ms=list(found.times), audio_downbeats_ms=list(found.downbeats),
+                        audio_bpm=found.bpm, audio_ms=found.duration_ms or round(duration * 1000))
             await self._change(chat_id, draft, model.layout(model.photos(draft), conf), "upload", media.filename)
         return base.Uploaded(filename=media.filename, kind=base.MediaKind.AUDIO, ref=str(media.path),
                              duration=duration)
@@ -340,6 +345,15 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's live process
         return True
     return True
+
+
+def _song_beats(path: Path) -> beats.Beats:
+    """The song's beats; a song whose beat cannot be found is still the music, only cut evenly."""
+    try:
+        return beats.analyse(path)
+    except Exception:
+        log.warning("beat analysis failed for %s", path.name, exc_info=True)
+        return beats.Beats((), (), None, 0)
 
 
 def _probe_audio(path: Path, filename: str) -> float:

@@ -51,6 +51,13 @@ DEFAULTS: dict[str, Any] = {
     "music_source": "generated",  # or "file": the user's own audio below
     "audio_path": None,
     "audio_name": None,
+    # Cuts on the beat: None follows the music (generated music has its grid; a song is cut evenly unless asked),
+    # True / False is what the user said. A song's beats are found once when it arrives (`beats.analyse`).
+    "beat_sync": None,
+    "audio_beats_ms": None,
+    "audio_downbeats_ms": None,
+    "audio_bpm": None,
+    "audio_ms": None,
 }
 
 
@@ -89,7 +96,7 @@ class Timing:
     fade: int
     clips: tuple[tuple[int, int], ...]
     slots: tuple[tuple[int, int], ...]
-    beat: float | None  # frames per beat when cuts follow generated music
+    beat: float | None  # frames per beat (the typical one, for a song) when cuts follow the music
     fps: int = FPS  # the rate every count above is at
 
 
@@ -106,16 +113,58 @@ def total_ms(count: int, conf: dict[str, Any]) -> int:
     return max(min(wanted, MAX_DURATION_MS), MIN_SLOT_MS * count)
 
 
+def beat_sync_on(conf: dict[str, Any]) -> bool:
+    """Whether cuts follow the music's beat: asked for (or the generated music's default) and a beat known."""
+    if not conf.get("music"):
+        return False
+    generated = conf.get("music_source") != "file"
+    wanted = conf.get("beat_sync")
+    if wanted is None:
+        wanted = generated
+    return bool(wanted) and (generated or bool(conf.get("audio_beats_ms")))
+
+
+def music_bpm(conf: dict[str, Any]) -> int | None:
+    """The music's tempo: the mood's for generated music, the one detected for the user's song."""
+    if conf.get("music_source") == "file":
+        return int(conf["audio_bpm"]) if conf.get("audio_bpm") else None
+    return MOODS.get(str(conf.get("music_mood")), 120)
+
+
 def beat_frames(conf: dict[str, Any], fps: int = FPS) -> float | None:
-    """Frames per beat of the generated music, or None when cuts need not follow a beat."""
-    if not conf.get("music") or conf.get("music_source") != "generated":
+    """Frames per beat of the music (typical, for a song), or None when cuts need not follow a beat."""
+    bpm = music_bpm(conf)
+    if not beat_sync_on(conf) or not bpm:
         return None
-    bpm = MOODS.get(str(conf.get("music_mood")), 120)
     return fps * 60 / bpm
 
 
+def beat_times(conf: dict[str, Any], until_ms: int) -> tuple[list[float], set[float]]:
+    """The music's beats up to `until_ms`, in seconds, and which of them start a bar. Generated music has its
+    grid (beat 1 at t=0, four to a bar); the user's song has the beats found in it, repeated the way the
+    renderer loops a song shorter than the video."""
+    if not beat_sync_on(conf):
+        return [], set()
+    if conf.get("music_source") != "file":
+        until = until_ms / 1000
+        step = 60 / MOODS.get(str(conf.get("music_mood")), 120)
+        grid = [k * step for k in range(int(until / step) + 1)]
+        return grid, set(grid[::4])
+    beats = [int(ms) for ms in conf.get("audio_beats_ms") or ()]
+    downbeats = [int(ms) for ms in conf.get("audio_downbeats_ms") or ()]
+    length = int(conf.get("audio_ms") or 0)
+    times, strong = list(beats), set(downbeats)
+    loop = 1
+    while length > 0 and beats and loop * length <= until_ms:
+        times += [ms + loop * length for ms in beats]
+        strong |= {ms + loop * length for ms in downbeats}
+        loop += 1
+    return [ms / 1000 for ms in times if ms <= until_ms], {ms / 1000 for ms in strong if ms <= until_ms}
+
+
 def timing(count: int, conf: dict[str, Any], fps: int = FPS) -> Timing:
-    """Cut points spread evenly, then snapped to the music's beat grid where that keeps every slot long enough.
+    """Cut points spread evenly, then each moved onto the nearest beat of the music that keeps every slot at
+    least MIN_SLOT_MS long; when a slot spans a bar or more, onto a bar's first beat if one is near.
 
     `fps`: the rate the frames are counted at. A preview passes its own (lower) rate, so that everything it
     draws is counted at that rate from the start instead of drawn at FPS and then half thrown away; its cuts
@@ -128,15 +177,21 @@ def timing(count: int, conf: dict[str, Any], fps: int = FPS) -> Timing:
         return Timing(0, 0, (), (), None, fps)
     min_slot = round(MIN_SLOT_MS * fps / 1000)
     beat = beat_frames(conf, fps)
+    times, strong = beat_times(conf, total_ms(count, conf)) if beat else ([], set())
+    beats = sorted({round(t * fps) for t in times})
+    bars = sorted({round(t * fps) for t in strong})
+    slot = frames / count
     cuts = [0]
     for k in range(1, count):
         even = k * frames / count
+        lowest, highest = cuts[-1] + min_slot, frames - (count - k) * min_slot
         cut = round(even)
-        if beat:
-            snapped = round(round(even / beat) * beat)
-            remaining = count - k
-            if snapped - cuts[-1] >= min_slot and frames - snapped >= remaining * min_slot:
-                cut = snapped
+        near = [b for b in beats if lowest <= b <= highest and abs(b - even) <= slot / 2]
+        if near:
+            cut = min(near, key=lambda b: abs(b - even))
+            downbeats = [b for b in bars if lowest <= b <= highest and abs(b - even) <= slot / 4]
+            if beat and slot >= 4 * beat and downbeats:
+                cut = min(downbeats, key=lambda b: abs(b - even))
         cuts.append(max(cut, cuts[-1] + 1))
     cuts.append(frames)
     fade = 0

@@ -96,12 +96,6 @@ _CANNOT: tuple[tuple[str, Sentence], ...] = (
     (r"\bbeauty\b|\bretouch\w*|\bsmooth\s+skin|美颜|瘦脸|磨皮", _("retouch faces")),
     (r"\b(?:trim|cut|shorten)\s+(?:the\s+)?(?:music|song|audio)\b|剪(?:辑|切)音乐", _("cut the music")),
     (r"\b(?:loop|boomerang)\b|循环", _("loop the video")),
-    (r"\b(?:sync\w*|time[ds]?|match\w*|cut\w*|edit\w*)\s+(?:\w+\s+){0,3}?(?:to|on|with)\s+(?:the\s+)?(?:music'?s?\s+)?"
-     r"(?:beats?|rhythm)\b(?:\s+of\s+(?:the\s+)?(?:music|song|track))?|\bsync\w*\s+(?:\w+\s+){0,3}?(?:to|with)\s+"
-     r"(?:the\s+)?(?:music|song|track)\b|\bbeat[\s-]*(?:sync\w*|match\w*|cuts?)\b|\bon\s+(?:the\s+)?beats?\b"
-     r"|(?:(?:背景)?音乐\s*)?(?:卡点|踩点)|(?:跟着?|按照?|根据|配合)\s*(?:(?:背景)?音乐\s*(?:的\s*)?)?(?:节拍|节奏|鼓点)"
-     r"(?:切换?|剪辑?)?",
-     _("cut on the beat of the music")),
     (r"\b(?:4\s*:\s*3|3\s*:\s*4|4\s*:\s*5|5\s*:\s*4|3\s*:\s*2|2\s*:\s*3|21\s*:\s*9|2\s*:\s*1)\b",
      _("make that aspect (9:16, 1:1 or 16:9 only)")),
 )
@@ -114,6 +108,57 @@ def _cannot(state: State, text: Text) -> None:
             text.consume(match.start(), match.end())
         if found:
             state.refuse(what)
+
+
+# ---------------------------------------------------------------- cuts on the beat
+
+# "卡点", "sync to the beat", "cut on the beat", "踩点": cuts on the music's beat (the generated music's grid, or
+# the beats found in the user's song when it arrived); "don't sync to the beat" puts them back evenly spaced.
+_BEAT_SYNC = (
+    r"\b(?:sync\w*|time[ds]?|match\w*|cut\w*|edit\w*)\s+(?:\w+\s+){0,3}?(?:to|on|with)\s+(?:the\s+)?"
+    r"(?:music'?s?\s+)?(?:beats?|rhythm)\b(?:\s+of\s+(?:the\s+|my\s+)?(?:music|song|track))?"
+    r"|\bsync\w*\s+(?:\w+\s+){0,3}?(?:to|with)\s+(?:the\s+|my\s+)?(?:music|song|track)\b"
+    r"|\bbeat[\s-]*(?:sync\w*|match\w*|cuts?)\b|\bon\s+(?:the\s+)?beats?\b"
+    r"|(?:(?:背景)?音乐\s*)?(?:卡点|踩点)|(?:跟着?|按照?|根据|配合)\s*(?:(?:背景)?音乐\s*(?:的\s*)?)?(?:节拍|节奏|鼓点)"
+    r"(?:切换?|剪辑?)?")
+_EVEN_CUTS = _("evenly spaced cuts (not on the beat)")
+
+
+def _on_the_beat(conf: dict[str, Any]) -> Sentence:
+    bpm = model.music_bpm(conf)
+    if conf.get("music_source") == "file":
+        return _("cuts on the beat of your song “{name}” ({bpm} BPM)").format(
+            name=conf.get("audio_name") or "file", bpm=bpm)
+    return _("cuts on the beat of the {music} ({bpm} BPM)").format(
+        music=_MOOD_MUSIC.get(str(conf.get("music_mood")), _MOOD_MUSIC["upbeat"]), bpm=bpm)
+
+
+def _beat_sync(state: State, text: Text) -> None:
+    """On or off, said as what the cuts now follow. Asking for it with the music off turns the music on: cuts
+    on the beat need a beat. A song in which no steady beat was found stays cut evenly, and the answer says
+    why."""
+    conf = state.conf
+    if take_negations(text, _BEAT_SYNC):
+        if model.beat_sync_on(conf):
+            conf["beat_sync"] = False
+        state.note(_EVEN_CUTS)
+        return
+    if not text.grab(_BEAT_SYNC):
+        return
+    while text.grab(_BEAT_SYNC):
+        pass
+    if not conf.get("music"):
+        conf["music"] = True
+        state.note(_("music on"))
+    if conf.get("music_source") == "file" and not conf.get("audio_beats_ms"):
+        name = conf.get("audio_name") or "file"
+        state.advise(_("Send “{name}” again and I will find its beat.").format(name=name)
+                     if conf.get("audio_beats_ms") is None  # kept from before songs were listened to
+                     else _("I found no steady beat in “{name}”, so its cuts stay evenly spaced.").format(name=name))
+        return
+    if not model.beat_sync_on(conf):
+        conf["beat_sync"] = True
+    state.note(_on_the_beat(conf))
 
 
 # ---------------------------------------------------------------- photo order
@@ -777,7 +822,7 @@ _MAKE = re.compile(r"\bvideos?\b|\btiktoks?\b|\breels?\b|\bslideshows?\b|\bshort
                    r"|视频|短片|做成|抖音|剪辑|影片")
 
 _RULES: tuple[Callable[[State, Text], None], ...] = (
-    _cannot, _find_look, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music, _frame)
+    _beat_sync, _cannot, _find_look, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music, _frame)
 
 
 # ---------------------------------------------------------------- entry point

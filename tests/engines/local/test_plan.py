@@ -446,8 +446,9 @@ def test_answers_read_in_chinese_for_a_chinese_chat() -> None:
     ({"transition": "fade"}, "fade transitions", "Nothing changed: the video already has fade transitions."),
     ({"music": True, "music_mood": "calm"}, "calm music",
      "Nothing changed: the video already has calm music."),
-    ({"music": True}, "sync to the beat", "I can't cut on the beat of the music yet. Nothing changed; send /help"),
-    ({"music": True}, "音乐卡点", "I can't cut on the beat of the music yet. Nothing changed; send /help"),
+    ({"music": True}, "sync to the beat",
+     "Nothing changed: the video already has cuts on the beat of the upbeat music (120 BPM)."),
+    ({"music": True}, "音乐卡点", "Nothing changed: the video already has cuts on the beat of the upbeat music"),
     ({}, "hello", "I couldn't turn that into an edit; send /help to see what I can do."),
 ])
 def test_a_message_that_changes_nothing_says_so_and_what_was_understood(conf: dict[str, Any], text: str,
