@@ -1,0 +1,158 @@
+"""Faces kept clear: found once when a photo arrives, the crop and the zoom keep them in frame, the title and
+captions do not cover them; a photo too small for the frame is named when it arrives.
+
+Real photographs (scikit-image's astronaut has a face) and drawn pictures without one.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.engines.local import LocalEngine, faces, images, model, render, text
+from bot.engines.local.motion import Motion, focus_on
+from bot.language import render as say
+from bot.store import Store
+from tests.engines.local.conftest import PhotoMaker, media
+from tests.fakes.sample_media import photograph_jpeg
+
+CHAT = 77
+FRAME = (1080, 1920)
+SRC = images.frame_size(*FRAME)
+# where her face is in scikit-image's 512x512 astronaut (measured by eye: brow to chin, ear to ear)
+FACE_AREA = (0.30, 0.08, 0.58, 0.36)
+
+
+def _photo(tmp_path: Path, name: str, picture: Image.Image) -> Path:
+    path = tmp_path / name
+    picture.save(path, quality=92)
+    return path
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> Image.Image:
+    return Image.open(io.BytesIO(photograph_jpeg("astronaut.png"))).convert("RGB")
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def test_the_astronauts_face_is_found_and_a_drawn_gradient_has_none(tmp_path: Path, astronaut: Image.Image) -> None:
+    found = faces.detect(_photo(tmp_path, "astronaut.jpg", astronaut))
+    assert len(found) == 1
+    left, top, right, bottom = found[0]
+    assert FACE_AREA[0] <= left < right <= FACE_AREA[2] and FACE_AREA[1] <= top < bottom <= FACE_AREA[3]
+    gradient = Image.linear_gradient("L").resize((640, 960)).convert("RGB")
+    assert faces.detect(_photo(tmp_path, "gradient.jpg", gradient)) == ()
+
+
+def _off_centre(astronaut: Image.Image) -> Image.Image:
+    """The astronaut at the right end of a wide landscape: a centre crop to 9:16 cuts her out."""
+    wide = Image.new("RGB", (1800, 512), (30, 60, 90))
+    wide.paste(astronaut, (1800 - 512, 0))
+    return wide
+
+
+def test_a_crop_to_fill_keeps_a_face_that_is_off_centre(tmp_path: Path, astronaut: Image.Image) -> None:
+    path = _photo(tmp_path, "wide.jpg", _off_centre(astronaut))
+    found = faces.detect(path)
+    assert found, "the face at the edge of the landscape photo is found"
+    centred = images.prepare(path, SRC, fit="crop")
+    around = images.prepare(path, SRC, fit="crop", faces=found)
+    # the user's check: is there a face in the video's frame?
+    assert faces.detect_in(centred) == ()
+    seen = faces.detect_in(around)
+    assert len(seen) == 1
+    # and the frame shows it where the draft says it is
+    expected = images.in_frame((1800, 512), SRC, "crop", found)[0]
+    assert _overlap(seen[0], expected) > 0.5 * (expected[2] - expected[0]) * (expected[3] - expected[1])
+
+
+def test_the_zoom_moves_toward_the_face_and_keeps_it_in_frame() -> None:
+    face = (0.70, 0.20, 0.92, 0.32)  # near the right edge of the prepared frame
+    zoom = Motion("zoomin", 90, FRAME, SRC, focus=focus_on((face,), FRAME, SRC))
+    centred = Motion("zoomin", 90, FRAME, SRC)
+    last = zoom.on_screen(face)
+    assert last is not None and last[2] <= 1.0 and last[0] >= 0.0
+    # the centred zoom pushes the face toward the edge; the focused one keeps its middle where it is
+    _, _, x_focused, _ = zoom.position(89)
+    _, _, x_centred, _ = centred.position(89)
+    assert x_focused > x_centred
+    # whole on the last frame: a point u is at (u * scaled - x) / width
+    scaled, _, x, _ = zoom.position(89)
+    assert (face[2] * scaled - x) / FRAME[0] <= 1.0
+
+
+@pytest.mark.parametrize(("fit", "position"), [("blur", "upper"), ("crop", "top"), ("blur", "center")])
+def test_the_title_over_the_astronauts_face_moves_off_it(tmp_path: Path, astronaut: Image.Image,
+                                                         fit: str, position: str) -> None:
+    path = _photo(tmp_path, "astronaut.jpg", astronaut)
+    meta = {"width": 512, "height": 512, "faces": [list(b) for b in faces.detect(path)]}
+    boxes = faces.in_prepared(meta, SRC, fit)
+    motion = Motion(model.motion_for({"motion": "kenburns"}, 0), 90, FRAME, SRC, focus=focus_on(boxes, FRAME, SRC))
+    shown = tuple(b for b in map(motion.on_screen, boxes) if b is not None)
+    assert shown
+    words = "Our first walk on the moon"
+    plain = text.render_text(words, tmp_path / "plain.png", FRAME, position=position, kind="title")
+    placed = text.render_text(words, tmp_path / "title.png", FRAME, position=position, kind="title", avoid=shown)
+    face_px = tuple(v * s for v, s in zip(shown[0], (*FRAME, *FRAME), strict=True))
+    text_box = (placed.x, placed.y, placed.x + placed.width, placed.y + placed.height)
+    plain_box = (plain.x, plain.y, plain.x + plain.width, plain.y + plain.height)
+    assert _overlap(plain_box, face_px) > 0, "the place chosen without faces is over her face"
+    assert _overlap(text_box, face_px) == 0
+    left, top, right, bottom = text.safe_box(*FRAME)
+    assert left <= placed.x and top <= placed.y and placed.x + placed.width <= right
+    assert placed.y + placed.height <= bottom
+    if position != "upper":  # asked for: nudged, but within its own half of the box
+        lowest, highest = top, bottom - placed.height
+        band = text.PLACES[position][1]
+        assert lowest + band[0] * (highest - lowest) - 2 <= placed.y <= lowest + band[1] * (highest - lowest) + 2
+
+
+def test_default_places_and_a_caption_large_enough_for_a_phone(tmp_path: Path) -> None:
+    title = text.render_text("Summer", tmp_path / "t.png", FRAME, position=model.DEFAULTS["title_position"],
+                             kind="title")
+    caption = text.render_text("Day one", tmp_path / "c.png", FRAME, position=model.DEFAULTS["caption_position"],
+                               kind="caption")
+    _left, top, _right, bottom = text.safe_box(*FRAME)
+    assert title.y + title.height / 2 < top + (bottom - top) / 3  # upper part of the safe box
+    assert caption.y + caption.height / 2 > top + 2 * (bottom - top) / 3  # its lower third
+    # the glyphs' height: the image is the ink plus the outline, shadow and 1 px (a cap height is ~0.72 size)
+    assert caption.height >= 0.72 * 64
+
+
+async def test_the_render_places_the_default_title_off_her_face(tmp_path: Path, store: Store, settings,
+                                                                astronaut: Image.Image) -> None:
+    engine = LocalEngine(settings, store, previews=False)
+    try:
+        await engine.upload(CHAT, media(_photo(tmp_path, "astronaut.jpg", astronaut)))
+        draft = await engine.draft(CHAT)
+        assert draft is not None
+        kept = model.photos(draft)[0]["m"]["faces"]
+        assert len(kept) == 1  # found once, kept with the photo in the draft
+        draft["m"]["title"] = "Our first walk on the moon"
+        draft = model.layout(model.photos(draft), model.settings(draft))
+        (tmp_path / "work").mkdir()
+        plan = render.build(draft, tmp_path / "work")
+    finally:
+        await engine.aclose()
+    overlay = next(a for a in plan.segments[0].args if "overlay=x=" in a)
+    x, y = (int(v) for v in overlay.split("overlay=x=")[1].split(":eof")[0].split(":y="))
+    with Image.open(tmp_path / "work" / "text0.png") as drawn:
+        text_box = (x, y, x + drawn.width, y + drawn.height)
+    face = images.in_frame((512, 512), SRC, "blur", faces.of({"faces": kept}))[0]
+    face_px = (face[0] * FRAME[0], face[1] * FRAME[1], face[2] * FRAME[0], face[3] * FRAME[1])
+    assert _overlap(text_box, face_px) == 0
+
+
+async def test_a_small_photo_is_named_when_it_arrives(engine: LocalEngine, make_photo: PhotoMaker) -> None:
+    sharp = await engine.upload(CHAT, media(make_photo("big.jpg", (1440, 2560))))
+    assert sharp.notes == ()
+    await engine.upload(CHAT, media(make_photo("b.jpg", (1200, 1600))))
+    soft = await engine.upload(CHAT, media(make_photo("small.jpg", (451, 300))))
+    assert [say(note, "en") for note in soft.notes] == ["Photo 3 is small (451x300) and will look soft."]
+    assert [say(note, "zh_CN") for note in soft.notes] == ["第 3 张照片尺寸较小（451x300），放大后画面会发虚。"]
