@@ -200,3 +200,12 @@ def focus_on(boxes: tuple[Box, ...], out: tuple[int, int], src: tuple[int, int])
                 middle = min(max(middle, lowest), highest)
         focus.append(round(min(max(middle, 0.0), 1.0) * 1000))
     return focus[0], focus[1]
+
+
+def toward(kind: str, boxes: tuple[Box, ...]) -> str:
+    """A pan over a photo with faces moves toward them (and so ends with them whole on screen): right when
+    they are right of the middle, else left; without faces it keeps its own way."""
+    if kind not in _PANS or not boxes:
+        return kind
+    middle = (min(b[0] for b in boxes) + max(b[2] for b in boxes)) / 2
+    return "panright" if middle >= 0.5 else "panback"

@@ -52,7 +52,7 @@ from PIL import Image
 from bot.engines.base import Said
 from bot.engines.local import faces, images, model, music, text
 from bot.engines.local import render_words as words
-from bot.engines.local.motion import Motion, focus_on
+from bot.engines.local.motion import Motion, focus_on, toward
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ def _clips(conf: dict[str, Any], plan: model.Timing, out: tuple[int, int], src: 
         if kind == "pan" and i % 2:
             kind = "panback"
         boxes = faces.in_prepared(photos[i].get("m") or {}, src, str(conf.get("fit")))
-        motion = Motion(kind, length, out, src, plan.fps, focus=focus_on(boxes, out, src))
+        motion = Motion(toward(kind, boxes), length, out, src, plan.fps, focus=focus_on(boxes, out, src))
         clips.append(_Clip(i, start, length, motion, model.transition_for(conf, i) if i else "",
                            tuple(b for b in map(motion.on_screen, boxes) if b is not None)))
     return clips

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from bot.engines.local import LocalEngine, faces, images, model, render, text
-from bot.engines.local.motion import Motion, focus_on
+from bot.engines.local.motion import Motion, focus_on, toward
 from bot.language import render as say
 from bot.store import Store
 from tests.engines.local.conftest import PhotoMaker, media
@@ -85,6 +85,14 @@ def test_the_zoom_moves_toward_the_face_and_keeps_it_in_frame() -> None:
     # whole on the last frame: a point u is at (u * scaled - x) / width
     scaled, _, x, _ = zoom.position(89)
     assert (face[2] * scaled - x) / FRAME[0] <= 1.0
+
+
+@pytest.mark.parametrize("kind", ["pan", "panright", "panback"])
+def test_a_pan_moves_toward_the_face_and_ends_with_it_whole(kind: str) -> None:
+    for face in ((0.01, 0.3, 0.09, 0.4), (0.9, 0.3, 0.98, 0.4)):  # near the left edge, near the right edge
+        pan = Motion(toward(kind, (face,)), 90, FRAME, SRC)
+        scaled, _, x, _ = pan.position(89)
+        assert 0.0 <= (face[0] * scaled - x) / FRAME[0] and (face[2] * scaled - x) / FRAME[0] <= 1.0
 
 
 @pytest.mark.parametrize(("fit", "position"), [("blur", "upper"), ("crop", "top"), ("blur", "center")])
