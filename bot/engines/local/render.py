@@ -214,11 +214,13 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     overlays: list[_Overlay] = []
     clips = _clips(conf, plan, (width, height), src, photos)
     for j, item in enumerate(_texts(conf, photos, plan)):
-        shown = [box for c in clips if c.start < item["start"] + item["frames"] and item["start"] < c.start + c.length
-                 for box in c.faces]  # the faces on screen while the text is
+        end = item["start"] + item["frames"]  # the faces and the text on screen while this text is:
+        shown = tuple(box for c in clips if c.start < end and item["start"] < c.start + c.length for box in c.faces)
+        taken = tuple(o.placed.area((width, height)) for o in overlays
+                      if o.start < end and item["start"] < o.start + o.frames)
         placed = text.render_text(item["text"], workdir / f"text{j}.png", (width, height),
                                   position=item["position"], kind=item["kind"],
-                                  laid_out_for=output_size(conf, preview=False), avoid=tuple(shown))
+                                  laid_out_for=output_size(conf, preview=False), avoid=shown, taken=taken)
         notes += _text_notes(item["label"], placed)
         overlays.append(_Overlay(placed, item["start"], item["frames"]))
     per_segment = photos_per_segment or (PREVIEW_PHOTOS_PER_SEGMENT if preview else PHOTOS_PER_SEGMENT)

@@ -133,7 +133,7 @@ def test_default_places_and_a_caption_large_enough_for_a_phone(tmp_path: Path) -
     assert caption.height >= 0.72 * 64
 
 
-async def test_the_render_places_the_default_title_off_her_face(tmp_path: Path, store: Store, settings,
+async def test_the_render_places_the_default_title_and_a_caption_off_her_face(tmp_path: Path, store: Store, settings,
                                                                 astronaut: Image.Image) -> None:
     engine = LocalEngine(settings, store, previews=False)
     try:
@@ -142,19 +142,25 @@ async def test_the_render_places_the_default_title_off_her_face(tmp_path: Path, 
         assert draft is not None
         kept = model.photos(draft)[0]["m"]["faces"]
         assert len(kept) == 1  # found once, kept with the photo in the draft
-        draft["m"]["title"] = "Our first walk on the moon"
-        draft = model.layout(model.photos(draft), model.settings(draft))
+        photos = model.photos(draft)
+        photos[0]["m"]["caption"] = "Far from home, closer than ever"
+        draft = model.layout(photos, {**model.settings(draft), "title": "Our first walk on the moon"})
         (tmp_path / "work").mkdir()
         plan = render.build(draft, tmp_path / "work")
     finally:
         await engine.aclose()
-    overlay = next(a for a in plan.segments[0].args if "overlay=x=" in a)
-    x, y = (int(v) for v in overlay.split("overlay=x=")[1].split(":eof")[0].split(":y="))
-    with Image.open(tmp_path / "work" / "text0.png") as drawn:
-        text_box = (x, y, x + drawn.width, y + drawn.height)
+    graph = next(a for a in plan.segments[0].args if "overlay=x=" in a)
+    boxes = []
+    for j, overlay in enumerate(graph.split("overlay=x=")[1:]):  # the title, then the caption
+        x, y = (int(v) for v in overlay.split(":eof")[0].split(":y="))
+        with Image.open(tmp_path / "work" / f"text{j}.png") as drawn:
+            boxes.append((x, y, x + drawn.width, y + drawn.height))
     face = images.in_frame((512, 512), SRC, "blur", faces.of({"faces": kept}))[0]
     face_px = (face[0] * FRAME[0], face[1] * FRAME[1], face[2] * FRAME[0], face[3] * FRAME[1])
-    assert _overlap(text_box, face_px) == 0
+    title, caption = boxes
+    assert _overlap(title, face_px) == 0 and _overlap(caption, face_px) == 0
+    assert _overlap(title, caption) == 0  # both on screen for the first seconds
+    assert title[3] <= caption[1]
 
 
 async def test_a_small_photo_is_named_when_it_arrives(engine: LocalEngine, make_photo: PhotoMaker) -> None:
