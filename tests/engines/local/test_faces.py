@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.config import Settings
 from bot.engines.local import LocalEngine, faces, images, model, render, text
 from bot.engines.local.motion import Motion, focus_on, toward
 from bot.language import render as say
@@ -133,8 +134,8 @@ def test_default_places_and_a_caption_large_enough_for_a_phone(tmp_path: Path) -
     assert caption.height >= 0.72 * 64
 
 
-async def test_the_render_places_the_default_title_and_a_caption_off_her_face(tmp_path: Path, store: Store, settings,
-                                                                astronaut: Image.Image) -> None:
+async def test_the_render_places_the_default_title_and_a_caption_off_her_face(
+        tmp_path: Path, store: Store, settings: Settings, astronaut: Image.Image) -> None:
     engine = LocalEngine(settings, store, previews=False)
     try:
         await engine.upload(CHAT, media(_photo(tmp_path, "astronaut.jpg", astronaut)))
@@ -170,3 +171,25 @@ async def test_a_small_photo_is_named_when_it_arrives(engine: LocalEngine, make_
     soft = await engine.upload(CHAT, media(make_photo("small.jpg", (451, 300))))
     assert [say(note, "en") for note in soft.notes] == ["Photo 3 is small (451x300) and will look soft."]
     assert [say(note, "zh_CN") for note in soft.notes] == ["第 3 张照片尺寸较小（451x300），放大后画面会发虚。"]
+
+
+async def test_the_preview_frame_made_on_arrival_is_the_one_the_preview_reads(
+        tmp_path: Path, store: Store, settings: Settings, astronaut: Image.Image,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The faces are part of what the kept preview frame was made with: a preview of a photo with a face still
+    reads the frame made when it arrived, and decodes nothing."""
+    engine = LocalEngine(settings, store, previews=True)
+    try:
+        await engine.upload(CHAT, media(_photo(tmp_path, "astronaut.jpg", astronaut)))
+        draft = await engine.draft(CHAT)
+    finally:
+        await engine.aclose()
+    meta = model.photos(draft)[0]["m"]
+    assert faces.of(meta)
+
+    def no_decoding(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a preview decoded a photo")
+
+    monkeypatch.setattr(images, "_open_upright", no_decoding)
+    size = images.frame_size(*render.output_size(model.settings(draft), preview=True))
+    assert images.cached_yuv(Path(meta["path"]), size, fit="blur", faces=faces.of(meta))
