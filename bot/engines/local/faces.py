@@ -58,9 +58,13 @@ def detect_in(image: Image.Image) -> tuple[Box, ...]:
                            Image.Resampling.BILINEAR, reducing_gap=2.0)
     pixels = cv2.equalizeHist(np.asarray(grey))
     least = max(20, min(grey.size) // 12)
-    with _lock:
-        found = _classifier().detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=5,  # type: ignore[attr-defined]
-                                               minSize=(least, least))
+    try:
+        with _lock:
+            found = _classifier().detectMultiScale(  # type: ignore[attr-defined]
+                pixels, scaleFactor=1.1, minNeighbors=5, minSize=(least, least))
+    except cv2.error as exc:  # a photo without faces found is still a photo: it goes in, framed as before
+        log.warning("face detection failed on a %dx%d picture: %s", grey.width, grey.height, exc)
+        return ()
     width, height = grey.size
     boxes = sorted(((float(x) / width, float(y) / height, float(x + w) / width, float(y + h) / height)
                     for x, y, w, h in found),
@@ -77,6 +81,9 @@ def detect(path: Path) -> tuple[Box, ...]:
         return ()
     try:
         return detect_in(image)
+    except OSError as exc:  # the model missing from the package: the photo still goes in
+        log.warning("could not look for faces in %s: %s", path, exc)
+        return ()
     finally:
         image.close()
 
