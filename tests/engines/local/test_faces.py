@@ -10,6 +10,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from bot.config import Settings
@@ -193,3 +195,51 @@ async def test_the_preview_frame_made_on_arrival_is_the_one_the_preview_reads(
     monkeypatch.setattr(images, "_open_upright", no_decoding)
     size = images.frame_size(*render.output_size(model.settings(draft), preview=True))
     assert images.cached_yuv(Path(meta["path"]), size, fit="blur", faces=faces.of(meta))
+
+
+_unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@st.composite
+def _face_boxes(draw: st.DrawFn) -> tuple[images.Box, ...]:
+    boxes = []
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        left, top = draw(_unit), draw(_unit)
+        size = draw(st.floats(min_value=0.02, max_value=0.4))
+        boxes.append((min(left, 1 - size), min(top, 1 - size), min(left, 1 - size) + size, min(top, 1 - size) + size))
+    return tuple(boxes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(photo=st.tuples(st.integers(min_value=64, max_value=6000), st.integers(min_value=64, max_value=6000)),
+       found=_face_boxes())
+def test_a_crop_keeps_every_face_whole_when_they_fit_together(photo: tuple[int, int],
+                                                              found: tuple[images.Box, ...]) -> None:
+    scale = max(SRC[0] / photo[0], SRC[1] / photo[1])
+    seen = (SRC[0] / (photo[0] * scale), SRC[1] / (photo[1] * scale))
+    union = faces.union(found)
+    assert union is not None
+    placed = images.in_frame(photo, SRC, "crop", found)
+    if union[2] - union[0] <= seen[0] and union[3] - union[1] <= seen[1]:
+        assert len(placed) == len(found)  # none cut away, and none cut by the edge:
+        for box, was in zip(placed, found, strict=True):
+            assert box[2] - box[0] == pytest.approx((was[2] - was[0]) / seen[0])
+            assert box[3] - box[1] == pytest.approx((was[3] - was[1]) / seen[1])
+    else:  # the largest (the first) stays whole
+        largest = found[0]
+        if largest[2] - largest[0] <= seen[0] and largest[3] - largest[1] <= seen[1]:
+            assert any(b[2] - b[0] == pytest.approx((largest[2] - largest[0]) / seen[0]) for b in placed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(found=_face_boxes(), kind=st.sampled_from(["zoomin", "zoomout"]))
+def test_a_zoom_keeps_a_face_on_screen_that_fits_at_its_closest(found: tuple[images.Box, ...], kind: str) -> None:
+    face = found[0]
+    motion = Motion(kind, 60, FRAME, SRC, focus=focus_on((face,), FRAME, SRC))
+    closest = motion.position(59 if kind == "zoomin" else 0)
+    zoom = closest[0] / FRAME[0]
+    if (face[2] - face[0]) * zoom <= 1 and (face[3] - face[1]) * zoom <= 1:
+        scaled, scaled_h, x, y = closest
+        # whole to within the rounding of the crop to whole pixels
+        assert face[0] * scaled - x >= -1 and face[2] * scaled - x <= FRAME[0] + 1
+        assert face[1] * scaled_h - y >= -1 and face[3] * scaled_h - y <= FRAME[1] + 1
