@@ -52,11 +52,12 @@ class Kept:
 @dataclass
 class HandOver:
     """What one hand-over did: how many of each kind went in, sentences about files the engine refused, the
-    engine's own trouble that stopped it (the rest waits for the next catch-up), and whether a photo was
-    not vertical 9:16."""
+    engine's own trouble that stopped it (the rest waits for the next catch-up), whether a photo was
+    not vertical 9:16, and what the engine said about the files it took (a photo that will look soft)."""
 
     counts: dict[MediaKind, int] = field(default_factory=lambda: dict.fromkeys(MediaKind, 0))
     refused: list[Said] = field(default_factory=list)
+    notes: list[Said] = field(default_factory=list)
     trouble: EngineError | None = None
     off_format: bool = False
 
@@ -100,7 +101,7 @@ class Uploads:
             for item in kept:
                 if not item.pending:
                     report.counts[item.media.kind] += 1
-            lines: list[Said] = [report.received(), *report.refused]
+            lines: list[Said] = [report.received(), *report.refused, *report.notes]
             if report.trouble is not None:
                 lines.append(wording.error(report.trouble))
                 if self._chats.engines.way_out(engine, report.trouble):
@@ -213,6 +214,7 @@ class Uploads:
                 await self._store.uploads.update(item.upload_id, engine=engine.name, engine_ref=uploaded.ref,
                                                  status="uploaded")
             report.counts[media.kind] += 1
+            report.notes.extend(uploaded.notes)
             width, height = uploaded.width or media.width, uploaded.height or media.height
             if media.kind is MediaKind.PHOTO and width and height and abs(width / height - _VERTICAL) > 0.05:
                 report.off_format = True

@@ -52,6 +52,7 @@ class Uploaded:
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    notes: tuple[Said, ...] = ()  # what the user should know about this file now (e.g. it will look soft)
 
 
 # ---------------------------------------------------------------- the stream of one turn

@@ -30,6 +30,7 @@ from bot.engines.base import (
     Text,
     Uploaded,
 )
+from bot.language import Sentence
 from bot.media import MediaFolder
 from bot.store import Store
 
@@ -133,6 +134,7 @@ class ScriptedEngine:
     video_bytes: int = 2048
     link: str | None = None
     fail_upload: list[EngineError | None] = field(default_factory=list)  # one entry per upload call, in order
+    upload_notes: dict[str, tuple[Sentence, ...]] = field(default_factory=dict)  # file name -> what upload says
     fail_send: EngineError | None = None
     fail_draft: EngineError | None = None
     uploads: list[MediaFile] = field(default_factory=list)
@@ -172,7 +174,7 @@ class ScriptedEngine:
             draft["t"][0]["sg"].append({"d": 3000, "m": {"name": media.filename}})
             self.draft_value = draft
         return Uploaded(media.filename, media.kind, ref=f"ref:{media.filename}", width=media.width,
-                        height=media.height)
+                        height=media.height, notes=self.upload_notes.get(media.filename, ()))
 
     async def send(self, chat_id: int, text: str) -> AsyncIterator[StreamEvent]:
         self.sent.append(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.conversation.ports import Source
 from bot.engines.base import EngineUnavailable, MediaKind, OutOfCredits, UnsupportedFile
+from bot.engines.local.engine import SMALL_PHOTO
 from tests.conversation.conftest import CHAT, Core, origin
 
 
@@ -24,6 +25,14 @@ async def test_first_contact_with_a_cloud_that_needs_sign_in_says_connecting_the
     await core.conversation.on_media(origin(2), [core.photo("b.jpg")])
     assert core.replies.texts()[:2] == ["Connecting...", "Ready!"]
     assert core.replies.texts().count("Connecting...") == 1
+
+
+async def test_what_the_engine_says_about_a_photo_is_in_the_one_acknowledgement(core: Core) -> None:
+    core.cloud.upload_notes["small.jpg"] = (SMALL_PHOTO.format(number=2, width=451, height=300),)
+    await core.conversation.on_media(origin(1), [core.photo("a.jpg"), core.photo("small.jpg")])
+    answer = core.replies.texts()[-1]
+    assert answer.startswith("📥 Got 2 photos.") and "Photo 2 is small (451x300) and will look soft." in answer
+    assert sum("will look soft" in text for text in core.replies.texts()) == 1
 
 
 async def test_a_landscape_photo_gets_the_vertical_tip(core: Core) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.engines import base
-from bot.engines.local import beats, images, model, plan, render
+from bot.engines.local import beats, faces, images, model, plan, render
 from bot.language import _, join
 from bot.locks import KeyedLocks
 from bot.store import Store
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 _AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac")
 CANCELLED = _("The render was cancelled.")
+# said once, when the photo arrives: it is enlarged more than images.SOFT_UPSCALE times to take its place
+SMALL_PHOTO = _("Photo {number} is small ({width}x{height}) and will look soft.")
 
 
 @dataclass(slots=True)
@@ -158,6 +160,8 @@ class LocalEngine:
         if media.kind == base.MediaKind.AUDIO or path.suffix.lower() in _AUDIO_SUFFIXES:
             return await self._upload_audio(chat_id, media)
         width, height = await asyncio.to_thread(images.validate, path, media.filename)
+        found = await asyncio.to_thread(faces.detect, path)  # once, now: no render or preview looks again
+        notes: tuple[base.Said, ...] = ()
         async with self._lock(chat_id):
             draft = await self._load(chat_id)
             photos = model.photos(draft)
@@ -167,12 +171,17 @@ class LocalEngine:
                       "hold; remove some (e.g. “remove photo 3”) to make room.").format(
                         name=media.filename, count=model.MAX_PHOTOS))
             photos.append({"id": f"p{uuid.uuid4().hex[:8]}",
-                           "m": {"name": media.filename, "path": str(path), "width": width, "height": height}})
-            await self._change(chat_id, draft, model.layout(photos, model.settings(draft)), "upload", media.filename)
+                           "m": {"name": media.filename, "path": str(path), "width": width, "height": height,
+                                 "faces": [list(box) for box in found]}})
+            conf = model.settings(draft)
+            await self._change(chat_id, draft, model.layout(photos, conf), "upload", media.filename)
+            frame = model.ASPECTS.get(str(conf["aspect"]), model.ASPECTS["9:16"])
+            if images.upscale((width, height), frame, str(conf["fit"])) > images.SOFT_UPSCALE:
+                notes = (SMALL_PHOTO.format(number=len(photos), width=width, height=height),)
         if self._previews:  # decoded and scaled once now, so no preview after this touches the full-size photo
-            await asyncio.to_thread(render.prepare_preview_frame, path, draft)
+            await asyncio.to_thread(render.prepare_preview_frame, path, draft, found)
         return base.Uploaded(filename=media.filename, kind=base.MediaKind.PHOTO, ref=str(path),
-                             width=width, height=height)
+                             width=width, height=height, notes=notes)
 
     async def _upload_audio(self, chat_id: int, media: base.MediaFile) -> base.Uploaded:
         """The song becomes the music, with its beats found now (once, off the event loop), so that cuts on

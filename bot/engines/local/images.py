@@ -31,6 +31,10 @@ MAX_PIXELS = 64_000_000  # 8000x8000; a 12000x12000 image would need ~430 MB to 
 OVERSIZE = 1.12  # the prepared frame vs the output; Ken Burns zooms up to MAX_ZOOM within it
 MAX_ZOOM = 1.10
 DRAFT_SLACK = 0.97
+NEAR_SHAPE = (0.92, 1.08)  # a photo this close to the frame's shape fills it even when "blur" is asked for
+SOFT_UPSCALE = 1.5  # a photo enlarged more than this to take its place in the frame looks soft
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom as fractions 0-1 (of a photo or a frame)
 
 
 def validate(path: Path, filename: str) -> tuple[int, int]:
@@ -112,6 +116,12 @@ def frame_size(width: int, height: int) -> tuple[int, int]:
     return big_w, 2 * math.ceil(big_w * height / width / 2)
 
 
+def upright(path: Path, need: tuple[int, int]) -> Image.Image:
+    """The photo upright in RGB, decoded at the smallest JPEG scale that still covers `need`: for looking at
+    what is in it (its faces), not for showing it."""
+    return _open_upright(path, need, cover=True)
+
+
 def _open_upright(path: Path, need: tuple[int, int], cover: bool) -> Image.Image:
     """Decode once at the smallest JPEG scale that still gives `need` after a cover/contain fit.
 
@@ -148,9 +158,74 @@ def _open_upright(path: Path, need: tuple[int, int], cover: bool) -> Image.Image
             img.close()
 
 
+def fills(photo: tuple[int, int], frame: tuple[int, int], fit: str) -> bool:
+    """Whether the photo is cropped to fill the frame (asked for, or nearly the frame's shape already)."""
+    ratio = (photo[0] / photo[1]) / (frame[0] / frame[1])
+    return fit == "crop" or NEAR_SHAPE[0] <= ratio <= NEAR_SHAPE[1]
+
+
+def upscale(photo: tuple[int, int], frame: tuple[int, int], fit: str) -> float:
+    """How much the photo is enlarged to take its place in the frame (cover when it fills, else contain)."""
+    pick = max if fills(photo, frame, fit) else min
+    return pick(frame[0] / photo[0], frame[1] / photo[1])
+
+
+def _window(start: float, end: float, visible: float) -> float:
+    """Where a window `visible` long (fractions of the photo's side) starts so that it centres [start, end]
+    and holds all of it when it fits, never leaving the photo."""
+    if visible >= 1:
+        return 0.0
+    first = (start + end - visible) / 2
+    if end - start <= visible:
+        first = min(max(first, end - visible), start)
+    return min(max(first, 0.0), 1 - visible)
+
+
+def crop_centering(photo: tuple[int, int], frame: tuple[int, int], faces: tuple[Box, ...]) -> tuple[float, float]:
+    """`ImageOps.fit`'s centering for a crop that keeps the faces in frame: all of them when they fit the
+    window, else the largest (the first); the middle of the photo when there are none."""
+    if not faces:
+        return 0.5, 0.5
+    scale = max(frame[0] / photo[0], frame[1] / photo[1])
+    visible = (frame[0] / (photo[0] * scale), frame[1] / (photo[1] * scale))
+    left, top = min(b[0] for b in faces), min(b[1] for b in faces)
+    right, bottom = max(b[2] for b in faces), max(b[3] for b in faces)
+    if right - left > visible[0] or bottom - top > visible[1]:
+        left, top, right, bottom = faces[0]
+    centering = []
+    for start, end, seen in ((left, right, visible[0]), (top, bottom, visible[1])):
+        centering.append(_window(start, end, seen) / (1 - seen) if seen < 1 else 0.5)
+    return centering[0], centering[1]
+
+
+def in_frame(photo: tuple[int, int], frame: tuple[int, int], fit: str, faces: tuple[Box, ...]) -> tuple[Box, ...]:
+    """Where the faces (fractions of the photo) land in the prepared frame (fractions of it), as `prepare`
+    places the photo; a face cropped away is left out, one cut by the edge is kept to its visible part."""
+    if fills(photo, frame, fit):
+        scale = max(frame[0] / photo[0], frame[1] / photo[1])
+        seen = (frame[0] / (photo[0] * scale), frame[1] / (photo[1] * scale))
+        cx, cy = crop_centering(photo, frame, faces)
+        origin = (cx * (1 - seen[0]), cy * (1 - seen[1]))
+        span = seen
+    else:
+        scale = min(frame[0] / photo[0], frame[1] / photo[1])
+        shown = (photo[0] * scale / frame[0], photo[1] * scale / frame[1])
+        # the photo's own span of the frame is 1 / shown, starting where its margin is
+        span = (1 / shown[0], 1 / shown[1])
+        origin = (-(1 - shown[0]) / 2 * span[0], -(1 - shown[1]) / 2 * span[1])
+    placed = []
+    for left, top, right, bottom in faces:
+        box = (max(0.0, (left - origin[0]) / span[0]), max(0.0, (top - origin[1]) / span[1]),
+               min(1.0, (right - origin[0]) / span[0]), min(1.0, (bottom - origin[1]) / span[1]))
+        if box[2] > box[0] and box[3] > box[1]:
+            placed.append(box)
+    return tuple(placed)
+
+
 def prepare(path: Path, size: tuple[int, int], *, fit: str,
-            resample: Image.Resampling = Image.Resampling.BICUBIC) -> Image.Image:
-    """The photo as an RGB frame of exactly `size`: cropped to fill, or whole on a blurred copy of itself.
+            resample: Image.Resampling = Image.Resampling.BICUBIC, faces: tuple[Box, ...] = ()) -> Image.Image:
+    """The photo as an RGB frame of exactly `size`: cropped to fill (around the faces, when it has any), or
+    whole on a blurred copy of itself.
 
     `resample`: bicubic for an export; a preview passes bilinear, which costs about half (the resize from the
     JPEG's reduced decode is a third of a photo's time) and is not told apart at preview size.
@@ -161,9 +236,8 @@ def prepare(path: Path, size: tuple[int, int], *, fit: str,
     width, height = size
     cover = fit == "crop"
     img = _open_upright(path, size, cover)
-    ratio = (img.width / img.height) / (width / height)
-    if cover or 0.92 <= ratio <= 1.08:  # nearly the frame's shape: filling loses almost nothing
-        frame = ImageOps.fit(img, size, method=resample)
+    if fills(img.size, size, fit):  # nearly the frame's shape: filling loses almost nothing
+        frame = ImageOps.fit(img, size, method=resample, centering=crop_centering(img.size, size, faces))
         img.close()
         return frame
     fit_in = min(max(width // 5, 16) / img.width, max(height // 5, 16) / img.height)
@@ -217,9 +291,9 @@ def to_yuv420p(frame: Image.Image) -> bytes:
 
 
 def prepare_yuv(path: Path, size: tuple[int, int], *, fit: str,
-                resample: Image.Resampling = Image.Resampling.BICUBIC) -> bytes:
+                resample: Image.Resampling = Image.Resampling.BICUBIC, faces: tuple[Box, ...] = ()) -> bytes:
     """`prepare` then `to_yuv420p`: the one Pillow pass a photo gets per render."""
-    frame = prepare(path, size, fit=fit, resample=resample)
+    frame = prepare(path, size, fit=fit, resample=resample, faces=faces)
     try:
         return to_yuv420p(frame)
     finally:
@@ -236,16 +310,19 @@ def cache_path(path: Path, size: tuple[int, int], fit: str) -> Path:
     return path.with_name(f"{path.name}.{size[0]}x{size[1]}-{fit}.yuv")
 
 
-def _stamp(path: Path, size: tuple[int, int], fit: str, resample: Image.Resampling) -> bytes:
+def _stamp(path: Path, size: tuple[int, int], fit: str, resample: Image.Resampling,
+           faces: tuple[Box, ...] = ()) -> bytes:
     """What the cached frame was made from and how: the photo's size and modification time (a file replaced
-    under the same name is made again), the frame's size, fit and filter, and the cache's version."""
+    under the same name is made again), the frame's size, fit and filter, the faces a crop centres on (only
+    when there are any, so a frame without faces keeps its stamp), and the cache's version."""
     info = path.stat()
+    around = f" faces {[[round(v, 4) for v in box] for box in faces]}" if faces else ""
     return (f"reelbot-yuv420p {CACHE_VERSION} {info.st_size} {info.st_mtime_ns} {size[0]}x{size[1]} {fit} "
-            f"{int(resample)}\n").encode()
+            f"{int(resample)}{around}\n").encode()
 
 
 def cached_yuv(path: Path, size: tuple[int, int], *, fit: str,
-               resample: Image.Resampling = Image.Resampling.BILINEAR) -> bytes:
+               resample: Image.Resampling = Image.Resampling.BILINEAR, faces: tuple[Box, ...] = ()) -> bytes:
     """`prepare_yuv`, kept on disk next to the photo: the preview's frames are made once, when the photo
     arrives, and every later preview of the photo reads ~0.4 MB instead of decoding and scaling it again.
 
@@ -254,13 +331,13 @@ def cached_yuv(path: Path, size: tuple[int, int], *, fit: str,
     cannot be written only costs the cache, never the frame.
     """
     cache = cache_path(path, size, fit)
-    stamp = _stamp(path, size, fit, resample)
+    stamp = _stamp(path, size, fit, resample, faces)
     expected = len(stamp) + size[0] * size[1] * 3 // 2
     with contextlib.suppress(OSError):
         data = cache.read_bytes()
         if len(data) == expected and data.startswith(stamp):
             return data[len(stamp):]
-    frame = prepare_yuv(path, size, fit=fit, resample=resample)
+    frame = prepare_yuv(path, size, fit=fit, resample=resample, faces=faces)
     aside = cache.with_name(f"{cache.name}.{os.getpid()}.{id(frame)}.part")
     try:
         with aside.open("wb") as out:

@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "motion": "kenburns",
     "fit": "blur",
     "title": None,
-    "title_position": "center",
+    "title_position": "upper",  # nobody said where: the upper part of the safe box, clear of faces
     "caption_position": "bottom",
     "music": False,
     "music_mood": "upbeat",

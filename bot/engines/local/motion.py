@@ -11,6 +11,9 @@ allows it, so there is no uneven 0/1/0/1 stepping either. The width steps are 2 
 A zoom changes the picture only on the frames where its width steps (about half of them), so only those
 frames are scaled: `sample_frames` lists them, ffmpeg makes one picture per entry (`setpts` puts each at its
 frame) and `fps` repeats each until the next, which costs nothing (the repeat is the same buffer).
+
+A zoom holds one point of the picture still on screen (`focus`, in thousandths of the frame): the middle,
+or the faces (`focus_on`), so a push in moves toward them and keeps them in frame.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.engines.local.images import MAX_ZOOM
+from bot.engines.local.images import MAX_ZOOM, Box
 from bot.engines.local.model import FPS
 
 _RIGHTWARD = ("pan", "panright")
@@ -34,6 +37,7 @@ class Motion:
     out: tuple[int, int]  # output width, height
     src: tuple[int, int]  # prepared frame width, height
     fps: int = FPS  # the rate `frames` is counted at (the timestamps the ffmpeg expressions read)
+    focus: tuple[int, int] = (500, 500)  # the point a zoom holds still, in thousandths of the frame (x, y)
 
     # ------------------------------------------------------------ shared arithmetic
 
@@ -62,17 +66,33 @@ class Motion:
         """(scaled width, scaled height, crop x, crop y) at frame n: what the ffmpeg expressions compute."""
         width, height = self.out
         span = max(self.frames - 1, 1)
+        fx, fy = self.focus
         if self.kind in ("zoomin", "zoomout"):
             k = n if self.kind == "zoomin" else span - n
             step = (k * self._zoom_steps) // span
             scaled = width + 2 * step
-            return scaled, self._height_for(scaled), step, self._height_for(scaled) // 2 - height // 2
+            # the focus stays where it is: the crop starts at that fraction of the margin (half: the middle)
+            scaled_h = self._height_for(scaled)
+            return scaled, scaled_h, 2 * step * fx // 1000, (scaled_h - height) * fy // 1000
         if self.kind in _PANS:
             scaled = self._pan_width
             num, den = self._pan_speed
             k = n if self.kind in _RIGHTWARD else span - n
-            return scaled, self._height_for(scaled), (k * num) // den, self._height_for(scaled) // 2 - height // 2
-        return width, self._height_for(width), 0, self._height_for(width) // 2 - height // 2
+            return scaled, self._height_for(scaled), (k * num) // den, (self._height_for(scaled) - height) * fy // 1000
+        return width, self._height_for(width), 0, (self._height_for(width) - height) * fy // 1000
+
+    def on_screen(self, box: Box) -> Box | None:
+        """Where `box` (fractions of the prepared frame) is on screen over the whole clip: the union of where
+        it is on the first and the last frame (the motion moves every point one way), cut to the screen."""
+        width, height = self.out
+        seen: list[Box] = []
+        for n in (0, max(self.frames - 1, 0)):
+            scaled, scaled_h, x, y = self.position(n)
+            seen.append(((box[0] * scaled - x) / width, (box[1] * scaled_h - y) / height,
+                         (box[2] * scaled - x) / width, (box[3] * scaled_h - y) / height))
+        left, top = max(0.0, min(b[0] for b in seen)), max(0.0, min(b[1] for b in seen))
+        right, bottom = min(1.0, max(b[2] for b in seen)), min(1.0, max(b[3] for b in seen))
+        return (left, top, right, bottom) if right > left and bottom > top else None
 
     @property
     def zooms(self) -> bool:
@@ -148,11 +168,44 @@ class Motion:
             k = n if self.kind == "zoomin" else f"({span}-{n})"
             step = f"floor({k}*{self._zoom_steps}/{span})"
             scaled_h = f"2*ceil(({width}+2*{step})*{ratio}/2)"
+            fx, fy = self.focus
             return (f"scale=w='{width}+2*{step}':h='{scaled_h}':eval=frame:flags=fast_bilinear,"
-                    f"crop={width}:{height}:x='{step}':y='floor(({scaled_h})/2)-{height // 2}':exact=1")
+                    f"crop={width}:{height}:x='floor(2*{step}*{fx}/1000)':"
+                    f"y='floor((({scaled_h})-{height})*{fy}/1000)':exact=1")
         if self.kind in _PANS:
             _scaled, _scaled_h, _x0, y0 = self.position(0)
             num, den = self._pan_speed
             k = n if self.kind in _RIGHTWARD else f"({span}-{n})"
             return f"crop={width}:{height}:x='floor({k}*{num}/{den})':y={y0}:exact=1"
         return ""
+
+
+def focus_on(boxes: tuple[Box, ...], out: tuple[int, int], src: tuple[int, int]) -> tuple[int, int]:
+    """The point a zoom should hold still so the faces (fractions of the prepared frame `src`) stay whole on
+    screen at its closest, as near their middle as that allows: the zoom then moves toward them. The middle of
+    the frame when there are none; the largest face alone (the first) when all of them cannot stay."""
+    if not boxes:
+        return 500, 500
+    zoom = max(min(int(out[0] * MAX_ZOOM), src[0]) / out[0], 1.0)
+    union = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    if zoom > 1 and ((union[2] - union[0]) * zoom > 1 or (union[3] - union[1]) * zoom > 1):
+        union = boxes[0]
+    focus = []
+    for start, end in ((union[0], union[2]), (union[1], union[3])):
+        middle = (start + end) / 2
+        if zoom > 1:
+            # on screen a point u goes to a + (u - a) * zoom: the face stays whole for a in [lowest, highest]
+            lowest, highest = (end * zoom - 1) / (zoom - 1), start * zoom / (zoom - 1)
+            if lowest <= highest:
+                middle = min(max(middle, lowest), highest)
+        focus.append(round(min(max(middle, 0.0), 1.0) * 1000))
+    return focus[0], focus[1]
+
+
+def toward(kind: str, boxes: tuple[Box, ...]) -> str:
+    """A pan over a photo with faces moves toward them (and so ends with them whole on screen): right when
+    they are right of the middle, else left; without faces it keeps its own way."""
+    if kind not in _PANS or not boxes:
+        return kind
+    middle = (min(b[0] for b in boxes) + max(b[2] for b in boxes)) / 2
+    return "panright" if middle >= 0.5 else "panback"

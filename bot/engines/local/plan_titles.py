@@ -382,7 +382,8 @@ def _unused_keyword(state: State, text: Text, keyword: _Keyword, limit: int) -> 
         state.advise(_("Tell me the caption text and the photo, e.g. caption photo 2 “Beach day”."))
 
 
-WHERE = {"top": _("at the top"), "center": _("in the middle"), "bottom": _("at the bottom")}
+WHERE = {"top": _("at the top"), "center": _("in the middle"), "bottom": _("at the bottom"),
+         "upper": _("in the upper part")}  # the default place, never asked for by name
 
 
 def _report(state: State, edits: _Edits) -> None:

@@ -50,9 +50,9 @@ import imageio_ffmpeg
 from PIL import Image
 
 from bot.engines.base import Said
-from bot.engines.local import images, model, music, text
+from bot.engines.local import faces, images, model, music, text
 from bot.engines.local import render_words as words
-from bot.engines.local.motion import Motion
+from bot.engines.local.motion import Motion, focus_on, toward
 
 log = logging.getLogger(__name__)
 
@@ -212,14 +212,18 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
     feeders = tuple(_feeder(i, photo, src, fit, preview=preview) for i, photo in enumerate(photos))
     notes: list[Said] = []
     overlays: list[_Overlay] = []
+    clips = _clips(conf, plan, (width, height), src, photos)
     for j, item in enumerate(_texts(conf, photos, plan)):
+        end = item["start"] + item["frames"]  # the faces and the text on screen while this text is:
+        shown = tuple(box for c in clips if c.start < end and item["start"] < c.start + c.length for box in c.faces)
+        taken = tuple(o.placed.area((width, height)) for o in overlays
+                      if o.start < end and item["start"] < o.start + o.frames)
         placed = text.render_text(item["text"], workdir / f"text{j}.png", (width, height),
                                   position=item["position"], kind=item["kind"],
-                                  laid_out_for=output_size(conf, preview=False))
+                                  laid_out_for=output_size(conf, preview=False), avoid=shown, taken=taken)
         notes += _text_notes(item["label"], placed)
         overlays.append(_Overlay(placed, item["start"], item["frames"]))
     per_segment = photos_per_segment or (PREVIEW_PHOTOS_PER_SEGMENT if preview else PHOTOS_PER_SEGMENT)
-    clips = _clips(conf, plan, (width, height), src)
     segments = tuple(
         _segment(start, end, clips, overlays, plan.fade, src, fps)
         for start, end in segment_bounds(plan, per_segment)
@@ -245,6 +249,7 @@ class _Clip:
     length: int
     motion: Motion
     transition: str  # of the cut into this clip ("" for the first)
+    faces: tuple[images.Box, ...] = ()  # where its faces are on screen (fractions of the output) over the clip
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,14 +259,17 @@ class _Overlay:
     frames: int
 
 
-def _clips(conf: dict[str, Any], plan: model.Timing, out: tuple[int, int], src: tuple[int, int]) -> list[_Clip]:
+def _clips(conf: dict[str, Any], plan: model.Timing, out: tuple[int, int], src: tuple[int, int],
+           photos: list[dict[str, Any]]) -> list[_Clip]:
     clips = []
     for i, (start, length) in enumerate(plan.clips):
         kind = model.motion_for(conf, i)
         if kind == "pan" and i % 2:
             kind = "panback"
-        clips.append(_Clip(i, start, length, Motion(kind, length, out, src, plan.fps),
-                           model.transition_for(conf, i) if i else ""))
+        boxes = faces.in_prepared(photos[i].get("m") or {}, src, str(conf.get("fit")))
+        motion = Motion(toward(kind, boxes), length, out, src, plan.fps, focus=focus_on(boxes, out, src))
+        clips.append(_Clip(i, start, length, motion, model.transition_for(conf, i) if i else "",
+                           tuple(b for b in map(motion.on_screen, boxes) if b is not None)))
     return clips
 
 
@@ -393,12 +401,14 @@ def _clip_parts(index: int, count: int, length: int, fade: int) -> list[tuple[st
     return parts
 
 
-def prepare_preview_frame(path: Path, draft: dict[str, Any]) -> None:
-    """Make (and keep next to it) the frame a preview of `draft` will use for the photo at `path`: called when
-    a photo arrives, so the previews after it start from frames already decoded and scaled."""
+def prepare_preview_frame(path: Path, draft: dict[str, Any], found: tuple[images.Box, ...] = ()) -> None:
+    """Make (and keep next to it) the frame a preview of `draft` will use for the photo at `path` (with the
+    faces `found` in it): called when a photo arrives, so the previews after it start from frames already
+    decoded and scaled."""
     conf = model.settings(draft)
     try:
-        images.cached_yuv(path, images.frame_size(*output_size(conf, preview=True)), fit=str(conf.get("fit")))
+        images.cached_yuv(path, images.frame_size(*output_size(conf, preview=True)), fit=str(conf.get("fit")),
+                          faces=found)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         log.warning("could not prepare the preview frame of %s: %s", path, exc)  # the preview will say so
 
@@ -419,8 +429,8 @@ def _feeder(index: int, photo: dict[str, Any], size: tuple[int, int], fit: str,
     def make() -> bytes:
         try:
             if preview:
-                return images.cached_yuv(source, size, fit=fit)
-            return images.prepare_yuv(source, size, fit=fit)
+                return images.cached_yuv(source, size, fit=fit, faces=faces.of(meta))
+            return images.prepare_yuv(source, size, fit=fit, faces=faces.of(meta))
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
             log.warning("could not prepare %s: %s", source, exc)
             raise RenderError(words.photo_undecodable(index, name)) from None

@@ -478,7 +478,8 @@ def _fit_frame(runs: list[Run], frame: tuple[int, int], kind: str) -> _Layout:
     title = kind == "title"
     raw_left, _, raw_right, _ = safe_box(*frame)
     scale = (raw_right - raw_left) / 768  # the size rules are made for the 768-px box of a 1080x1920 frame
-    start = max(8, round(min(box_w * (0.1 if title else 0.07), box_h * (0.12 if title else 0.085))))
+    # a caption starts at ~68 px on a 1080-wide frame (it was ~54): read on a phone held at arm's length
+    start = max(8, round(min(box_w * (0.1 if title else 0.088), box_h * (0.12 if title else 0.1))))
     floor = min(start, max(7, round(14 * scale)))
     return _fit(runs, box_w, box_h, start, floor)
 
@@ -505,10 +506,71 @@ class Placed:
     def complete(self) -> bool:
         return not self.dropped and not self.truncated
 
+    def area(self, frame: tuple[int, int]) -> tuple[float, float, float, float]:
+        """Where it is drawn, as fractions of `frame` (left, top, right, bottom)."""
+        return (self.x / frame[0], self.y / frame[1], (self.x + self.width) / frame[0],
+                (self.y + self.height) / frame[1])
+
+
+# Where in the safe box each position puts the text (0 its top edge, 1 its bottom), and the band it may be
+# nudged within to clear a face: each stays in its own half ("upper", a title nobody placed, in the upper
+# half, which leaves the lower one to the captions).
+PLACES: dict[str, tuple[float, tuple[float, float]]] = {
+    "upper": (1 / 6, (0.0, 0.5)),
+    "top": (0.0, (0.0, 0.5)),
+    "center": (0.5, (0.25, 0.75)),
+    "bottom": (1.0, (0.5, 1.0)),
+}
+FACE_MARGIN = 0.01  # of the frame's height kept clear around a head
+# A face box runs from the brows to the chin: the head it belongs to reaches further (hair above, ears aside),
+# as fractions of the box's own height and width.
+HEAD_ABOVE, HEAD_BELOW, HEAD_ASIDE = 0.45, 0.1, 0.1
+HARD = 25.0  # how many times a pixel of face (or of other text) counts against one of hair
+
+
+def place_y(top: int, bottom: int, height: int, frame: tuple[int, int], x: tuple[int, int], position: str,
+            avoid: tuple[tuple[float, float, float, float], ...],
+            taken: tuple[tuple[float, float, float, float], ...] = ()) -> int:
+    """The even top edge for text `height` px tall spanning columns `x` between safe edges `top` and `bottom`:
+    at the position's place, moved the least within its band to cover nothing of `avoid` (faces, as fractions
+    of the frame, with the head around each) nor of `taken` (other text on screen at the same time). When
+    every place in the band covers something, the one covering least, where a face or a text counts many
+    times more than hair: a line over the top of a head reads better than one across the eyes."""
+    lowest, highest = top, bottom - height
+    highest -= highest % 2
+    wanted, (first, last) = PLACES.get(position, PLACES["center"])
+    span = highest - lowest
+    preferred = lowest + round(span * wanted)
+    band = (lowest + math.ceil(span * first), lowest + int(span * last))
+    width, frame_h = frame
+    pad = FACE_MARGIN * frame_h
+    rects: list[tuple[float, float, float, float, float]] = []  # left, top, right, bottom, weight
+    for left, top_, right, bottom_ in avoid:
+        w, h = (right - left) * width, (bottom_ - top_) * frame_h
+        rects.append((left * width, top_ * frame_h, right * width, bottom_ * frame_h, HARD))
+        rects.append((left * width - HEAD_ASIDE * w, top_ * frame_h - HEAD_ABOVE * h - pad,
+                      right * width + HEAD_ASIDE * w, bottom_ * frame_h + HEAD_BELOW * h + pad, 1.0))
+    for left, top_, right, bottom_ in taken:
+        rects.append((left * width, top_ * frame_h - pad, right * width, bottom_ * frame_h + pad, HARD))
+    rects = [r for r in rects if r[0] < x[1] and x[0] < r[2]]  # only what is in the text's columns matters
+
+    def covered(y: int) -> float:
+        return sum(max(0.0, min(y + height, r[3]) - max(y, r[1])) * (min(x[1], r[2]) - max(x[0], r[0])) * r[4]
+                   for r in rects)
+
+    start = band[0] + band[0] % 2
+    candidates = range(start, max(band[1], start) + 1, 2)
+    best = min(candidates, key=lambda y: (covered(y), abs(y - preferred)))
+    return best - best % 2
+
 
 def render_text(text: str, out: Path, frame: tuple[int, int], *, position: str, kind: str,
-                laid_out_for: tuple[int, int] | None = None) -> Placed:
-    """Draw `text` (white, dark outline, soft shadow) so that every drawn pixel lies inside the safe box.
+                laid_out_for: tuple[int, int] | None = None,
+                avoid: tuple[tuple[float, float, float, float], ...] = (),
+                taken: tuple[tuple[float, float, float, float], ...] = ()) -> Placed:
+    """Draw `text` (white, dark outline, soft shadow) so that every drawn pixel lies inside the safe box, and
+    over none of the faces in `avoid` nor the other text in `taken` (fractions of the frame) when its place
+    allows (see `place_y`).
 
     `laid_out_for`: the frame whose layout to draw, scaled to `frame` (a preview passes its export's): the same
     lines, broken and cut short in the same places, so the preview shows the export's text and its notes say
@@ -555,12 +617,8 @@ def render_text(text: str, out: Path, frame: tuple[int, int], *, position: str, 
         image = image.crop((0, 0, min(image.width, box_w), min(image.height, box_h)))
     image.save(out, format="PNG", compress_level=1)
     x = left + (box_w - image.width) // 2
-    if position == "top":
-        y = top
-    elif position == "bottom":
-        y = bottom - image.height
-    else:
-        y = top + (box_h - image.height) // 2
+    x -= x % 2
+    y = place_y(top, bottom, image.height, frame, (x, x + image.width), position, avoid, taken)
     # even coordinates, rounded towards the box's inside: left/top edges are even, so rounding down stays in
     return Placed(out, x - x % 2, y - y % 2, image.width, image.height, dropped=dropped,
                   truncated=layout.truncated, lines=tuple(line.text for line in layout.lines))
