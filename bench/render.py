@@ -15,8 +15,9 @@ by. Each case runs in its own child process; its peak memory is the largest sum 
 that process and all its children (ffmpeg), sampled every 20 ms. CPU is user+system of the case's processes.
 The previews are 15 s long (the issue's measure), plus 30 photos at the default 3 s each (90 s) for reference.
 A preview starts from the preview-size frames the engine makes when each photo arrives (`prepare_preview_frame`,
-kept beside the photo): they are made before the timed run, and their cost per photo is its own row; "cold" is
-the same 30-photo preview with no frame made yet.
+kept beside the photo) and from the music an earlier preview of the draft encoded (`render.PREVIEW_MUSIC`): both
+are made before the timed run, and the frames' cost per photo is its own row; "cold" is the same preview with no
+frame and no music made yet (the first preview after the bot starts). `--previews N` runs only the previews.
 
 MoviePy is not in the `bench` extra (every release pins pillow<12, so the extra would downgrade the bot's
 Pillow): for (c), `pip install --no-deps "moviepy>=2,<3" decorator proglog python-dotenv` (it runs on Pillow
@@ -173,6 +174,9 @@ def render_case(folder: Path, draft: dict[str, Any], *, preview: bool, name: str
         for path in arrived:
             render.prepare_preview_frame(path, draft)
         arrival = (cpu_seconds() - arrival) / len(arrived)
+        # and what an earlier preview of the draft left: its generated music, encoded (kept in the process)
+        for made_before in render.build(draft, work, preview=True).side_work:
+            made_before()
     peak = Peak()
     cpu, started = cpu_seconds(), time.perf_counter()
     spec = render.build(draft, work, preview=preview)

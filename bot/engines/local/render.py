@@ -68,7 +68,9 @@ PHOTOS_PER_SEGMENT = 2  # export: a handful keeps a segment's memory small and i
 # music) in the chat, where Telegram draws it about 360 points wide; against half size (540x960) it costs ~37 %
 # less CPU (the graphs, x264 and Pillow's resize all scale with the pixels) and is half the file to upload.
 PREVIEW_DIVISOR = 3
-PREVIEW_PHOTOS_PER_SEGMENT = 16  # preview: ninth-size frames, and fewer ffmpeg start-ups for the 1.5 s
+# A preview is one segment: its frames are ninth-size (~240 MB peak at 30 photos), and every further ffmpeg
+# costs its start-up (~40 ms of CPU) while the graph's own cost per photo is the same however it is split.
+PREVIEW_PHOTOS_PER_SEGMENT = model.MAX_PHOTOS
 PIPE_BYTES = 1024 * 1024  # Linux's default most for an unprivileged pipe
 PREFETCH = 2  # photos prepared ahead of need (two threads: Pillow releases the GIL while it decodes)
 
