@@ -455,7 +455,7 @@ def _text_notes(label: Said, placed: text.Placed) -> list[Said]:
 
 
 # The generated music of previews, encoded once per mood, length, volume and audio settings (see soundtrack.py).
-PREVIEW_MUSIC = soundtrack.EncodedMusic(ffmpeg_exe())
+PREVIEW_MUSIC = soundtrack.EncodedMusic(ffmpeg_exe)
 
 
 @dataclass(frozen=True, slots=True)

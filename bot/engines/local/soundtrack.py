@@ -20,6 +20,7 @@ import contextlib
 import subprocess
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.engines.local import music
@@ -32,8 +33,8 @@ Key = tuple[str, float, float, tuple[str, ...]]
 class EncodedMusic:
     """Encoded generated-music tracks by `Key`, least recently used dropped first past `most_bytes`."""
 
-    def __init__(self, ffmpeg: str, most_bytes: int = MOST_BYTES) -> None:
-        self._ffmpeg = ffmpeg
+    def __init__(self, ffmpeg: Callable[[], str], most_bytes: int = MOST_BYTES) -> None:
+        self._ffmpeg = ffmpeg  # asked for only when a track is made: importing the engine needs no binary
         self._most = most_bytes
         self._tracks: OrderedDict[Key, bytes] = OrderedDict()
         self._lock = threading.Lock()  # renders make their music on worker threads
@@ -74,7 +75,7 @@ class EncodedMusic:
         try:
             # an MP4 (not raw ADTS): it keeps the encoder's priming in its edit list, so the copied track
             # starts at the first sample and is exactly `seconds` long
-            subprocess.run([self._ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
+            subprocess.run([self._ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
                             *audio_args, "-t", f"{seconds:.6f}", "-f", "mp4", str(path)],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             return path.read_bytes()

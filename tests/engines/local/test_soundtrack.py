@@ -35,7 +35,7 @@ AUDIO = render.PREVIEW.audio_args()
 
 def test_a_track_is_made_once_and_again_for_any_other_music(tmp_path: Path,
                                                              synthesised: list[tuple[str, float, float]]) -> None:
-    kept = soundtrack.EncodedMusic(render.ffmpeg_exe())
+    kept = soundtrack.EncodedMusic(render.ffmpeg_exe)
     first = tmp_path / "a.m4a"
     kept.write("upbeat", 1.0, 0.7, AUDIO, first)
     again = tmp_path / "b.m4a"
@@ -51,10 +51,10 @@ def test_a_track_is_made_once_and_again_for_any_other_music(tmp_path: Path,
 
 def test_past_its_bound_the_least_recently_used_track_goes_first(tmp_path: Path,
                                                                  synthesised: list[tuple[str, float, float]]) -> None:
-    probe = soundtrack.EncodedMusic(render.ffmpeg_exe())
+    probe = soundtrack.EncodedMusic(render.ffmpeg_exe)
     probe.write("upbeat", 1.0, 0.7, AUDIO, tmp_path / "size.m4a")
     size = (tmp_path / "size.m4a").stat().st_size
-    kept = soundtrack.EncodedMusic(render.ffmpeg_exe(), most_bytes=int(size * 2.5))  # room for two
+    kept = soundtrack.EncodedMusic(render.ffmpeg_exe, most_bytes=int(size * 2.5))  # room for two
     for mood in ("upbeat", "calm"):
         kept.write(mood, 1.0, 0.7, AUDIO, tmp_path / "t.m4a")
     kept.write("upbeat", 1.0, 0.7, AUDIO, tmp_path / "t.m4a")  # used again: now the most recent
@@ -77,7 +77,7 @@ def _audio(path: Path) -> tuple[np.ndarray, float, float]:
 def test_an_edited_preview_plays_the_music_it_played_without_making_it_again(
         make_photo: PhotoMaker, tmp_path: Path, synthesised: list[tuple[str, float, float]],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "PREVIEW_MUSIC", soundtrack.EncodedMusic(render.ffmpeg_exe()))
+    monkeypatch.setattr(render, "PREVIEW_MUSIC", soundtrack.EncodedMusic(render.ffmpeg_exe))
     photos = [make_photo(f"p{k}.jpg", (640, 480), (50 * k, 90, 200)) for k in range(3)]
 
     def preview(name: str, paths: list[Path], **conf: Any) -> Path:
