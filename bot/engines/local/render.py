@@ -29,6 +29,8 @@ of a plain segment's CPU). Each segment's stdout is a pipe of its own, moved int
 the first, so the encoder reads one unbroken stream.
 
 The encoder gets a bitrate cap from the length (`video_bitrate_cap`), so the MP4 always fits the upload limit.
+A preview's generated music is copied into the MP4 as it is, from an AAC track encoded once per mood, length,
+volume and audio settings (`soundtrack.py`); an export encodes its music itself, at its own bitrate.
 The ffmpeg binary is the one inside the imageio-ffmpeg wheel, so the output does not depend on the host.
 """
 
