@@ -15,8 +15,9 @@ by. Each case runs in its own child process; its peak memory is the largest sum 
 that process and all its children (ffmpeg), sampled every 20 ms. CPU is user+system of the case's processes.
 The previews are 15 s long (the issue's measure), plus 30 photos at the default 3 s each (90 s) for reference.
 A preview starts from the preview-size frames the engine makes when each photo arrives (`prepare_preview_frame`,
-kept beside the photo): they are made before the timed run, and their cost per photo is its own row; "cold" is
-the same 30-photo preview with no frame made yet.
+kept beside the photo) and from the music an earlier preview of the draft encoded (`render.PREVIEW_MUSIC`): both
+are made before the timed run, and the frames' cost per photo is its own row; "cold" is the same preview with no
+frame and no music made yet (the first preview after the bot starts). `--previews N` runs only the previews.
 
 MoviePy is not in the `bench` extra (every release pins pillow<12, so the extra would downgrade the bot's
 Pillow): for (c), `pip install --no-deps "moviepy>=2,<3" decorator proglog python-dotenv` (it runs on Pillow
@@ -173,6 +174,9 @@ def render_case(folder: Path, draft: dict[str, Any], *, preview: bool, name: str
         for path in arrived:
             render.prepare_preview_frame(path, draft)
         arrival = (cpu_seconds() - arrival) / len(arrived)
+        # and what an earlier preview of the draft left: its generated music, encoded (kept in the process)
+        for made_before in render.build(draft, work, preview=True).side_work:
+            made_before()
     peak = Peak()
     cpu, started = cpu_seconds(), time.perf_counter()
     spec = render.build(draft, work, preview=preview)
@@ -292,10 +296,10 @@ def child(case: str, folder: Path, moviepy_seconds: float) -> Any:
         return render_case(folder, job(folder, count, count * 1.0), preview=False, name=case)
     if case == "size180":
         return render_case(folder, job(folder, 30, 180.0), preview=False, name=case)
-    if case == "preview30cold":
+    if case in ("preview30cold", "preview4cold"):
         for made in folder.glob("photo*.jpg.*.yuv"):
             made.unlink()
-        draft = job(folder, 30, SECONDS)
+        draft = job(folder, int(case[7:].removesuffix("cold")), SECONDS)
         from bot.engines.local import render
         spec_cpu, started = cpu_seconds(), time.perf_counter()
         work = folder / case
@@ -317,9 +321,33 @@ def has_moviepy() -> bool:
 
 
 def run_child(case: str, folder: Path, moviepy_seconds: float) -> Any:
+    load = os.getloadavg()[0]  # before the case starts: what else the machine was doing
     out = subprocess.run([sys.executable, __file__, "--child", case, "--folder", str(folder),
                           "--moviepy-seconds", str(moviepy_seconds)], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "load": load}
+
+
+PREVIEW_CASES = ("preview4cold", "preview4", "preview30cold", "preview30", "preview30x90")
+
+
+def previews_only(repeat: int) -> None:
+    """`--previews`: only the preview cases, each `repeat` times in turn, one line per run with the load
+    average before it (the quick check while working on the preview path)."""
+    from bot.engines.local import render
+
+    small = "x".join(map(str, render.output_size({}, preview=True)))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        subprocess.run([sys.executable, __file__, "--child", "make", "--folder", str(folder)], check=True)
+        run_child("preview4", folder, 0)  # warm-up: page cache, font cache
+        print(f"preview {small}, 15 s unless said; warm: frames made on arrival; cold: none made yet; "
+              f"{os.cpu_count()} cores")
+        print(f"{'case':<16} {'run':>3} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'load':>5}")
+        for run in range(repeat):
+            for case in PREVIEW_CASES:
+                row = run_child(case, folder, 0)
+                print(f"{case:<16} {run:>3} {row['seconds']:>7.2f} {row['cpu']:>7.2f} {row['peak_mb']:>8.0f} "
+                      f"{row['load']:>5.1f}", flush=True)
 
 
 def main() -> None:
@@ -330,9 +358,14 @@ def main() -> None:
                         help="cap MoviePy's clip length (scaled linearly to 15 s in the table)")
     parser.add_argument("--skip-moviepy", action="store_true")
     parser.add_argument("--encoders", action="store_true", help="also print the preset/CRF candidates")
+    parser.add_argument("--previews", type=int, metavar="N", default=0,
+                        help="only the preview cases, each N times, with the load average of each run")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.folder, args.moviepy_seconds)))
+        return
+    if args.previews:
+        previews_only(args.previews)
         return
     from bot.config import Settings
     from bot.engines.local import render

@@ -29,6 +29,8 @@ of a plain segment's CPU). Each segment's stdout is a pipe of its own, moved int
 the first, so the encoder reads one unbroken stream.
 
 The encoder gets a bitrate cap from the length (`video_bitrate_cap`), so the MP4 always fits the upload limit.
+A preview's generated music is copied into the MP4 as it is, from an AAC track encoded once per mood, length,
+volume and audio settings (`soundtrack.py`); an export encodes its music itself, at its own bitrate.
 The ffmpeg binary is the one inside the imageio-ffmpeg wheel, so the output does not depend on the host.
 """
 
@@ -40,6 +42,7 @@ import fcntl
 import itertools
 import logging
 import os
+import subprocess
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,7 +53,7 @@ import imageio_ffmpeg
 from PIL import Image
 
 from bot.engines.base import Said
-from bot.engines.local import faces, images, model, music, text
+from bot.engines.local import faces, images, model, music, soundtrack, text
 from bot.engines.local import render_words as words
 from bot.engines.local.motion import Motion, focus_on, toward
 
@@ -67,7 +70,9 @@ PHOTOS_PER_SEGMENT = 2  # export: a handful keeps a segment's memory small and i
 # music) in the chat, where Telegram draws it about 360 points wide; against half size (540x960) it costs ~37 %
 # less CPU (the graphs, x264 and Pillow's resize all scale with the pixels) and is half the file to upload.
 PREVIEW_DIVISOR = 3
-PREVIEW_PHOTOS_PER_SEGMENT = 16  # preview: ninth-size frames, and fewer ffmpeg start-ups for the 1.5 s
+# A preview is one segment: its frames are ninth-size (~240 MB peak at 30 photos), and every further ffmpeg
+# costs its start-up (~40 ms of CPU) while the graph's own cost per photo is the same however it is split.
+PREVIEW_PHOTOS_PER_SEGMENT = model.MAX_PHOTOS
 PIPE_BYTES = 1024 * 1024  # Linux's default most for an unprivileged pipe
 PREFETCH = 2  # photos prepared ahead of need (two threads: Pillow releases the GIL while it decodes)
 
@@ -229,17 +234,19 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
         for start, end in segment_bounds(plan, per_segment)
     )
     seconds = plan.frames / fps
-    audio_args, side_work = _audio_input(conf, workdir, seconds)
+    audio = _audio_input(conf, workdir, seconds, encoder, keep=preview)
     output = workdir / "output.mp4"
     cap = video_bitrate_cap(seconds, size_limit, encoder.audio_bps)
+    # the frames carry no colour tags but the range: say what they are, or ffmpeg takes them as BT.601
+    graph = f"[0:v]{_TAGS}[vout]" + (f";[1:a]{_audio_filter(conf, seconds)}[aout]" if not audio.encoded else "")
     args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "yuv4mpegpipe", "-i", "pipe:0", *audio_args,
-            # the frames carry no colour tags but the range: say what they are, or ffmpeg takes them as BT.601
-            "-filter_complex", f"[0:v]{_TAGS}[vout];[1:a]{_audio_filter(conf, seconds)}[aout]",
-            "-map", "[vout]", "-map", "[aout]",
-            *encoder.video_args(cap), *encoder.audio_args(), "-t", _seconds(plan.frames, fps),
+            "-f", "yuv4mpegpipe", "-i", "pipe:0", *audio.args, "-filter_complex", graph,
+            "-map", "[vout]", "-map", "1:a:0" if audio.encoded else "[aout]",
+            *encoder.video_args(cap), *(["-c:a", "copy"] if audio.encoded else encoder.audio_args()),
+            "-t", _seconds(plan.frames, fps),
             "-movflags", "+faststart", "-progress", "pipe:1", "-nostats", str(output)]
-    return RenderPlan(args, seconds, output, segments, feeders, side_work, tuple(notes), (width, height), workdir)
+    return RenderPlan(args, seconds, output, segments, feeders, audio.side_work, tuple(notes), (width, height),
+                      workdir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,24 +466,48 @@ def _text_notes(label: Said, placed: text.Placed) -> list[Said]:
     return words.text_notes(label, dropped=placed.dropped, truncated=placed.truncated)
 
 
-def _audio_input(conf: dict[str, Any], workdir: Path,
-                 seconds: float) -> tuple[list[str], tuple[Callable[[], None], ...]]:
-    """Generated music as a WAV (made by `run` while the photos are prepared), the user's own file looped if
-    short, or silence (the MP4 always has AAC): the input arguments and the work that makes the file."""
+# The generated music of previews, encoded once per mood, length, volume and audio settings (see soundtrack.py).
+PREVIEW_MUSIC = soundtrack.EncodedMusic(ffmpeg_exe)
+
+
+@dataclass(frozen=True, slots=True)
+class _Audio:
+    """The encoder's audio input: its arguments, the work that makes its file (run while the first segment
+    starts), and whether it is already AAC to be copied as it is (`encoded`) rather than filtered and encoded."""
+
+    args: list[str]
+    side_work: tuple[Callable[[], None], ...] = ()
+    encoded: bool = False
+
+
+def _audio_input(conf: dict[str, Any], workdir: Path, seconds: float, encoder: Encoder, *, keep: bool) -> _Audio:
+    """Generated music (a WAV made by `run`, or with `keep`, the AAC track of `PREVIEW_MUSIC`), the user's own
+    file looped if short, or silence (the MP4 always has AAC)."""
     if not conf.get("music"):
-        return ["-f", "lavfi", "-t", f"{seconds:.6f}", "-i", "anullsrc=r=48000:cl=stereo"], ()
+        return _Audio(["-f", "lavfi", "-t", f"{seconds:.6f}", "-i", "anullsrc=r=48000:cl=stereo"])
     if conf.get("music_source") == "file" and conf.get("audio_path"):
         path = Path(str(conf["audio_path"]))
         if not path.is_file():
             raise RenderError(words.AUDIO_GONE)
-        return ["-stream_loop", "-1", "-i", str(path)], ()
-    wav = workdir / "music.wav"
+        return _Audio(["-stream_loop", "-1", "-i", str(path)])
     mood, volume = str(conf.get("music_mood")), float(conf.get("music_volume", 0.7))
+    if keep:
+        track = workdir / "music.m4a"
+
+        def copy_kept() -> None:
+            try:
+                PREVIEW_MUSIC.write(mood, seconds, volume, encoder.audio_args(), track)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                log.error("could not make the music: %s", getattr(exc, "stderr", None) or exc)
+                raise RenderError(words.NOT_RENDERED) from None
+
+        return _Audio(["-i", str(track)], (copy_kept,), encoded=True)
+    wav = workdir / "music.wav"
 
     def make() -> None:
         music.write_wav(music.synthesise(mood, seconds, volume=volume), wav)
 
-    return ["-i", str(wav)], (make,)
+    return _Audio(["-i", str(wav)], (make,))
 
 
 def _audio_filter(conf: dict[str, Any], seconds: float) -> str:
@@ -556,13 +587,20 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
     upcoming: tuple[asyncio.subprocess.Process, int, int] | None = None
     try:
         upcoming = await _start_segment(plan.segments[0], 0, workdir, processes)
-        # the music before any frame: the encoder opens its other inputs once the first frame is in
-        await asyncio.to_thread(lambda: [job() for job in plan.side_work])
+        side_work = asyncio.create_task(asyncio.to_thread(lambda: [job() for job in plan.side_work]))
         for number, segment in enumerate(plan.segments):
             assert upcoming is not None
             (process, feed_fd, out_fd), upcoming = upcoming, None
             # each thread owns (and closes) its descriptors, even when the render is cancelled under it
             feeding = asyncio.create_task(asyncio.to_thread(_feed, feed_fd, prepared, segment.photos))
+            if number == 0:
+                # the music before any frame (the encoder opens its other inputs once the first frame is in);
+                # meanwhile the first segment gets its photos and builds its graph
+                try:
+                    await side_work
+                except BaseException:
+                    os.close(out_fd)
+                    raise
             relaying = asyncio.create_task(asyncio.to_thread(_relay, out_fd, os.dup(write_fd), number == 0))
             if number + 1 < len(plan.segments):  # started now, it waits for its photos: start-up is hidden
                 upcoming = await _start_segment(plan.segments[number + 1], number + 1, workdir, processes)
