@@ -48,5 +48,6 @@ async def test_a_chinese_chat_reads_the_planners_answers_in_chinese(
     assert replies.said == ["已完成：音乐调小了（49%）；视频现在时长9秒，共3张照片。"]
     before = json.dumps(await store.timelines.get(CHAT), sort_keys=True)
     await conversation.on_text(Origin(CHAT), "sync to the beat")
-    assert replies.said[-1] == "没有改动：视频已经是按欢快的音乐的节拍卡点切换（120 BPM）了。"  # generated music: on its beat
+    # generated music is cut on its own beat already
+    assert replies.said[-1] == "没有改动：视频已经是按欢快的音乐的节拍卡点切换（120 BPM）了。"
     assert json.dumps(await store.timelines.get(CHAT), sort_keys=True) == before
