@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from bot import storyboard
 from bot.config import Settings
 from bot.conversation import Conversation, Origin
+from bot.conversation.ports import Actions
 from bot.engines.base import MediaFile, MediaKind
 from bot.engines.local import LocalEngine
 from bot.store import Store
@@ -38,9 +39,15 @@ class Transcript:
     def __init__(self) -> None:
         self.items: list[tuple[str, object]] = []
 
-    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> int | None:
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None,
+                  actions: Actions = ()) -> int | None:
         self.items.append(("bot", text))
+        self._offer(actions)
         return len(self.items)
+
+    def _offer(self, actions: Actions) -> None:
+        if actions:
+            self.items.append(("buttons", [str(action.label) for action in actions]))
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         return None
@@ -48,10 +55,12 @@ class Transcript:
     async def working(self, chat_id: int, activity: str) -> None:
         return None
 
-    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
+    async def video(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None,
+                    actions: Actions = ()) -> bool:
         with av.open(str(path)) as container:
             frames = [f.to_image() for f in container.decode(video=0)]
         self.items.append(("bot", frames[min(len(frames) - 1, 22)]))  # 1.5 s in: the title shows
+        self._offer(actions)
         return True
 
     async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
@@ -96,6 +105,17 @@ def draw_chat(items: list[tuple[str, object]]) -> Image.Image:
     pen = ImageDraw.Draw(canvas)
     y = pad
     for who, item in items:
+        if who == "buttons":  # an inline keyboard: one row of buttons under the message above
+            labels = list(item)  # type: ignore[call-overload]
+            y -= pad // 2
+            each = (bubble - 8 * (len(labels) - 1)) // len(labels)
+            for i, label in enumerate(labels):
+                x = pad + i * (each + 8)
+                pen.rounded_rectangle((x, y, x + each, y + 40), radius=10, fill=(196, 212, 226))
+                for line in storyboard._cut(str(label), 20, each - 16, 1):
+                    storyboard._draw_line(pen, (x + 12, y + 9), line, 20, (30, 60, 90))
+            y += 40 + pad
+            continue
         if isinstance(item, Image.Image):
             picture = item.copy()
             picture.thumbnail((bubble, 560) if picture.width > 400 else (240, 430))  # a storyboard, a preview
@@ -130,7 +150,7 @@ def main() -> None:
         small.save(buffer, format="JPEG", quality=80)
         (HERE / name).write_bytes(buffer.getvalue())
     for who, item in items:
-        print(who, "·", item if isinstance(item, str) else f"[picture {item.size}]")
+        print(who, "·", item if isinstance(item, str | list) else f"[picture {item.size}]")  # type: ignore[union-attr]
 
 
 if __name__ == "__main__":
