@@ -33,6 +33,8 @@ MOTIONS = ("kenburns", "zoomin", "zoomout", "pan", "panright", "panback", "none"
 MOODS: dict[str, int] = {"upbeat": 120, "lofi": 84, "calm": 72, "epic": 96}  # mood -> beats per minute
 MOOD_LABEL = {"upbeat": "upbeat", "lofi": "lo-fi", "calm": "calm", "epic": "epic"}
 POSITIONS = ("top", "center", "bottom")
+# Colour grades the renderer knows (see `render.GRADES`); "warmlight" is the vlog's gentler warm.
+GRADES = ("none", "warm", "warmlight", "cool", "vivid", "soft", "mono")
 
 DEFAULTS: dict[str, Any] = {
     "aspect": "9:16",
@@ -42,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "transition_ms": DEFAULT_TRANSITION_MS,
     "motion": "kenburns",
     "fit": "blur",
+    "grade": "none",  # the colour grade of the pictures (never of the text)
+    "letterbox": False,  # thin black bars top and bottom, outside the text's safe box
     "title": None,
     "title_position": "upper",  # nobody said where: the upper part of the safe box, clear of faces
     "caption_position": "bottom",
