@@ -76,7 +76,8 @@ _CANNOT: tuple[tuple[str, Sentence], ...] = (
     (r"\bgifs?\b|动图", _("add GIFs")),
     # the colour grades the renderer has are read by `_grade` first; these are the ones it has not
     (r"\bsepia\b|\bvintage\b|\bretro\b|\bfilm\s+grain\b|复古|怀旧|胶片", _("make a vintage or sepia look")),
-    (r"\b(?:brightness|brighter|darker|contrast|exposure)\b|亮度|对比度|调亮|调暗|提亮", _("adjust brightness or contrast")),
+    (r"\b(?:brightness|brighter|darker|contrast|exposure)\b|亮度|对比度|调亮|调暗|提亮",
+     _("adjust brightness or contrast")),
     (r"(?:\bspeed\s+up|\bslow\s+down|\bfaster|\bslower|\bquicker|\bchange\s+the\s+(?:speed|tempo)\s+of)\s+(?:the\s+)?"
      r"(?:music|song|audio|bgm|track|soundtrack)\b|\b(?:music|song|audio|bgm|track)\s+(?:faster|slower|speed|tempo)\b"
      r"|音乐(?:加速|减速|快一点|慢一点|变速|速度)|(?:加快|放慢)音乐", _("change the music's speed")),
@@ -906,7 +907,8 @@ _MAKE = re.compile(r"\bvideos?\b|\btiktoks?\b|\breels?\b|\bslideshows?\b|\bshort
                    r"|视频|短片|做成|抖音|剪辑|影片")
 
 _RULES: tuple[Callable[[State, Text], None], ...] = (
-    _beat_sync, _grade, _cannot, _find_look, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music, _frame)
+    _beat_sync, _grade, _cannot, _find_look, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music,
+    _frame)
 
 
 # ---------------------------------------------------------------- entry point
