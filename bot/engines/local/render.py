@@ -18,7 +18,9 @@ thrown away). In a segment graph: the photos stream → `segment` into one singl
 frame over the clip's window → the motion (see `motion.py`: a zoom scales only the frames where it steps,
 `fps` repeats them) → trimmed into head (fading in), body and tail (fading out). Each cut is an xfade of only
 the previous tail and the next head, run per plane (xfade takes no yuv420p; the transitions used here are
-geometric or a plain mix, so each plane can run alone). Titles and captions are overlaid only while shown.
+geometric or a plain mix, so each plane can run alone). A colour grade is one lutyuv on each photo's frame as it
+comes in (once per photo, not per output frame); letterbox bars are whole rows set black on the composed
+picture (`fillborders`), under the text. Titles and captions are overlaid only while shown.
 Timestamps in a segment are the timeline's own, so a fade of text across a segment edge carries on.
 
 The frames go from a segment to the encoder as YUV4MPEG (a header line, then each frame's planes after a
