@@ -2,9 +2,9 @@
 
 The stored draft is the single source of truth (so `bot.timeline.summary` and `diff` work on it unchanged),
 but its tracks are *derived*: the photos live on the video track (tt 0), every global choice (length,
-transition, motion, fit, grade, letterbox, aspect, title, music) lives in `draft["m"]`, and `layout` rebuilds the BGM (tt 1) and
-title/caption (tt 7) tracks and all start/duration fields from those two. Keeping one derivation means an
-edit can never leave a caption or the music out of step with the photos it belongs to.
+transition, motion, fit, grade, letterbox, aspect, title, music) lives in `draft["m"]`, and `layout` rebuilds
+the BGM (tt 1) and title/caption (tt 7) tracks and all start/duration fields from those two. Keeping one
+derivation means an edit can never leave a caption or the music out of step with the photos it belongs to.
 Pure functions only: no I/O, so planning and the renderer share exactly the same timing.
 """
 
