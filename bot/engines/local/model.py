@@ -2,9 +2,9 @@
 
 The stored draft is the single source of truth (so `bot.timeline.summary` and `diff` work on it unchanged),
 but its tracks are *derived*: the photos live on the video track (tt 0), every global choice (length,
-transition, motion, fit, aspect, title, music) lives in `draft["m"]`, and `layout` rebuilds the BGM (tt 1) and
-title/caption (tt 7) tracks and all start/duration fields from those two. Keeping one derivation means an
-edit can never leave a caption or the music out of step with the photos it belongs to.
+transition, motion, fit, grade, letterbox, aspect, title, music) lives in `draft["m"]`, and `layout` rebuilds
+the BGM (tt 1) and title/caption (tt 7) tracks and all start/duration fields from those two. Keeping one
+derivation means an edit can never leave a caption or the music out of step with the photos it belongs to.
 Pure functions only: no I/O, so planning and the renderer share exactly the same timing.
 """
 
@@ -33,6 +33,8 @@ MOTIONS = ("kenburns", "zoomin", "zoomout", "pan", "panright", "panback", "none"
 MOODS: dict[str, int] = {"upbeat": 120, "lofi": 84, "calm": 72, "epic": 96}  # mood -> beats per minute
 MOOD_LABEL = {"upbeat": "upbeat", "lofi": "lo-fi", "calm": "calm", "epic": "epic"}
 POSITIONS = ("top", "center", "bottom")
+# Colour grades the renderer knows (see `render.GRADES`); "warmlight" is the vlog's gentler warm.
+GRADES = ("none", "warm", "warmlight", "cool", "vivid", "soft", "mono")
 
 DEFAULTS: dict[str, Any] = {
     "aspect": "9:16",
@@ -42,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "transition_ms": DEFAULT_TRANSITION_MS,
     "motion": "kenburns",
     "fit": "blur",
+    "grade": "none",  # the colour grade of the pictures (never of the text)
+    "letterbox": False,  # thin black bars top and bottom, outside the text's safe box
     "title": None,
     "title_position": "upper",  # nobody said where: the upper part of the safe box, clear of faces
     "caption_position": "bottom",

@@ -54,8 +54,8 @@ CAPABILITIES = _(
     "(title “Summer”, caption photo 2 “Beach day”, 标题“夏天”, at the top/center/bottom); "
     "music (upbeat, lo-fi, calm, epic, volume 50%, quieter, no music, or your own audio file); "
     "reorder photos (reverse, swap 1 and 3, move photo 3 to the start, remove photo 2); "
-    "aspect 9:16, 1:1 or 16:9; fit with a blurred background or crop to fill; a look (cinematic, dynamic, calm, "
-    "clean, vlog)."
+    "aspect 9:16, 1:1 or 16:9; fit with a blurred background or crop to fill; colours (warm, cool, vivid, "
+    "soft, black and white, no filter) and letterbox bars; a look (cinematic, dynamic, calm, clean, vlog)."
 )
 MISS = _("I couldn't turn that into an edit; send /help to see what I can do.")
 
@@ -74,10 +74,10 @@ _CANNOT: tuple[tuple[str, Sentence], ...] = (
     (r"\bstickers?\b|贴纸|表情包", _("add stickers")),
     (r"\bemojis?\b|表情符号", _("add emoji")),
     (r"\bgifs?\b|动图", _("add GIFs")),
-    (r"\bfilters?\b|滤镜|\bblack\s*(?:and|&)\s*white\b|\bsepia\b|\bvintage\b|\bgr[ae]yscale\b|\bretro\b|黑白|复古",
-     _("apply filters")),
-    (r"\b(?:brightness|brighter|darker|contrast|saturation|saturated|exposure|colou?r\s*grad\w*)\b"
-     r"|亮度|对比度|饱和度|调色|调亮|调暗", _("adjust brightness or colour")),
+    # the colour grades the renderer has are read by `_grade` first; these are the ones it has not
+    (r"\bsepia\b|\bvintage\b|\bretro\b|\bfilm\s+grain\b|复古|怀旧|胶片", _("make a vintage or sepia look")),
+    (r"\b(?:brightness|brighter|darker|contrast|exposure)\b|亮度|对比度|调亮|调暗|提亮",
+     _("adjust brightness or contrast")),
     (r"(?:\bspeed\s+up|\bslow\s+down|\bfaster|\bslower|\bquicker|\bchange\s+the\s+(?:speed|tempo)\s+of)\s+(?:the\s+)?"
      r"(?:music|song|audio|bgm|track|soundtrack)\b|\b(?:music|song|audio|bgm|track)\s+(?:faster|slower|speed|tempo)\b"
      r"|音乐(?:加速|减速|快一点|慢一点|变速|速度)|(?:加快|放慢)音乐", _("change the music's speed")),
@@ -435,8 +435,8 @@ _TRANSITION_PHRASE = {
 }
 
 
-def _transition_phrase(style: str) -> Sentence:
-    return _TRANSITION_PHRASE.get(style, _TRANSITION_PHRASE["fade"])
+def _transition_phrase(style: object) -> Sentence:
+    return _TRANSITION_PHRASE.get(str(style), _TRANSITION_PHRASE["fade"])
 
 
 # ---------------------------------------------------------------- motion
@@ -485,6 +485,10 @@ def _motion(state: State, text: Text) -> None:
     single = _one_photo_motion(state, text, match)
     state.note(_("{motion} on every photo").format(motion=_MOTION_PHRASE[motion]) if single
                else _MOTION_PHRASE[motion])
+
+
+def _motion_phrase(motion: object) -> Sentence:
+    return _MOTION_PHRASE.get(str(motion), _MOTION_PHRASE["kenburns"])
 
 
 _ONE_PHOTO_REFUSAL = _("set motion for a single photo")
@@ -618,7 +622,7 @@ _ASPECTS = (
     ("9:16", r"\b9\s*[:x]\s*16\b|\bvertical\b|\bportrait\b|竖屏|竖版|9比16"),
 )
 _CROP_WORD = r"\bcrop\w*|裁剪|裁切"
-_BLUR_WORD = r"\bblur\w*(?:\s+(?:background|bg|edges|fill))?|\bborders?\b|\bbars\b|\bletterbox\w*|模糊(?:背景)?|黑边"
+_BLUR_WORD = r"\bblur\w*(?:\s+(?:background|bg|edges|fill))?|\bborders?\b|\bbars\b|模糊(?:背景)?"
 _CROP = (r"\bcrop\w*(?:\s+(?:it\s+|them\s+|the\s+photos\s+)?to\s+fill(?:\s+(?:the\s+)?(?:screen|frame))?)?"
          r"|\bfill\s+(?:the\s+)?(?:screen|frame)\b|\bfull\s?screen\b|裁剪|裁切|铺满|填满|全屏|\bfill\b")
 _BLUR = (rf"{_BLUR_WORD}|\bfit\s+(?:the\s+)?whole\b|\bshow\s+(?:the\s+)?(?:whole|entire|full)\b|\bfit\b"
@@ -679,19 +683,21 @@ class _Look:
     transition: str
     motion: str
     mood: str
+    grade: str
     title_position: str | None = None
+    letterbox: bool = False
 
 
 _LOOKS = {
-    "cinematic": _Look(_("cinematic"), 4000, "dissolve", "zoomin", "epic"),
-    "dynamic": _Look(_("dynamic"), 1500, "zoomin", "zoomin", "upbeat"),
-    "calm": _Look(_("calm"), 4000, "fade", "kenburns", "calm"),
-    "clean": _Look(_("clean, professional"), 3000, "fade", "none", "lofi", "top"),
-    "vlog": _Look(_("vlog"), 2000, "slideleft", "pan", "upbeat", "top"),
+    "cinematic": _Look(_("cinematic"), 4000, "dissolve", "zoomin", "epic", "warm", letterbox=True),
+    "dynamic": _Look(_("dynamic"), 1500, "zoomin", "zoomin", "upbeat", "vivid"),
+    "calm": _Look(_("calm"), 4000, "fade", "kenburns", "calm", "soft"),
+    "clean": _Look(_("clean, professional"), 3000, "fade", "none", "lofi", "none", "top"),
+    "vlog": _Look(_("vlog"), 2000, "slideleft", "pan", "upbeat", "warmlight", "top"),
 }
 # The fields an explicit edit chooses; a look leaves each of them as the user set it.
 _CHOSEN = ("per_photo_ms", "duration_ms", "transition", "motion", "music", "music_mood", "music_source",
-           "title_position")
+           "title_position", "grade", "letterbox")
 
 
 _VAGUE = re.compile(r"\beffects?\b|\bbetter\b|\bnicer\b|\bprettier\b|\bcooler\b|\bpop\b|\bfancy\b|\bstylish\b"
@@ -728,11 +734,13 @@ def _apply_look(state: State, text: Text) -> None:
         conf["per_photo_ms"], conf["duration_ms"] = look.per_photo_ms, None
         done.append(_("{seconds} per photo").format(seconds=seconds_phrase(look.per_photo_ms)))
     for field, value, phrase in (("transition", look.transition, _transition_phrase),
-                                 ("motion", look.motion, _MOTION_PHRASE.__getitem__)):
+                                 ("motion", look.motion, _motion_phrase),
+                                 ("grade", look.grade, _grade_phrase),
+                                 ("letterbox", look.letterbox, _letterbox_phrase)):
         if conf.get(field) == value:
             continue
         if field in chosen:
-            kept[field] = phrase(str(conf[field]))
+            kept[field] = phrase(conf[field])
         else:
             conf[field] = value
             done.append(phrase(value))
@@ -774,6 +782,83 @@ def _look_music(conf: dict[str, Any], look: _Look, chosen: set[str], done: list[
         return
     conf["music"], conf["music_source"], conf["music_mood"] = True, "generated", look.mood
     done.append(_MOOD_MUSIC[look.mood])
+
+
+# ---------------------------------------------------------------- colour grade and letterbox
+
+# The colours as people ask for them ("warmer colours", "黑白", "more vivid", "no filter"); each is one of the
+# renderer's grades. A filter asked for without saying which is answered with the ones there are.
+_GRADE_WORD = r"\bfilters?\b|滤镜|\bcolou?r\s*grad\w*|\bgrad(?:e|ing)\b|\bsaturation\b|调色|饱和度|色调"
+_COLOUR = r"(?:colou?r\w*|tones?|tint|hues?|grad\w*|filters?|palette)"
+_GRADES: tuple[tuple[str, str], ...] = (
+    ("mono", r"\bblack\s*(?:and|&|n)\s*white\b|\bb\s*&\s*w\b|\bmonochrom\w*|\bgr[ae]y\s*scale\b|\bmono\b"
+             r"|黑白|单色|去色"),
+    ("warm", rf"\bwarm(?:er|th)?\b(?:\s+{_COLOUR})?|\bgolden\s+(?:hour\s+)?{_COLOUR}|暖色调?|暖调|暖一[点些]|偏暖|暖黄"
+             r"|温暖(?:的)?(?:色调|色彩|颜色|滤镜|感觉)"),
+    ("cool", rf"\b(?:cool|cold|blu(?:e|ish))(?:er)?\s+{_COLOUR}|冷色调?|冷调|偏冷|冷一[点些]|清冷|蓝调"),
+    ("vivid", rf"\bvivid\b|\bvibrant\b|\bcolou?rful\b|\b(?:more|boost|increase|raise|higher|up\s+the)\s+(?:the\s+)?"
+              rf"saturation\b|\bmore\s+saturated\b|\bsaturated\b|\b(?:brighter|richer|stronger|bolder|punchier|popping)"
+              rf"\s+{_COLOUR}|\b{_COLOUR}\s+(?:pop|brighter|richer|stronger)\b|鲜艳|鲜亮|艳丽|浓郁|色彩丰富"
+              r"|(?:提高|调高|增加|加大|加强)\s*饱和度?|饱和度?\s*(?:高|调高|提高|加大|高一[点些])"),
+    ("soft", rf"\bsoft(?:er)?\s+{_COLOUR}|\bmuted\b|\bpastel\w*|\bwashed[\s-]out\b|\bdesaturat\w*"
+             r"|\bless\s+saturat\w*|\b(?:lower|reduce|decrease|less)\s+(?:the\s+)?saturation\b|柔和|淡雅|低饱和"
+             r"|(?:降低|调低|减少|减弱)\s*饱和度?|饱和度?\s*(?:低|调低|降低|低一[点些])|清新"),
+    ("none", rf"\b(?:natural|original|normal|true|real)\s+{_COLOUR}|\bback\s+(?:to|in)\s+colou?r\b|\bin\s+colou?r\b"
+             r"|原色|自然色|原本的颜色|(?:变回|恢复|换回)(?:彩色|原色|原来的颜色)"),
+)
+_COLOUR_WORD = r"\bcolou?rs?\b|颜色|色彩|画面"
+_GRADE_PHRASE = {"none": _("natural colours (no filter)"), "warm": _("warm colour grade"),
+                 "warmlight": _("light warm colour grade"), "cool": _("cool colour grade"),
+                 "vivid": _("vivid colours"), "soft": _("soft, muted colours"), "mono": _("black and white")}
+_WHICH_GRADE = _("Tell me which colours: warm, cool, vivid, soft or black and white (or “no filter”).")
+# Cinema bars over the picture. ("黑边" and "letterbox" once meant the blurred background's sides: the photos
+# are fitted on a blurred background, never on black, so a black bar is only ever this.)
+_LETTERBOX = (r"\bletter[\s-]?box\w*|\b(?:cinema(?:tic)?|cinemascope|movie|film|black|widescreen)\s+bars\b"
+              r"|(?:电影|上下)?黑边|(?:电影)?遮幅|宽银幕(?:效果|感)?|电影(?:画幅|宽屏)")
+
+
+def _grade_phrase(grade: object) -> Sentence:
+    return _GRADE_PHRASE.get(str(grade), _GRADE_PHRASE["none"])
+
+
+def _letterbox_phrase(on: object) -> Sentence:
+    return _("letterbox bars") if on else _("no letterbox bars")
+
+
+def _grade(state: State, text: Text) -> None:
+    """Letterbox on or off, then the colours: negations first ("no filter", "不要黑白": natural colours), then
+    the last grade named wins ("black and white, no, warmer")."""
+    conf = state.conf
+    if take_negations(text, _LETTERBOX):
+        conf["letterbox"] = False
+        state.note(_letterbox_phrase(False))
+    elif text.grab(_LETTERBOX):
+        while text.grab(_LETTERBOX):
+            pass
+        conf["letterbox"] = True
+        state.note(_letterbox_phrase(True))
+    every = "|".join([_GRADE_WORD, *(pattern for _name, pattern in _GRADES)])
+    negated = take_negations(text, every)
+    found = [(m.start(), grade, m) for grade, pattern in _GRADES
+             for m in re.finditer(rf"(?:{pattern}){_NOT_MUSIC}", text.value) if m.group(0).strip()]
+    for _start, _grade_name, match in found:
+        text.consume(match.start(), match.end())
+    named = bool(text.grab(_GRADE_WORD))
+    while text.grab(_GRADE_WORD):
+        pass
+    if found or negated:  # "颜色鲜艳一点": the colour word belongs to the grade, not to the text's colour
+        while text.grab(_COLOUR_WORD):
+            pass
+    if found:
+        conf["grade"] = max(found, key=lambda item: item[0])[1]
+    elif negated:
+        conf["grade"] = "none"
+    elif named:
+        state.advise(_WHICH_GRADE)
+        return
+    else:
+        return
+    state.note(_grade_phrase(str(conf["grade"])))
 
 
 # ---------------------------------------------------------------- what was left
@@ -822,7 +907,8 @@ _MAKE = re.compile(r"\bvideos?\b|\btiktoks?\b|\breels?\b|\bslideshows?\b|\bshort
                    r"|视频|短片|做成|抖音|剪辑|影片")
 
 _RULES: tuple[Callable[[State, Text], None], ...] = (
-    _beat_sync, _cannot, _find_look, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music, _frame)
+    _beat_sync, _grade, _cannot, _find_look, _remove, _swap, _move, _reverse, _length, _transitions, _motion, _music,
+    _frame)
 
 
 # ---------------------------------------------------------------- entry point

@@ -18,7 +18,9 @@ thrown away). In a segment graph: the photos stream → `segment` into one singl
 frame over the clip's window → the motion (see `motion.py`: a zoom scales only the frames where it steps,
 `fps` repeats them) → trimmed into head (fading in), body and tail (fading out). Each cut is an xfade of only
 the previous tail and the next head, run per plane (xfade takes no yuv420p; the transitions used here are
-geometric or a plain mix, so each plane can run alone). Titles and captions are overlaid only while shown.
+geometric or a plain mix, so each plane can run alone). A colour grade is one lutyuv on each photo's frame as it
+comes in (once per photo, not per output frame); letterbox bars are whole rows set black on the composed
+picture (`fillborders`), under the text. Titles and captions are overlaid only while shown.
 Timestamps in a segment are the timeline's own, so a fade of text across a segment edge carries on.
 
 The frames go from a segment to the encoder as YUV4MPEG (a header line, then each frame's planes after a
@@ -197,6 +199,56 @@ def _seconds(frames: int, fps: int) -> str:
 _TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 
 
+def _chroma(gain: float, shift: int) -> str:
+    """A lutyuv expression scaling a chroma plane's distance from neutral by `gain`, then moving it by `shift`."""
+    return f"'clip((val-128)*{gain}+128+{shift},16,240)'"
+
+
+def _luma(gain: float, lift: int) -> str:
+    """A lutyuv expression for contrast (`gain` around mid-grey) and a lift of the whole luma."""
+    return f"'clip((val-126)*{gain}+126+{lift},16,235)'"
+
+
+# The colour grades, each one lutyuv on the frames' own yuv420p planes: a table lookup per sample, with no
+# conversion to RGB and back (colorbalance and colorchannelmixer work in RGB, eq computes per pixel). Warm and
+# cool move the chroma planes toward red/yellow or blue; vivid and soft scale the chroma's distance from grey
+# and the luma's contrast; mono makes the chroma neutral, so red, green and blue come out equal.
+GRADES: dict[str, str] = {
+    "warm": f"lutyuv=y={_luma(1.04, 2)}:u={_chroma(1.05, -8)}:v={_chroma(1.05, 9)}",
+    "warmlight": f"lutyuv=y={_luma(1.0, 6)}:u={_chroma(1.0, -5)}:v={_chroma(1.0, 6)}",
+    "cool": f"lutyuv=y={_luma(1.02, 0)}:u={_chroma(1.0, 10)}:v={_chroma(1.0, -8)}",
+    "vivid": f"lutyuv=y={_luma(1.1, 0)}:u={_chroma(1.4, 0)}:v={_chroma(1.4, 0)}",
+    "soft": f"lutyuv=y={_luma(0.85, 6)}:u={_chroma(0.85, 0)}:v={_chroma(0.85, 0)}",
+    "mono": "lutyuv=u=128:v=128",
+}
+LETTERBOX_SHARE = 0.10  # of the frame's height, each bar at most
+CINEMA_RATIO = 2.35
+
+
+def letterbox_bar(width: int, height: int) -> int:
+    """The height of each letterbox bar (even, for yuv420p): a tenth of the frame, less when that would make
+    the picture between the bars wider than 2.35:1, and never over the text's safe box, so a title or caption
+    is never under a bar. At 16:9 this leaves a 2.2:1 picture; at 9:16 a true 2.35:1 band would be a strip a
+    quarter of the frame tall, so the bars only frame it."""
+    _left, safe_top, _right, safe_bottom = text.safe_box(width, height)
+    bar = min(height * LETTERBOX_SHARE, (height - width / CINEMA_RATIO) / 2, safe_top, height - safe_bottom)
+    return max(0, int(bar) - int(bar) % 2)
+
+
+def grade_filter(conf: dict[str, Any]) -> str:
+    """The grade's filter for the photos' frames ("" for none)."""
+    return GRADES.get(str(conf.get("grade") or "none"), "")
+
+
+def letterbox_filter(conf: dict[str, Any], size: tuple[int, int]) -> str:
+    """The bars drawn on the composed picture ("" without a letterbox)."""
+    bar = letterbox_bar(*size) if conf.get("letterbox") else 0
+    if not bar:
+        return ""
+    # fillborders' fixed mode sets whole rows (free, measured); drawbox's fill costs ~3 ms a 1080x1920 frame
+    return f"fillborders=top={bar}:bottom={bar}:mode=fixed:color=black"
+
+
 def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encoder: Encoder | None = None,
           size_limit: int = TELEGRAM_UPLOAD_LIMIT, photos_per_segment: int | None = None) -> RenderPlan:
     """The commands for `draft` (text PNGs drawn in `workdir`); RenderError for a draft it cannot render.
@@ -230,7 +282,8 @@ def build(draft: dict[str, Any], workdir: Path, *, preview: bool = False, encode
         overlays.append(_Overlay(placed, item["start"], item["frames"]))
     per_segment = photos_per_segment or (PREVIEW_PHOTOS_PER_SEGMENT if preview else PHOTOS_PER_SEGMENT)
     segments = tuple(
-        _segment(start, end, clips, overlays, plan.fade, src, fps)
+        _segment(start, end, clips, overlays, plan.fade, src, fps,
+                 look=_Look(grade_filter(conf), letterbox_filter(conf, (width, height))))
         for start, end in segment_bounds(plan, per_segment)
     )
     seconds = plan.frames / fps
@@ -257,6 +310,14 @@ class _Clip:
     motion: Motion
     transition: str  # of the cut into this clip ("" for the first)
     faces: tuple[images.Box, ...] = ()  # where its faces are on screen (fractions of the output) over the clip
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """The picture's grade (ffmpeg filters for each photo's frame) and letterbox (for the composed picture)."""
+
+    grade: str = ""
+    bars: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,15 +361,22 @@ def segment_bounds(plan: model.Timing, per_segment: int) -> list[tuple[int, int]
 
 
 def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay], fade: int,
-             src: tuple[int, int], fps: int) -> Segment:
-    """The ffmpeg command making timeline frames [start, end) (counted at `fps`) as YUV4MPEG on its stdout."""
+             src: tuple[int, int], fps: int, look: _Look = _Look()) -> Segment:
+    """The ffmpeg command making timeline frames [start, end) (counted at `fps`) as YUV4MPEG on its stdout.
+
+    The grade runs on each photo's one frame as it comes in, before motion and transitions: a grade is the
+    same colour map for every pixel, so grading the photo then moving and mixing it is the composed picture
+    graded (to a rounding), at the cost of one frame per photo instead of every frame. The text is overlaid
+    afterwards, so titles keep their colours; the letterbox bars go on the composed picture under the text.
+    """
     count = len(clips)
     used = [c for c in clips if c.start < end and c.start + c.length > start]
     labels = "".join(f"[p{c.index}]" for c in used)
+    graded = f"{_TAGS},{look.grade}" if look.grade else _TAGS
     if len(used) > 1:
-        graph = [f"[0:v]{_TAGS},segment=frames={'|'.join(str(k) for k in range(1, len(used)))}{labels}"]
+        graph = [f"[0:v]{graded},segment=frames={'|'.join(str(k) for k in range(1, len(used)))}{labels}"]
     else:
-        graph = [f"[0:v]{_TAGS}{labels}"]
+        graph = [f"[0:v]{graded}{labels}"]
     pieces: list[str] = []  # labels concatenated in order: bodies and transition windows
     for clip in used:
         i = clip.index
@@ -339,7 +407,8 @@ def _segment(start: int, end: int, clips: list[_Clip], overlays: list[_Overlay],
         last = "cat"
     else:
         last = pieces[0]
-    graph.append(f"[{last}]settb=1/{fps},setpts=N+{start}[main]")  # the timeline's own timestamps
+    bars = f",{look.bars}" if look.bars else ""
+    graph.append(f"[{last}]settb=1/{fps},setpts=N+{start}{bars}[main]")  # the timeline's own timestamps
     last = "main"
     inputs: list[str] = []
     index = 1

@@ -152,6 +152,17 @@ ENGLISH: list[Row] = [
     ("more time on each photo", SLOWER),
     ("swap the first two photos", order(2, 1, 3, 4, 5)),
     ("swap the last two", order(1, 2, 3, 5, 4)),
+    # colours and letterbox
+    ("warmer colours", {"grade": "warm"}),
+    ("make it warmer", {"grade": "warm"}),
+    ("black and white please", {"grade": "mono"}),
+    ("make it b&w", {"grade": "mono"}),
+    ("cooler tones", {"grade": "cool"}),
+    ("more vivid", {"grade": "vivid"}),
+    ("boost the saturation", {"grade": "vivid"}),
+    ("muted colors", {"grade": "soft"}),
+    ("add a letterbox", {"letterbox": True}),
+    ("cinematic bars top and bottom", {"letterbox": True}),
 ]
 
 CHINESE: list[Row] = [
@@ -251,4 +262,15 @@ CHINESE: list[Row] = [
     ("第3张不要了", order(1, 2, 4, 5)),
     ("前两张交换", order(2, 1, 3, 4, 5)),
     ("交换最后两张", order(1, 2, 3, 5, 4)),
+    # 色彩和黑边
+    ("黑白", {"grade": "mono"}),
+    ("改成黑白的", {"grade": "mono"}),
+    ("暖色调", {"grade": "warm"}),
+    ("色调偏暖一点", {"grade": "warm"}),
+    ("冷色调", {"grade": "cool"}),
+    ("颜色鲜艳一点", {"grade": "vivid"}),
+    ("饱和度高一点", {"grade": "vivid"}),
+    ("柔和一点的色彩", {"grade": "soft"}),
+    ("加电影黑边", {"letterbox": True}),
+    ("上下加黑边", {"letterbox": True}),
 ]

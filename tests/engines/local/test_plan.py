@@ -409,8 +409,10 @@ def test_other_regressions(text: str, expected: dict[str, Any], reply: str | Non
 
 @pytest.mark.parametrize(("text", "detail"), [
     ("speed up the music", "I can't change the music's speed yet."),
-    ("add a filter", "I can't apply filters yet."),
-    ("add stickers and a filter", "I can't add stickers or apply filters yet."),
+    ("add a filter", "Tell me which colours: warm, cool, vivid, soft or black and white (or “no filter”)."),
+    ("add stickers and a filter", "I can't add stickers yet. Tell me which colours:"),
+    ("make it sepia", "I can't make a vintage or sepia look yet."),
+    ("brighter please", "I can't adjust brightness or contrast yet."),
     ("add a title", "Tell me the title text, e.g. title “Summer in Lisbon”."),
 ])
 def test_only_unsupported_is_refused_with_a_pointer_to_help(text: str, detail: str) -> None:
@@ -474,12 +476,19 @@ def test_crop_to_fill_is_understood_whole() -> None:
 # ---------------------------------------------------------------- styles
 
 LOOKS = {
-    "cinematic": {"per_photo_ms": 4000, "transition": "dissolve", "motion": "zoomin", "music_mood": "epic"},
-    "dynamic": {"per_photo_ms": 1500, "transition": "zoomin", "motion": "zoomin", "music_mood": "upbeat"},
-    "calm": {"per_photo_ms": 4000, "transition": "fade", "motion": "kenburns", "music_mood": "calm"},
-    "clean": {"per_photo_ms": 3000, "transition": "fade", "motion": "none", "music_mood": "lofi"},
-    "vlog": {"per_photo_ms": 2000, "transition": "slideleft", "motion": "pan", "music_mood": "upbeat"},
+    "cinematic": {"per_photo_ms": 4000, "transition": "dissolve", "motion": "zoomin", "music_mood": "epic",
+                  "grade": "warm", "letterbox": True},
+    "dynamic": {"per_photo_ms": 1500, "transition": "zoomin", "motion": "zoomin", "music_mood": "upbeat",
+                "grade": "vivid", "letterbox": False},
+    "calm": {"per_photo_ms": 4000, "transition": "fade", "motion": "kenburns", "music_mood": "calm",
+             "grade": "soft", "letterbox": False},
+    "clean": {"per_photo_ms": 3000, "transition": "fade", "motion": "none", "music_mood": "lofi",
+              "grade": "none", "letterbox": False},
+    "vlog": {"per_photo_ms": 2000, "transition": "slideleft", "motion": "pan", "music_mood": "upbeat",
+             "grade": "warmlight", "letterbox": False},
 }
+LOOK_COLOURS = {"cinematic": ("warm colour grade", "letterbox bars"), "dynamic": ("vivid colours",),
+                "calm": ("soft, muted colours",), "clean": (), "vlog": ("light warm colour grade",)}
 
 
 @pytest.mark.parametrize(("text", "look", "named"), [
@@ -496,6 +505,23 @@ def test_a_style_sets_its_look_together_and_names_what_it_changed(text: str, loo
     assert {key: conf[key] for key in LOOKS[look]} == LOOKS[look] and conf["music"] is True
     said = str(result.sentence)
     assert said.startswith(f"Done: {named}") and "music" in said and "per photo" in said, said
+    assert all(colour in said for colour in LOOK_COLOURS[look]), said
+
+
+def test_the_cinematic_look_names_its_grade_and_bars_in_chinese() -> None:
+    said = apply_instruction(draft_with(3), "更有电影感").sentence.render("zh")
+    assert "暖色调" in said and "电影黑边" in said, said
+
+
+def test_a_look_keeps_the_colours_the_user_chose_and_says_so() -> None:
+    draft = apply_instruction(draft_with(3, letterbox=True), "black and white, no letterbox").draft
+    result = apply_instruction(draft, "make it more cinematic")
+    conf = result.draft["m"]
+    assert (conf["grade"], conf["letterbox"], conf["transition"]) == ("mono", False, "dissolve")
+    assert "keeping your black and white and no letterbox bars" in str(result.sentence), str(result.sentence)
+    # a look's own grade is not the user's: the next look replaces it, bars included
+    dynamic = apply_instruction(apply_instruction(draft_with(3), "电影感").draft, "动感一点").draft["m"]
+    assert (dynamic["grade"], dynamic["letterbox"]) == ("vivid", False)
 
 
 def test_a_style_never_silently_overrides_what_the_user_chose() -> None:
@@ -516,6 +542,36 @@ def test_a_style_never_silently_overrides_what_the_user_chose() -> None:
 def test_a_style_word_before_music_is_only_the_music_mood() -> None:
     conf = apply_instruction(draft_with(3, transition="none"), "epic cinematic music").draft["m"]
     assert (conf["music_mood"], conf["transition"]) == ("epic", "none")
+
+
+@pytest.mark.parametrize(("conf", "text", "expected", "said"), [
+    ({}, "warmer colours", {"grade": "warm"}, "Done: warm colour grade;"),
+    ({}, "black and white", {"grade": "mono"}, "Done: black and white;"),
+    ({}, "黑白", {"grade": "mono"}, "已完成：黑白画面"),
+    ({}, "暖色调", {"grade": "warm"}, "已完成：暖色调"),
+    ({}, "冷色调", {"grade": "cool"}, "已完成：冷色调"),
+    ({}, "more vivid", {"grade": "vivid"}, "Done: vivid colours;"),
+    ({}, "颜色鲜艳一点", {"grade": "vivid"}, "已完成：鲜艳的色彩；"),
+    ({"grade": "mono"}, "no filter", {"grade": "none"}, "Done: natural colours (no filter);"),
+    ({"grade": "warm"}, "去掉滤镜", {"grade": "none"}, "已完成：原本的色彩（无滤镜）"),
+    ({}, "letterbox", {"letterbox": True, "fit": "blur"}, "Done: letterbox bars;"),
+    ({}, "电影黑边", {"letterbox": True, "fit": "blur"}, "已完成：电影黑边"),
+    ({"letterbox": True}, "去掉黑边", {"letterbox": False, "fit": "blur"}, "已完成：无电影黑边"),
+    ({}, "warm music", {"grade": "none"}, None),  # a music word after it: not a colour
+])
+def test_colours_and_letterbox_as_people_ask(conf: dict[str, Any], text: str, expected: dict[str, Any],
+                                            said: str | None) -> None:
+    result = apply_instruction(draft_with(3, **conf), text)
+    assert {key: result.draft["m"][key] for key in expected} == expected
+    if said:
+        answer = result.sentence.render("zh" if said.startswith("已") else "en")
+        assert answer.startswith(said) and "can't" not in answer and "不能" not in answer, answer
+
+
+def test_colours_already_so_are_said_as_such() -> None:
+    with pytest.raises(PlanError) as caught:
+        apply_instruction(draft_with(3), "no filter")
+    assert str(caught.value.detail) == "Nothing changed: the video already has natural colours (no filter)."
 
 
 @pytest.mark.parametrize("text", ["add some effects", "make it look better", "做得好看一点", "加点特效"])
