@@ -121,30 +121,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _stop_abandoned() -> None:
-    """Stop the servers of earlier runs that were killed before their clean-up (their owner is gone), so
-    they do not pile up on a machine that runs the suite all day."""
-    for folder in Path(tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
-        try:
-            owner = int((folder / "owner.pid").read_text())
-        except (OSError, ValueError):
-            continue
-        if _alive(owner):
-            continue
-        with contextlib.suppress(Exception):
-            PostgresServer(folder, server_binaries(), _server_user()).stop()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def create_database(server: PostgresServer) -> str:
     """The tests' database, migrated by the store itself (the code under test); returns its URL."""
     import asyncio
