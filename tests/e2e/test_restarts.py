@@ -225,6 +225,9 @@ async def test_what_users_send_while_the_bot_is_down_is_all_answered_in_order(
     await running_bot.start()
     await tg.wait_for_text(dee_chat.id, "Here is your 15-second video", timeout=20)
     await tg.wait_for_text(eli_chat.id, "How it works", timeout=20)
+    # /help is a quick answer that waits for nothing; /credits first connects Eli's chat to the cloud, so the
+    # two may arrive either way round: both are awaited before they are counted.
+    await tg.wait_for_text(eli_chat.id, "Credits:", timeout=20)
     dee_said = said(tg, dee_chat.id)
     got = next(i for i, text in enumerate(dee_said) if "Got 1 photo" in text)
     answer = next(i for i, text in enumerate(dee_said) if "Here is your 15-second video" in text)
