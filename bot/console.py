@@ -141,14 +141,14 @@ class ConsoleReplies:
     async def working(self, chat_id: int, activity: Activity) -> None:
         self.screen.transient(self._words(wording.TERMINAL_WORKING))
 
-    def _keep(self, path: Path, kind: str) -> Path:
+    def _save_copy(self, path: Path, kind: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         target = self.out_dir / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{self._next_id}{path.suffix}"
         shutil.copyfile(path, target)
         return target.resolve()
 
     async def _saved(self, chat_id: int, path: Path, kind: str, caption: str, actions: Actions = ()) -> bool:
-        target = await asyncio.to_thread(self._keep, path, kind)
+        target = await asyncio.to_thread(self._save_copy, path, kind)
         saved = wording.TERMINAL_SAVED.format(path=target)
         # one sentence after another as the language puts them: "… quality. Saved to …", "…画质。已保存到 …"
         words = self._words(_("{first} {then}").format(first=caption, then=saved) if caption else saved)

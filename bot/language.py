@@ -110,8 +110,10 @@ def render(sentence: object, language: str) -> str:
     return str(sentence)
 
 
+@functools.cache
 def available_languages() -> tuple[str, ...]:
-    """English, then every language with a catalogue folder."""
+    """English, then every language with a catalogue folder (read once: the catalogues ship with the code, and
+    every message asks, through `language_for_code` and `language_in_text`)."""
     found = {ENGLISH}
     for locale, folder in _folders().items():
         if (folder / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
