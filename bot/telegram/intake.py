@@ -23,13 +23,13 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from telegram import Bot, Update
 from telegram.error import Conflict, NetworkError, TimedOut
 
 from bot.config import Settings
 from bot.conversation import COMMANDS
-from bot.queue import JobQueue
 from bot.store import Store
 from bot.telegram.handlers import command_in
 
@@ -39,6 +39,14 @@ Admits = Callable[[Update], Awaitable[bool]]
 # Answers that only read (nobody should wait behind a minute-long stream for them): no chat lock.
 TelegramErrors = (TimedOut, NetworkError, Conflict)
 _QUICK = frozenset({"credits", "status", "help", "start"}) & frozenset(command.name for command in COMMANDS)
+
+
+class UpdateQueue(Protocol):
+    """Where kept updates go (`bot.queue.JobQueue`)."""
+
+    async def queue_updates(
+        self, payloads: list[str], *, first_id: int, chat_id: int | None, quick: bool
+    ) -> None: ...
 
 
 @dataclass
@@ -51,7 +59,7 @@ class _Pending:
 
 
 class Intake:
-    def __init__(self, settings: Settings, store: Store, queue: JobQueue, bot: Bot, admits: Admits) -> None:
+    def __init__(self, settings: Settings, store: Store, queue: UpdateQueue, bot: Bot, admits: Admits) -> None:
         self._settings = settings
         self._store = store
         self._queue = queue
@@ -121,7 +129,7 @@ class Intake:
                     await _wait(ended, self._settings.intake_standby_seconds)
                     continue
                 if updates:
-                    await self._keep(list(updates))
+                    await self.keep(list(updates))
                     offset = updates[-1].update_id + 1
             if offset is not None and not lost.is_set():  # confirm the last batch: it is kept
                 with contextlib.suppress(TelegramErrors):
@@ -129,7 +137,7 @@ class Intake:
         finally:
             ended.cancel()
 
-    async def _keep(self, batch: list[Update]) -> None:
+    async def keep(self, batch: list[Update]) -> None:
         """Keep the admitted updates of a batch, and queue the new ones (or hold them behind an album)."""
         admitted = [update for update in batch if await self._admits(update)]
         fresh = await self._store.inbox.receive(

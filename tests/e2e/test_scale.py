@@ -105,7 +105,9 @@ async def test_several_processes_keep_every_promise_through_kills(
             rows = await store.renders.for_chat(chat.id)
             return bool(rows) and all(row.delivered or row.status in ("failed", "cancelled") for row in rows)
 
-        while not await rendered():
+        deadline = asyncio.get_running_loop().time() + 30
+        while not await rendered():  # the killed worker's row too: taken up, not left "rendering"
+            assert asyncio.get_running_loop().time() < deadline, "a render left unfinished"
             await asyncio.sleep(0.05)
     finally:
         await store.close()
