@@ -39,16 +39,51 @@ async def _serve(settings: Settings) -> None:
     from bot.app import open_core
     from bot.telegram.application import run
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+    stop = _stop_on_signals()
     core = await open_core(settings)
     try:
         await run(settings, core, stop)
     finally:
         await core.aclose()
+
+
+async def _intake(settings: Settings) -> None:
+    from bot.app import open_core
+    from bot.queue import JobQueue
+    from bot.telegram.application import read
+
+    assert settings.database_url is not None
+    stop = _stop_on_signals()
+    core = await open_core(settings)
+    try:
+        async with JobQueue(settings.database_url.get_secret_value()) as queue:
+            await read(settings, core, queue, stop)
+    finally:
+        await core.aclose()
+
+
+async def _worker(settings: Settings, queues: list[str], concurrency: dict[str, int]) -> None:
+    from bot.app import open_core
+    from bot.queue import JobQueue
+    from bot.telegram.application import work
+
+    assert settings.database_url is not None
+    stop = _stop_on_signals()
+    core = await open_core(settings)
+    try:
+        async with JobQueue(settings.database_url.get_secret_value()) as queue:
+            await work(settings, core, queue, queues, concurrency, stop)
+    finally:
+        await core.aclose()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
 
 
 async def _chat(settings: Settings, videos: Path, log_file: Path, *, new_project: bool = False) -> None:
@@ -71,9 +106,14 @@ async def _migrate(settings: Settings) -> list[int]:
 
     store = await Store.open(settings.database, migrate=False)
     try:
-        return await store.migrate()
+        applied = await store.migrate()
     finally:
         await store.close()
+    if settings.database_url is not None:  # the job queue's own tables, for `intake` and `worker`
+        from bot.queue import JobQueue
+
+        await JobQueue(settings.database_url.get_secret_value()).prepare()
+    return applied
 
 
 async def _copy_db(sqlite_path: Path, url: str) -> None:
@@ -95,6 +135,15 @@ def main(argv: list[str] | None = None) -> int:
                       help="where videos and storyboards are saved (default: the videos folder beside the database)")
     chat.add_argument("--new", action="store_true", help="start a new project (the old one's files stay saved)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("intake", help="read Telegram and queue the work (several processes; needs DATABASE_URL)",
+                   description="One intake reads at a time; start another on a second machine as a standby.")
+    worker = sub.add_parser("worker", help="run queued work: updates and renders (needs DATABASE_URL)")
+    worker.add_argument("--queues", default="updates,renders",
+                        help="which work: updates, renders or both (default: updates,renders)")
+    worker.add_argument("--updates", type=int, default=64, metavar="N",
+                        help="updates handled at once (most wait on the network; default 64)")
+    worker.add_argument("--renders", type=int, default=max(1, (os.cpu_count() or 2) // 2), metavar="N",
+                        help="local renders at once (each keeps about two cores busy; default: cores / 2)")
     copy_db = sub.add_parser("copy-db", help="copy a bot's SQLite database into an empty PostgreSQL database",
                              description="Stop the bot first. The SQLite file is read, never changed (beyond"
                              " its migrations); the PostgreSQL database must hold none of the bot's data yet.")
@@ -138,6 +187,27 @@ def main(argv: list[str] | None = None) -> int:
                 asyncio.run(_copy_db(args.sqlite_path, args.database_url))
             except CopyRefused as exc:
                 return _fail(exc.sentence, 1)
+        elif args.command in ("intake", "worker"):
+            problem = bot_token_problem(settings)
+            if problem:
+                return _fail(problem)
+            if settings.database_url is None:
+                return _fail(_("{command} needs DATABASE_URL: its work is shared with other processes through "
+                               "PostgreSQL. Without it, run the bot as one process: python3 -m bot.").format(
+                                   command=args.command))
+            if args.command == "intake":
+                asyncio.run(_intake(settings))
+            else:
+                from bot.queue import QUEUES
+
+                queues = [name.strip() for name in args.queues.split(",") if name.strip()]
+                unknown = [name for name in queues if name not in QUEUES]
+                if unknown or not queues:
+                    return _fail(_("--queues takes updates, renders or both, not “{queues}”.").format(
+                        queues=args.queues))
+                if args.updates < 1 or args.renders < 1:
+                    return _fail(_("--updates and --renders take a whole number of 1 or more."))
+                asyncio.run(_worker(settings, queues, {"updates": args.updates, "renders": args.renders}))
         elif args.command == "chat":
             assert chat_log is not None
             asyncio.run(_chat(settings, (args.out or data / "videos").absolute(), chat_log, new_project=args.new))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.conversation import Conversation, Replies
+from bot.conversation.ports import RenderQueue
 from bot.engines.base import Engine
 from bot.engines.local import LocalEngine
 from bot.engines.nemo import NemoEngine
@@ -24,8 +25,8 @@ class Core:
     media: MediaFolder
     engines: dict[str, Engine]
 
-    def conversation(self, replies: Replies) -> Conversation:
-        return Conversation(self.settings, self.store, self.engines, replies, self.media)
+    def conversation(self, replies: Replies, render_queue: RenderQueue | None = None) -> Conversation:
+        return Conversation(self.settings, self.store, self.engines, replies, self.media, render_queue)
 
     async def aclose(self) -> None:
         for engine in self.engines.values():

@@ -49,3 +49,5 @@ def setup_logging(level: str, secrets: tuple[str, ...] = (), *, file: Path | Non
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     # aiosqlite's DEBUG lines carry SQL parameters, stored tokens among them.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    # procrastinate's job lines carry the job's arguments: what people wrote, their timelines.
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)

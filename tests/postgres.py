@@ -169,14 +169,16 @@ class TestDatabase:
 
         import psycopg
 
+        from bot.queue import JobQueue
         from bot.store import Store
 
         with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
             admin.execute(f"CREATE DATABASE {DATABASE} STRATEGY FILE_COPY")  # WAL_LOG copies through the WAL
 
-        async def migrate() -> None:
+        async def migrate() -> None:  # as `python3 -m bot migrate` does: the store's tables and the job queue's
             store = await Store.open(server.url(DATABASE))
             await store.close()
+            await JobQueue(server.url(DATABASE)).prepare()
 
         asyncio.run(migrate())
         self.url = server.url(DATABASE)

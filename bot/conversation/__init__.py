@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.config import Settings
 from bot.conversation import wording
@@ -30,7 +30,7 @@ from bot.conversation.chat import Chats, Engines
 from bot.conversation.exports import Exports
 from bot.conversation.history import History
 from bot.conversation.intents import Intent, classify, is_blank, without_control_characters
-from bot.conversation.ports import Origin, Replies, Said, Source
+from bot.conversation.ports import Origin, RenderQueue, Replies, Said, Source
 from bot.conversation.team import Team
 from bot.conversation.turns import Turns
 from bot.conversation.uploads import Uploads
@@ -51,14 +51,14 @@ class Conversation:
 
     def __init__(
         self, settings: Settings, store: Store, engines: Mapping[str, Engine], replies: Replies,
-        media: MediaFolder | None = None,
+        media: MediaFolder | None = None, render_queue: RenderQueue | None = None,
     ) -> None:
         self.media = media or MediaFolder(settings.media_dir)
         self.chats = Chats(settings, store, Engines(engines, settings.video_engine), replies)
         access = Access(settings, store)
         self.uploads = Uploads(self.chats, store, self.media)
         self.turns = Turns(self.chats, self.uploads, store, settings)
-        self.exports = Exports(self.chats, self.uploads, store, settings)
+        self.exports = Exports(self.chats, self.uploads, store, settings, render_queue)
         self.account = Account(self.chats, self.uploads, access, store)
         self.team = Team(self.chats, access, store, settings)
         self.history = History(self.chats, store)
@@ -74,6 +74,15 @@ class Conversation:
 
     def leave(self, key: int) -> None:
         self.chats.line.leave(key)
+
+    async def refresh(self, chat_id: int) -> None:
+        """Before a message of the chat is handled by one of several processes: what this one remembers of
+        the chat is read again (another process may have handled its last message)."""
+        await self.chats.refresh(chat_id)
+
+    async def follow_render(self, render_id: str, draft: dict[str, Any] | None) -> None:
+        """A render's job (see `RenderQueue`): make it if it is ours to make, follow it, deliver it once."""
+        await self.exports.follow_queued(render_id, draft)
 
     async def lets_in(self, user_id: int | None, chat_id: int | None) -> bool:
         return await self.team.lets_in(user_id, chat_id)
@@ -167,11 +176,16 @@ class Conversation:
 
     # ------------------------------------------------------------ renders in the background
 
+    async def load(self) -> None:
+        """At start-up: what the store says of every chat (which blocked or removed the bot, which language
+        each is spoken to in)."""
+        await self.chats.load_presence()
+        await self.chats.load_languages()
+
     async def resume(self) -> int:
         """After a restart: follow every render that was accepted but not delivered, and deliver it once
         (except in chats that blocked or removed the bot: they get theirs if they let it back in)."""
-        await self.chats.load_presence()
-        await self.chats.load_languages()
+        await self.load()
         return await self.exports.resume()
 
     async def wait_background(self) -> None:

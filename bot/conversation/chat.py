@@ -346,6 +346,16 @@ class Chats:
         self._chosen[origin.chat_id] = language
         return await self.hear(origin)
 
+    async def refresh(self, chat_id: int) -> None:
+        """Forget what this process remembers of the chat and read it again: with several worker processes,
+        the chat's last message may have been handled by another one (its language, its /language choice,
+        an engine it set up)."""
+        row = await self.store.chats.find(chat_id)
+        self._chosen.pop(chat_id, None)  # read again on the chat's next message
+        if row is not None and row.language:
+            self.languages[chat_id] = row.language
+        self._ready = {(chat, name) for chat, name in self._ready if chat != chat_id}
+
     async def load_languages(self) -> None:
         """At start-up: every chat is spoken to in its language before it writes again."""
         for chat_id, language in (await self.store.chats.languages()).items():

@@ -23,7 +23,7 @@ from bot import timeline
 from bot.config import Settings
 from bot.conversation import wording
 from bot.conversation.chat import Chats
-from bot.conversation.ports import Origin
+from bot.conversation.ports import Origin, RenderQueue
 from bot.conversation.uploads import Uploads
 from bot.engines.base import Engine, EngineError, EngineUnavailable, RateLimited, RenderStatus
 from bot.language import join
@@ -31,10 +31,15 @@ from bot.store import RenderRow, Store
 
 log = logging.getLogger(__name__)
 
+_ENDED = frozenset({"failed", "cancelled"})  # a render's row that nothing follows any more
+
 
 class Exports:
-    def __init__(self, chats: Chats, uploads: Uploads, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, chats: Chats, uploads: Uploads, store: Store, settings: Settings, queue: RenderQueue | None = None
+    ) -> None:
         self._chats = chats
+        self._queue = queue  # several processes: renders are followed by whichever worker takes the job
         self._uploads = uploads
         self._store = store
         self._settings = settings
@@ -47,10 +52,15 @@ class Exports:
     async def export(self, origin: Origin) -> None:
         async with self._chats.failures_told(origin):
             async with self._chats.turn(origin):
-                if origin.message_id is not None and await self._store.renders.for_message(
-                    origin.chat_id, origin.message_id
-                ):
-                    return  # asked for before a restart: `resume` follows that render to the end
+                if origin.message_id is not None:
+                    asked = await self._store.renders.for_message(origin.chat_id, origin.message_id)
+                    if asked:  # asked for before a restart: `resume` (or the render's job) follows it to the end
+                        if self._queue is not None:  # the job may not have been queued before the crash
+                            for row in asked:
+                                if not row.delivered and row.status not in _ENDED:
+                                    engine = self._chats.engines.named(row.engine)
+                                    await self._queue.queue_render(row.id, None, here=bool(engine and engine.runs_here))
+                        return
                 if await self._already_rendering(origin):
                     return
                 engine = await self._chats.engine(origin.chat_id)
@@ -62,12 +72,34 @@ class Exports:
                     await self._chats.say(origin, missing)
                     return
                 assert draft is not None
-                row = await self._submit_render(origin, engine, draft, attempt=1)
+                # With several processes a render of ours starts on a render worker (its job), not here.
+                starts_here = self._queue is None or not engine.runs_here
+                row = await self._submit_render(origin, engine, draft, attempt=1, start=starts_here)
                 progress_id = await self._chats.say(origin, wording.RENDER_STARTED.format(progress=0))
                 await self._store.renders.update(row.id, progress_message_id=progress_id)
             row = await self._store.renders.get(row.id)
             assert row is not None
-            self._follow(row, draft)
+            if self._queue is not None:
+                await self._queue.queue_render(row.id, draft, here=engine.runs_here)
+            else:
+                self._follow(row, draft)
+
+    async def follow_queued(self, render_id: str, draft: dict[str, Any] | None) -> None:
+        """A render's job (`RenderQueue`), on whichever worker took it: start the render when it is ours to
+        make (again, when the worker that was making it died), follow it and deliver it once. A render that
+        ended (delivered, failed, cancelled) needs nothing more."""
+        row = await self._store.renders.get(render_id)
+        if row is None or row.delivered or row.status in _ENDED:
+            return
+        await self._chats.refresh(row.chat_id)  # spoken to as the chat was last heard, by any process
+        engine = self._chats.engines.named(row.engine)
+        if engine is not None and engine.runs_here and row.status != "completed":
+            draft = draft if draft is not None else await engine.draft(row.chat_id)
+            if timeline.missing_for_export(draft) or draft is None:
+                await self._store.renders.update(row.id, status="failed", error="nothing to render")
+                return
+            await engine.start_render(row.chat_id, draft, job_id=row.id)
+        await self._follow_render(row, draft)
 
     async def _already_rendering(self, origin: Origin) -> bool:
         """One render at a time per chat: a second /export while one runs (in this run, or left by a restart
@@ -83,7 +115,7 @@ class Exports:
 
     async def _submit_render(
         self, origin: Origin, engine: Engine, draft: dict[str, Any], *, attempt: int,
-        progress_message_id: int | None = None,
+        progress_message_id: int | None = None, start: bool = True,
     ) -> RenderRow:
         """Record a job id, then submit the render under it.
 
@@ -95,6 +127,11 @@ class Exports:
         await self._store.renders.add(job_id, origin.chat_id, engine=engine.name, status="submitting",
                                     attempt=attempt, reply_to_message_id=origin.message_id,
                                     progress_message_id=progress_message_id, requested_by=origin.user_id)
+        if not start:  # recorded only: the render's job starts it (`follow_queued`)
+            await self._store.renders.update(job_id, status="pending")
+            row = await self._store.renders.get(job_id)
+            assert row is not None
+            return row
         try:
             confirmed = await engine.start_render(origin.chat_id, draft, job_id=job_id)
         except BaseException as exc:
@@ -141,7 +178,11 @@ class Exports:
         rows = [row for row in await self._store.renders.unfinished()
                 if row.chat_id == chat_id and row.id not in self._following]
         for row in rows:
-            self._follow(row, None)
+            if self._queue is not None:
+                engine = self._chats.engines.named(row.engine)
+                await self._queue.queue_render(row.id, None, here=bool(engine and engine.runs_here))
+            else:
+                self._follow(row, None)
         return len(rows)
 
     def _follow(self, row: RenderRow, draft: dict[str, Any] | None) -> None:
@@ -194,6 +235,11 @@ class Exports:
             async with self._chats.busy(origin.chat_id, "upload_video") as pulse:
                 while True:
                     current = await self._store.renders.get(row.id)
+                    if current is not None and current.status == "cancelled":  # `stop`, maybe in another process
+                        if engine.runs_here:
+                            with contextlib.suppress(Exception):
+                                await engine.cancel_render(origin.chat_id, row.id)
+                        return
                     if current is not None and current.chat_id != origin.chat_id:  # the group became a supergroup
                         origin = Origin(current.chat_id, origin.user_id)  # the old chat's message ids mean nothing
                         row = current

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.language import Sentence
 
@@ -99,6 +99,15 @@ class Replies(Protocol):
 
     async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
         """Send a picture (PNG or JPEG; the storyboard); False when the transport could not take it."""
+
+
+class RenderQueue(Protocol):
+    """Where renders are followed when the bot runs as several processes (`bot.queue`): following a render
+    to its delivery becomes a job any worker can take up, also after the process that asked for it died.
+    Without one, the conversation follows its renders itself."""
+
+    async def queue_render(self, render_id: str, draft: dict[str, Any] | None, *, here: bool) -> None:
+        """Follow render `render_id` (rendered on our own machines when `here`) to its delivery."""
 
 
 # ---------------------------------------------------------------- replies someone is waiting on

@@ -14,6 +14,9 @@ project key). Rows are frozen dataclasses; none that the core handles carries a 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import zlib
 from pathlib import Path
 
 from bot.store.access import Admission, Admissions, Redemption
@@ -125,3 +128,7 @@ class Store:
 
     async def schema_version(self) -> int:
         return await self._db.schema_version()
+
+    def sole(self, role: str, *, retry_seconds: float) -> contextlib.AbstractAsyncContextManager[asyncio.Event]:
+        """Hold `role` ("intake") as the only process doing it; see `Database.sole`."""
+        return self._db.sole(zlib.crc32(role.encode()), retry_seconds=retry_seconds)

@@ -50,10 +50,17 @@ class Chats:
     async def get(self, chat_id: int) -> ChatRow:
         """The chat's row, created on first use."""
         await ensure_chat(self._db, chat_id)
+        found = await self.find(chat_id)
+        assert found is not None
+        return found
+
+    async def find(self, chat_id: int) -> ChatRow | None:
+        """The chat's row if there is one (nothing is written: the chat may be a stranger's)."""
         row = await self._db.fetchone(
             "SELECT chat_id, language, engine, draft, chosen_language FROM chats WHERE chat_id = ?", (chat_id,)
         )
-        assert row is not None
+        if row is None:
+            return None
         return ChatRow(
             chat_id=row["chat_id"],
             language=row["language"],

@@ -15,6 +15,7 @@ each in one transaction together with its row in that database's `schema_migrati
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
@@ -63,6 +64,12 @@ class Database(Statements, Protocol):
 
     async def migrate(self, directory: Path) -> list[int]:
         """Apply the migrations in `directory` not applied yet; returns the versions applied now."""
+        ...
+
+    def sole(self, key: int, *, retry_seconds: float) -> AbstractAsyncContextManager[asyncio.Event]:
+        """Wait until this process is the only one holding `key`, and hold it for the block; the event is set
+        when the hold is lost (the database went away). For what only one process may do at a time, with
+        the others standing by: reading Telegram's updates. A process that dies lets go at once."""
         ...
 
     async def schema_version(self) -> int: ...

@@ -15,6 +15,7 @@ same `stamp` text SQLite hands back.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator
@@ -164,9 +165,49 @@ class PostgresDatabase:
             finally:
                 await connection.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
 
+    @contextlib.asynccontextmanager
+    async def sole(self, key: int, *, retry_seconds: float) -> AsyncIterator[asyncio.Event]:
+        """A session advisory lock on a connection of its own: PostgreSQL lets go of it the moment that
+        connection closes, also when the process holding it is killed, and a standby's next try gets it."""
+        connection = await psycopg.AsyncConnection.connect(self._pool.conninfo, autocommit=True)
+        try:
+            while True:  # polled: a waiting pg_advisory_lock() would not let the standby be stopped cleanly
+                if await _scalar(connection, "SELECT pg_try_advisory_lock(%s)", (key,)):
+                    break
+                await asyncio.sleep(retry_seconds)
+            lost = asyncio.Event()
+            watch = asyncio.create_task(_watch(connection, lost, retry_seconds))
+            try:
+                yield lost
+            finally:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watch
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                await connection.close()
+
     async def schema_version(self) -> int:
         row = await self.fetchone("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
         return int(row["version"]) if row else 0
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def _scalar(connection: psycopg.AsyncConnection[Any], sql: str, params: Params = ()) -> Any:
+    cursor = await connection.execute(sql, params)
+    row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+async def _watch(connection: psycopg.AsyncConnection[Any], lost: asyncio.Event, every: float) -> None:
+    """Ask the held connection a trivial question now and then: an answer that does not come means the
+    lock may be someone else's now."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.wait_for(_scalar(connection, "SELECT 1"), max(every, 5.0))
+        except (psycopg.Error, TimeoutError):
+            lost.set()
+            return

@@ -163,6 +163,11 @@ class SqliteDatabase:
                 applied_now.append(version)
             return applied_now
 
+    @contextlib.asynccontextmanager
+    async def sole(self, key: int, *, retry_seconds: float) -> AsyncIterator[asyncio.Event]:
+        """A SQLite file is one process's: held at once, never lost."""
+        yield asyncio.Event()
+
     async def schema_version(self) -> int:
         row = await self.fetchone("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
         return int(row["version"]) if row else 0

@@ -21,29 +21,39 @@ from telegram.ext import (
 
 from bot.app import Core
 from bot.config import CannotStart, Settings
-from bot.conversation import COMMANDS
+from bot.conversation import COMMANDS, Conversation
+from bot.conversation.ports import RenderQueue
 from bot.language import ENGLISH, _, available_languages, language_for_code, render
+from bot.queue import JobQueue, WorkerTimes
 from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
+from bot.telegram.intake import Intake
 from bot.telegram.limits import FloodLimiter, group_pace
 from bot.telegram.presence import ChatPresence
 from bot.telegram.replies import TelegramReplies
+from bot.telegram.worker import UpdateWork
 
 log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 8192  # updates handled at once; see build_application
 
 
-def build_application(settings: Settings, inbox: Inbox, presence: ChatPresence | None = None) -> Application:
+def build_application(
+    settings: Settings, inbox: Inbox | None, presence: ChatPresence | None = None
+) -> Application:
+    """The Application; with an `inbox`, it reads Telegram itself (one process), without one it only handles
+    the updates it is given (a worker: `intake` reads)."""
     assert settings.telegram_bot_token is not None
+    builder = ApplicationBuilder().token(settings.telegram_bot_token.get_secret_value().strip())
+    if inbox is not None:
+        builder = builder.update_queue(inbox).get_updates_request(ConfirmWhenKept(inbox))
+    else:
+        builder = builder.updater(None)
     return (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value().strip())
-        .update_queue(inbox)
+        builder
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .local_mode(settings.telegram_local_mode)
-        .get_updates_request(ConfirmWhenKept(inbox))
         # Every chat at Telegram's pace, urgent answers first, chat actions never queue; every request passes
         # `presence` (a chat's move, a 403).
         .rate_limiter(FloodLimiter(private_per_second=settings.telegram_private_chat_per_second,
@@ -107,15 +117,15 @@ async def _offer_admin_commands(bot: Bot, settings: Settings) -> None:
             log.info("admin %s: command menu not set (%s)", admin_id, type(exc).__name__)
 
 
-async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
-    """Serve until `stop` is set. Pending updates are kept: what users sent while the bot was down counts,
-    and so does what a previous run received but did not finish (see `bot.telegram.inbox`)."""
-    inbox = Inbox(core.store)
+def _wire(
+    settings: Settings, core: Core, inbox: Inbox | None, render_queue: RenderQueue | None = None
+) -> tuple[Application, Conversation, Handlers]:
+    """The Application, the conversation it serves and its handlers, joined."""
     presence = ChatPresence()
     app = build_application(settings, inbox, presence)
     replies = TelegramReplies(app.bot, retry_seconds=settings.telegram_retry_seconds,
                               largest_video_mb=settings.upload_limit_mb, topics=core.store.topics)
-    conversation = core.conversation(replies)
+    conversation = core.conversation(replies, render_queue)
     handlers = Handlers(settings, core.store, core.media, conversation, presence)
 
     async def gone(chat_id: int) -> None:  # a 403: a person's chat blocked the bot, a group removed it
@@ -123,7 +133,10 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
 
     presence.report_to(moved=conversation.moved, gone=gone)
     register(app, handlers)
-    inbox.admit_with(handlers.admits)
+    return app, conversation, handlers
+
+
+async def _initialize(app: Application, settings: Settings) -> None:
     try:
         await app.initialize()  # getMe: the first call that proves the token and the server
     except InvalidToken:
@@ -133,6 +146,15 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
             _("Telegram's Bot API at {url} can't be reached: check the network or TELEGRAM_API_URL, then start "
               "again.").format(url=settings.telegram_api_url)
         ) from None
+
+
+async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
+    """Serve until `stop` is set. Pending updates are kept: what users sent while the bot was down counts,
+    and so does what a previous run received but did not finish (see `bot.telegram.inbox`)."""
+    inbox = Inbox(core.store)
+    app, conversation, handlers = _wire(settings, core, inbox)
+    inbox.admit_with(handlers.admits)
+    await _initialize(app, settings)
     async with app:
         await _offer_commands(app.bot, settings)
         await _offer_admin_commands(app.bot, settings)
@@ -155,3 +177,38 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
         await app.updater.stop()
         await conversation.aclose()
         await app.stop()
+
+
+async def read(settings: Settings, core: Core, queue: JobQueue, stop: asyncio.Event) -> None:
+    """`python3 -m bot intake`: read Telegram (or stand by for it) and queue each update; see
+    `bot.telegram.intake`. The reader sets the command menus, as the one-process bot does."""
+    app, _conversation, handlers = _wire(settings, core, None)
+    await _initialize(app, settings)
+    async with app:
+        intake = Intake(settings, core.store, queue, app.bot, handlers.admits)
+        await intake.run(stop, ready=lambda: _offer_all_commands(app.bot, settings))
+
+
+async def _offer_all_commands(bot: Bot, settings: Settings) -> None:
+    await _offer_commands(bot, settings)
+    await _offer_admin_commands(bot, settings)
+
+
+async def work(
+    settings: Settings, core: Core, queue: JobQueue, queues: list[str], concurrency: dict[str, int],
+    stop: asyncio.Event,
+) -> None:
+    """`python3 -m bot worker`: run the queued jobs (`bot.queue`) until `stop` is set: updates through the
+    same handlers as the one-process bot, renders followed to their delivery."""
+    app, conversation, _handlers = _wire(settings, core, None, render_queue=queue)
+    await _initialize(app, settings)
+    async with app:
+        await conversation.load()
+        times = WorkerTimes(settings.worker_heartbeat_seconds, settings.worker_stalled_seconds,
+                            settings.worker_poll_seconds)
+        log.info("worker: running the %s queue(s)", ", ".join(queues))
+        try:
+            await queue.run_worker(UpdateWork(app, conversation), queues=queues, concurrency=concurrency,
+                                   times=times, stop=stop)
+        finally:
+            await conversation.aclose()

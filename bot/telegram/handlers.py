@@ -100,7 +100,7 @@ class Handlers:
         if moved is not None:
             await self.presence.chat_moved(*moved)
         if not await self.admits(update):
-            if _command(update) in _OPEN_TO_STRANGERS:
+            if command_in(update) in _OPEN_TO_STRANGERS:
                 return  # the way in (/join): it writes nothing unless the code is good
             self.conversation.leave(update.update_id)
             log.info("update %s from a chat or user not on the access lists: refused", update.update_id)
@@ -127,7 +127,7 @@ class Handlers:
         """Group 1, run after the handlers whatever they did: the update leaves its chat's line. A stranger's
         /join that let them in makes the chat known only now."""
         self.conversation.leave(update.update_id)
-        if _command(update) in _OPEN_TO_STRANGERS and await self.admits(update):
+        if command_in(update) in _OPEN_TO_STRANGERS and await self.admits(update):
             await self._see_chat(update)
         await self.store.inbox.finish(update.update_id)
 
@@ -182,7 +182,7 @@ class Handlers:
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any command of the core's table (`bot.conversation.COMMANDS`), as /name or /name@thisbot."""
-        name = _command(update)
+        name = command_in(update)
         if name is not None:
             await self.conversation.command(await self._origin(update), name, " ".join(context.args or []))
 
@@ -344,7 +344,7 @@ def _pressed(data: str | None) -> str | None:
     return name if name in _COMMAND_NAMES else None
 
 
-def _command(update: Update) -> str | None:
+def command_in(update: Update) -> str | None:
     """The command a new message starts with ("/join" or "/join@botname" -> "join"), if it starts with one."""
     message = update.message
     if message is None or not message.text or not message.entities:

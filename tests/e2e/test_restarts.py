@@ -8,80 +8,20 @@ Telegram and NemoVideo fakes of this test's event loop.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.conversation import wording
 from tests.e2e.conftest import INSTRUCTION, said, with_photo
+from tests.e2e.processes import BotProcess, environment
 from tests.fakes.nemo import DEFAULT_TEXT, NemoFake
 from tests.fakes.sample_media import jpeg_bytes
 from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class BotProcess:
-    """`python -m bot` as operators run it, started and killed by the test."""
-
-    def __init__(self, tg: TelegramFake, workdir: Path, env: dict[str, str]) -> None:
-        self.tg = tg
-        self.workdir = workdir
-        self.env = env
-        self.log = workdir / "bot.log"
-        self.process: asyncio.subprocess.Process | None = None
-        self.starts = 0
-
-    async def start(self) -> None:
-        polls = self.tg.polls
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", cwd=self.workdir, env=self.env, stdout=log, stderr=log
-            )
-        self.starts += 1
-        deadline = time.monotonic() + 90  # a guard: a machine busy with other test runs imports slowly
-        while self.tg.polls <= polls:  # polling again: it is up (and has queued what it kept)
-            if self.process.returncode is not None:
-                raise AssertionError(f"the bot exited with {self.process.returncode}:\n{self.log.read_text()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the bot did not start polling:\n{self.log.read_text()}")
-            await asyncio.sleep(0.05)
-
-    async def kill(self) -> None:
-        """SIGKILL: the process gets no chance to finish anything."""
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            try:
-                await asyncio.wait_for(self.process.wait(), 15)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-
-
-def environment(settings: Settings) -> dict[str, str]:
-    """`settings` as the environment variables an operator would set."""
-    env: dict[str, str] = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, frozenset | set):
-            value = ",".join(str(item) for item in sorted(value))
-        env[name.upper()] = str(value)
-    return env
 
 
 @pytest.fixture
@@ -93,11 +33,7 @@ async def bot_process(
     def make(**overrides: Any) -> BotProcess:
         # The end-to-end tests' settings; a stream cut by a kill is reported after patient polling.
         settings = settings_for(**{"state_poll_seconds": 0.5, **overrides})
-        # Nothing of the machine's own configuration (a developer's real token, say) reaches the bot.
-        env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
-        env.update(environment(settings))
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        process = BotProcess(tg, tmp_path, env)
+        process = BotProcess(tg, tmp_path, environment(settings))
         made.append(process)
         return process
 

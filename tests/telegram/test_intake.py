@@ -1,0 +1,95 @@
+"""The intake (several processes): what it keeps and queues, in which jobs, in which order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Bot, Update
+
+from bot.config import Settings
+from bot.store import Store
+from bot.telegram.intake import Intake
+
+
+class RecordingQueue:
+    def __init__(self) -> None:
+        self.jobs: list[tuple[list[int], int | None, bool]] = []  # (update ids, chat, quick)
+
+    async def queue_updates(self, payloads: list[str], *, first_id: int, chat_id: int | None, quick: bool) -> None:
+        ids = [json.loads(payload)["update_id"] for payload in payloads]
+        assert ids[0] == first_id
+        self.jobs.append((ids, chat_id, quick))
+
+
+def message(update_id: int, chat_id: int, *, text: str | None = None, album: str | None = None) -> Update:
+    body: dict[str, Any] = {"message_id": update_id, "date": 0, "chat": {"id": chat_id, "type": "private"},
+                            "from": {"id": chat_id, "is_bot": False, "first_name": "A"}}
+    if text is not None:
+        body["text"] = text
+        if text.startswith("/"):
+            body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    else:
+        body["photo"] = [{"file_id": f"f{update_id}", "file_unique_id": f"u{update_id}", "width": 9, "height": 9}]
+    if album:
+        body["media_group_id"] = album
+    return Update.de_json({"update_id": update_id, "message": body}, BOT)
+
+
+BOT = Bot("123:abc")
+
+
+@pytest.fixture
+def intake(store: Store, tmp_path: Path) -> tuple[Intake, RecordingQueue]:
+    settings = Settings(_env_file=None, album_wait_seconds=0.05, database_path=tmp_path / "x.sqlite3")  # type: ignore[call-arg]
+    queue = RecordingQueue()
+
+    async def admits(update: Update) -> bool:
+        return update.effective_chat is not None and update.effective_chat.id != 666  # a stranger
+
+    return Intake(settings, store, queue, BOT, admits), queue
+
+
+async def until(check: Any) -> None:
+    deadline = asyncio.get_running_loop().time() + 5
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "not within 5 s"
+        await asyncio.sleep(0.01)
+
+
+async def test_an_album_is_one_job_and_what_the_chat_sent_after_it_waits_behind_it(
+    intake: tuple[Intake, RecordingQueue],
+) -> None:
+    reader, queue = intake
+    await reader.keep([message(1, 10, album="a"), message(2, 10, album="a"), message(3, 10, text="make it"),
+                        message(4, 20, text="hello")])
+    assert queue.jobs == [([4], 20, False)]  # another chat is not held up by the album
+    await until(lambda: len(queue.jobs) == 3)
+    assert queue.jobs[1:] == [([1, 2], 10, False), ([3], 10, False)]
+
+
+async def test_quick_answers_take_no_chat_lock_and_strangers_are_never_kept(
+    intake: tuple[Intake, RecordingQueue], store: Store
+) -> None:
+    reader, queue = intake
+    await reader.keep([message(1, 10, text="/credits"), message(2, 10, text="/export"), message(3, 666, text="hi")])
+    assert queue.jobs == [([1], 10, True), ([2], 10, False)]
+    assert [update_id for update_id, _ in await store.inbox.unfinished()] == [1, 2]
+
+
+async def test_an_update_delivered_again_is_not_queued_again_and_a_new_reader_queues_what_is_unfinished(
+    intake: tuple[Intake, RecordingQueue], store: Store
+) -> None:
+    reader, queue = intake
+    batch = [message(1, 10, album="a"), message(2, 10, album="a"), message(3, 10, text="hi")]
+    await reader.keep(batch)
+    await until(lambda: len(queue.jobs) == 2)
+    await reader.keep(batch)  # Telegram sends it again: the reader died before confirming
+    assert len(queue.jobs) == 2
+    await store.inbox.finish(3)
+    queue.jobs.clear()
+    assert await reader.queue_unfinished() == 2  # the standby's first step: the album, still one job
+    assert queue.jobs == [([1, 2], 10, False)]
