@@ -7,36 +7,48 @@ its pace is used up to (`paced_until`, the theoretical arrival time); each claim
 from itself or from now, whichever is later, and the claimed request may leave `burst` intervals before the
 new value (but not before now): that is the tolerance that lets a burst go at once. A claim is one
 statement (an upsert returning the new value), so concurrent claims on PostgreSQL queue on the row's lock
-and each gets a slot of its own, in one round trip. Times are the app's (seconds since the epoch, see
-`database.now`), as everywhere in the store; processes on several machines therefore rely on their clocks
-agreeing to well within one interval (NTP keeps them within milliseconds).
+and each gets a slot of its own, in one round trip.
+
+The times are the database's clock as the claim runs (`Statements.clock`), not the app's as elsewhere in
+the store: workers on several machines then need no clocks that agree to within a slot, and a claim that
+waited for a pooled connection is not given a slot that has passed by the time it is answered (that made
+the first message of a burst leave 40 ms late, and the bot's second hold 30 instead of 28). What the caller
+gets is how long to wait, which no clock difference changes.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.store.database import Statements
 
-# The claim: the row is made at now + interval, or moved on from max(itself, now) by one interval.
-_CLAIM = (
-    "INSERT INTO flood_slots (slot_key, paced_until) VALUES (?, ?)"
-    " ON CONFLICT (slot_key) DO UPDATE SET paced_until = CASE WHEN flood_slots.paced_until > ?"
-    " THEN flood_slots.paced_until + ? ELSE excluded.paced_until END"
-    " RETURNING paced_until"
-)
+
+def _claim(clock: str) -> str:
+    """The claim, with `clock` for now: the row made at now + interval, or moved on from max(itself, now)
+    by one interval; it returns the new value and the now it was measured against."""
+    return (
+        f"INSERT INTO flood_slots (slot_key, paced_until) VALUES (?, {clock} + ?)"
+        " ON CONFLICT (slot_key) DO UPDATE SET paced_until = CASE"
+        " WHEN flood_slots.paced_until > excluded.paced_until - ? THEN flood_slots.paced_until + ?"
+        f" ELSE excluded.paced_until END RETURNING paced_until, {clock} AS clock"
+    )
 
 
 class FloodSlots:
     def __init__(self, db: Statements) -> None:
         self._db = db
+        self._claims = {"database": _claim(db.clock), "given": _claim("?")}
 
-    async def claim(self, key: str, *, interval: float, burst: int, now: datetime) -> datetime:
+    async def claim(self, key: str, *, interval: float, burst: int, now: datetime | None = None) -> float:
         """Count one request under the pace `key` (one every `interval` seconds once a burst of `burst` is
-        spent) and return the moment it may leave: `now` while the pace has room, else its slot to come.
-        The slot is the caller's whether or not it is used (a claim is never given back)."""
-        moment = now.timestamp()
-        row = await self._db.fetchone(_CLAIM, (key, moment + interval, moment, interval))
+        spent) and return the seconds it must wait before it leaves: 0 while the pace has room. The slot is
+        the caller's whether or not it is used (a claim is never given back). `now` replaces the
+        database's clock (for tests that step through time)."""
+        if now is None:
+            row = await self._db.fetchone(self._claims["database"], (key, interval, interval, interval))
+        else:
+            moment = now.timestamp()
+            row = await self._db.fetchone(self._claims["given"], (key, moment, interval, interval, interval, moment))
         assert row is not None  # an upsert with RETURNING always returns its row
-        leaves = max(moment, float(row["paced_until"]) - burst * interval)
-        return datetime.fromtimestamp(leaves, UTC)
+        leaves = float(row["paced_until"]) - burst * interval
+        return max(0.0, leaves - float(row["clock"]))
