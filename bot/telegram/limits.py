@@ -17,15 +17,16 @@ actions of 200 busy chats (one per chat every 4 s) took more than the whole budg
 - a chat action is sent only when nobody waits at the door, and otherwise skipped (the conversation renews
   it every few seconds); it is not a message, so it does not count against a chat's pace, and neither does
   an edit (a render's progress, edited as it goes, must not slow the render's polling to the chat's pace);
-- every chat has its own pace, taken before the door so a busy chat never holds up the others: an aiolimiter
-  bucket as `AIORateLimiter` keeps for groups (here for private chats too), behind a door of the chat's own
+- every chat has its own pace, taken before the door so a busy chat never holds up the others: a bucket as
+  `AIORateLimiter` keeps for groups (here for private chats too), behind a door of the chat's own
   so that within the chat, too, the answer someone waits on goes first. The buckets are a little tighter
   than Telegram's (see `PRIVATE_BURST`, `GROUP_BURST`): the pace is kept where a request leaves and counted
   where it arrives, and the network in between may bring two closer together.
 Requests that name no chat (getUpdates, getFile, setMyCommands) pass freely, as with `AIORateLimiter`.
-Where a request takes its slot under a pace is the `Pace` the limiter is given (`bot.telegram.pace`): this
-process's memory (aiolimiter buckets, the default), or the store, shared by every process sending through
-the bot's token; the doors are each process's own either way.
+Where a request takes its slot under a pace (the overall one, its chat's) is the `Pace` the limiter is
+given (`bot.telegram.pace`): this process's memory (aiolimiter buckets, the default), or the store, shared
+by every process sending through the bot's token (DATABASE_URL); the doors stay each process's own, so
+each process lets its own urgent replies go first.
 Every request passes `bot.telegram.presence` on its way out: that is where a chat's move or a 403 is seen.
 """
 
