@@ -12,8 +12,8 @@ and each gets a slot of its own, in one round trip.
 The times are the database's clock as the claim runs (`Statements.clock`), not the app's as elsewhere in
 the store: workers on several machines then need no clocks that agree to within a slot, and a claim that
 waited for a pooled connection is not given a slot that has passed by the time it is answered (that made
-the first message of a burst leave 40 ms late, and the bot's busiest second hold 30 instead of 29). What the caller
-gets is how long to wait, which no clock difference changes.
+the first message of a burst leave 40 ms late, and the bot's busiest second hold 30 instead of 29). What
+the caller gets is how long to wait, which no clock difference changes.
 """
 
 from __future__ import annotations
