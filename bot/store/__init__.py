@@ -8,8 +8,9 @@ placeholders, migrations); each other module owns a family of tables as a small 
 session, which only that engine reads), `uploads`, `turns`, `renders`, `inbox` (the durable Telegram update
 inbox), `messages` (a digest of what each message said, to tell a real edit), `access` (invites and
 admissions), `usage` (the /usage counts), `timelines` (the local engine's drafts), `history` (each
-timeline's steps for /undo and /redo, and where a chat's project begins) and `topics` (a forum topic's
-project key). Rows are frozen dataclasses; none that the core handles carries a credential.
+timeline's steps for /undo and /redo, and where a chat's project begins), `topics` (a forum topic's
+project key) and `flood_slots` (Telegram's flood limits, shared by every process sending for the bot).
+Rows are frozen dataclasses; none that the core handles carries a credential.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.store.access import Admission, Admissions, Redemption
 from bot.store.accounts import CloudAccount, CloudAccounts
 from bot.store.chats import ChatRow, Chats
 from bot.store.database import DIALECTS, MIGRATIONS_DIR, Database, Dialect, migration_files, migrations_dir
+from bot.store.flood_slots import FloodSlots
 from bot.store.history import Step, TimelineHistory
 from bot.store.inbox import UpdateInbox
 from bot.store.messages import MessageContents
@@ -45,6 +47,7 @@ __all__ = [
     "CloudAccounts",
     "Database",
     "Dialect",
+    "FloodSlots",
     "LocalTimelines",
     "MessageContents",
     "Place",
@@ -91,6 +94,7 @@ class Store:
         self.timelines = LocalTimelines(db)
         self.topics = Topics(db)
         self.history = TimelineHistory(db)
+        self.flood_slots = FloodSlots(db)
 
     @classmethod
     async def open(cls, target: Path | str, *, migrate: bool = True) -> Store:

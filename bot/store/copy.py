@@ -20,6 +20,9 @@ from bot.store.database import migration_files, migrations_dir
 from bot.store.postgres import PostgresDatabase
 from bot.store.sqlite import SqliteDatabase
 
+# Tables left behind: Telegram's flood pace is about the next seconds of whoever sent last, not the bot's data.
+NOT_COPIED = frozenset({"flood_slots"})
+
 
 class CopyRefused(Exception):
     """Nothing was copied: `sentence` says why and what to do."""
@@ -73,8 +76,8 @@ async def _bring_up_to_date(source: SqliteDatabase, path: Path) -> None:
 async def _copy(source: SqliteDatabase, target: PostgresDatabase) -> list[Copied]:
     source_tables = {row["name"] for row in await source.fetchall(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name != 'schema_migrations'")}
-    order = await _dependency_order(target)
+        " AND name != 'schema_migrations'")} - NOT_COPIED
+    order = [table for table in await _dependency_order(target) if table not in NOT_COPIED]
     missing = sorted(source_tables - set(order))
     if missing:
         raise CopyRefused(_("The PostgreSQL database has no table {table}: the file has tables this version of"

@@ -40,6 +40,10 @@ class Statements(Protocol):
     # Appended to a SELECT inside a transaction to keep the rows read from changing under it until the
     # commit: "" on SQLite (a writing transaction holds the whole file), " FOR UPDATE" on PostgreSQL.
     lock_rows: str
+    # The database's own clock in seconds since the epoch, as an SQL expression: for the few statements that
+    # must agree on one clock across processes and machines and take the moment they run, not the moment a
+    # caller made its parameters (Telegram's flood pace, `flood_slots`).
+    clock: str
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns how many rows it changed."""

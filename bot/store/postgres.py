@@ -32,6 +32,8 @@ from bot.store.database import Dialect, Params, Row, migration_files, stamp
 # pg_advisory_lock key held while migrating (any constant no other code of this database uses).
 _MIGRATION_LOCK = 0x7265656C  # "reel"
 POOL_SIZE = 10
+# The server's clock as the statement runs (not as its transaction began, as now() would be).
+_CLOCK = "CAST(extract(epoch FROM clock_timestamp()) AS double precision)"
 
 
 @functools.lru_cache(maxsize=512)
@@ -72,6 +74,7 @@ class _Connection:
     """Statements on one pooled connection (a transaction's)."""
 
     lock_rows = " FOR UPDATE"
+    clock = _CLOCK
 
     def __init__(self, connection: psycopg.AsyncConnection[Row]) -> None:
         self._connection = connection
@@ -92,6 +95,7 @@ class _Connection:
 class PostgresDatabase:
     dialect: Dialect = "postgres"
     lock_rows = " FOR UPDATE"
+    clock = _CLOCK
 
     def __init__(self, pool: AsyncConnectionPool[psycopg.AsyncConnection[Row]]) -> None:
         self._pool = pool

@@ -25,6 +25,8 @@ from bot.store.database import Dialect, Params, Row, migration_files, sql_statem
 
 # What SQLite writes for "now" in the columns' defaults; `stamp` writes the same form.
 _SQLITE_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+# Its clock in seconds since the epoch (milliseconds: all SQLite's 'now' has): julianday counts from 4713 BC.
+_SQLITE_CLOCK = "((julianday('now') - 2440587.5) * 86400.0)"
 
 
 def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Row:
@@ -40,6 +42,7 @@ class _Connection:
     """Statements run straight on the connection (the caller holds the turn)."""
 
     lock_rows = ""
+    clock = _SQLITE_CLOCK
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
@@ -73,6 +76,7 @@ class _Snapshot(_Connection):
 class SqliteDatabase:
     dialect: Dialect = "sqlite"
     lock_rows = ""
+    clock = _SQLITE_CLOCK
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._direct = _Connection(connection)

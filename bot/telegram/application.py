@@ -29,6 +29,7 @@ from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
 from bot.telegram.intake import Intake
 from bot.telegram.limits import FloodLimiter, group_pace
+from bot.telegram.pace import MemoryPace, Pace, SharedPace
 from bot.telegram.presence import ChatPresence
 from bot.telegram.replies import TelegramReplies
 from bot.telegram.worker import UpdateWork
@@ -39,7 +40,7 @@ CONCURRENT_UPDATES = 8192  # updates handled at once; see build_application
 
 
 def build_application(
-    settings: Settings, inbox: Inbox | None, presence: ChatPresence | None = None
+    settings: Settings, inbox: Inbox | None, presence: ChatPresence | None = None, pace: Pace | None = None
 ) -> Application:
     """The Application; with an `inbox`, it reads Telegram itself (one process), without one it only handles
     the updates it is given (a worker: `intake` reads)."""
@@ -55,10 +56,10 @@ def build_application(
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .local_mode(settings.telegram_local_mode)
         # Every chat at Telegram's pace, urgent answers first, chat actions never queue; every request passes
-        # `presence` (a chat's move, a 403).
+        # `presence` (a chat's move, a 403). The paces are `pace`'s: this process's own unless shared.
         .rate_limiter(FloodLimiter(private_per_second=settings.telegram_private_chat_per_second,
                                    group_pace=group_pace(settings.telegram_group_chat_per_minute),
-                                   max_retries=3, presence=presence))
+                                   max_retries=3, presence=presence, pace=pace))
         # Every update gets its handler at once: handlers last whole streams (up to STREAM_TIMEOUT_SECONDS)
         # and album parts wait for their album, so True's 256 at a time let 200 streaming chats hold back
         # everyone's /credits and split albums (bench/load.py). A waiting handler costs a few kB.
@@ -122,7 +123,9 @@ def _wire(
 ) -> tuple[Application, Conversation, Handlers]:
     """The Application, the conversation it serves and its handlers, joined."""
     presence = ChatPresence()
-    app = build_application(settings, inbox, presence)
+    # On PostgreSQL several processes may send through the token: Telegram's limits are theirs together.
+    pace = SharedPace(core.store.flood_slots) if settings.database_url is not None else MemoryPace()
+    app = build_application(settings, inbox, presence, pace)
     replies = TelegramReplies(app.bot, retry_seconds=settings.telegram_retry_seconds,
                               largest_video_mb=settings.upload_limit_mb, topics=core.store.topics)
     conversation = core.conversation(replies, render_queue)

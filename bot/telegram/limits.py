@@ -17,12 +17,16 @@ actions of 200 busy chats (one per chat every 4 s) took more than the whole budg
 - a chat action is sent only when nobody waits at the door, and otherwise skipped (the conversation renews
   it every few seconds); it is not a message, so it does not count against a chat's pace, and neither does
   an edit (a render's progress, edited as it goes, must not slow the render's polling to the chat's pace);
-- every chat has its own pace, taken before the door so a busy chat never holds up the others: an aiolimiter
-  bucket as `AIORateLimiter` keeps for groups (here for private chats too), behind a door of the chat's own
+- every chat has its own pace, taken before the door so a busy chat never holds up the others: a bucket as
+  `AIORateLimiter` keeps for groups (here for private chats too), behind a door of the chat's own
   so that within the chat, too, the answer someone waits on goes first. The buckets are a little tighter
   than Telegram's (see `PRIVATE_BURST`, `GROUP_BURST`): the pace is kept where a request leaves and counted
   where it arrives, and the network in between may bring two closer together.
 Requests that name no chat (getUpdates, getFile, setMyCommands) pass freely, as with `AIORateLimiter`.
+Where a request takes its slot under a pace (the overall one, its chat's) is the `Pace` the limiter is
+given (`bot.telegram.pace`): this process's memory (aiolimiter buckets, the default), or the store, shared
+by every process sending through the bot's token (DATABASE_URL); the doors stay each process's own, so
+each process lets its own urgent replies go first.
 Every request passes `bot.telegram.presence` on its way out: that is where a chat's move or a 403 is seen.
 """
 
@@ -34,10 +38,10 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.ext import AIORateLimiter
 
 from bot.conversation.ports import is_urgent
+from bot.telegram.pace import MemoryPace, Pace, Rate
 from bot.telegram.presence import ChatPresence
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
@@ -59,7 +63,12 @@ def group_pace(per_minute: int) -> tuple[int, float]:
 
 GROUP_BURST, GROUP_PERIOD = group_pace(GROUP_PER_MINUTE)  # 10 at once, then one every 6.7 s
 BULK_EVERY = 4  # while both kinds wait, at least one turn in this many goes to bulk replies
-_MAX_CHAT_PACES = 512
+_MAX_CHAT_DOORS = 512
+OVERALL = "overall"  # the key of the bot's overall pace; a chat's is chat_key(chat_id)
+
+
+def chat_key(chat_id: int | str) -> str:
+    return f"chat:{chat_id}"
 
 
 class _Ticket:
@@ -118,26 +127,6 @@ class _Door:
             self._busy = False
 
 
-class _ChatPace:
-    """One chat's pace: its requests go one at a time to its bucket, the urgent ones first."""
-
-    def __init__(self, burst: int, period: float) -> None:
-        self.door = _Door()
-        self.bucket = AsyncLimiter(burst, period)
-
-    @property
-    def idle(self) -> bool:
-        """Nobody waits and the bucket is full again: forgetting it changes nothing."""
-        return self.door.idle and self.bucket.has_capacity(self.bucket.max_rate)
-
-    async def wait_turn(self, *, urgent: bool) -> None:
-        ticket = await self.door.enter(urgent=urgent)
-        try:
-            await self.bucket.acquire()
-        finally:
-            ticket.leave()
-
-
 class FloodLimiter(AIORateLimiter):
     """`AIORateLimiter` behind a priority door, with even pacing, a pace per chat and chat actions that never
     wait."""
@@ -151,28 +140,37 @@ class FloodLimiter(AIORateLimiter):
         group_pace: tuple[int, float] = (GROUP_BURST, GROUP_PERIOD),
         max_retries: int = 3,
         presence: ChatPresence | None = None,
+        pace: Pace | None = None,
     ) -> None:
         super().__init__(
-            overall_max_rate=1, overall_time_period=1 / overall_per_second,
+            overall_max_rate=0, overall_time_period=0,  # the overall pace is taken here, through `pace`
             group_max_rate=0, group_time_period=0,  # chats are paced here, before the door
             max_retries=max_retries,
         )
         self._door = _Door()
         self._presence = presence or ChatPresence()
-        self._private = (private_burst, private_burst / private_per_second)
-        self._group = group_pace  # (burst, period) of each group's bucket
-        self._chats: dict[int | str, _ChatPace] = {}
+        self._pace = pace or MemoryPace()
+        self._overall = Rate(1, 1 / overall_per_second)  # a bucket of one: an even pace
+        self._private = Rate.bucket(private_burst, private_burst / private_per_second)
+        self._group = Rate.bucket(*group_pace)
+        self._chat_doors: dict[int | str, _Door] = {}  # within a chat, too, the answer someone waits on first
         self.skipped_actions = 0  #: chat actions not sent because others were waiting (for logs and tests)
 
-    def _pace_of(self, chat_id: int | str) -> _ChatPace:
-        if len(self._chats) > _MAX_CHAT_PACES:  # forget idle chats
-            for key, pace in list(self._chats.items()):
-                if key != chat_id and pace.idle:
-                    del self._chats[key]
-        if chat_id not in self._chats:
-            group = isinstance(chat_id, str) or chat_id < 0  # "@channel" names and negative ids are groups
-            self._chats[chat_id] = _ChatPace(*(self._group if group else self._private))
-        return self._chats[chat_id]
+    def _door_of(self, chat_id: int | str) -> _Door:
+        if len(self._chat_doors) > _MAX_CHAT_DOORS:  # forget doors nobody waits at
+            for key, door in list(self._chat_doors.items()):
+                if key != chat_id and door.idle:
+                    del self._chat_doors[key]
+        return self._chat_doors.setdefault(chat_id, _Door())
+
+    async def _chat_turn(self, chat_id: int | str, *, urgent: bool) -> None:
+        """A new message's slot under its chat's pace: its requests go one at a time, the urgent ones first."""
+        group = isinstance(chat_id, str) or chat_id < 0  # "@channel" names and negative ids are groups
+        ticket = await self._door_of(chat_id).enter(urgent=urgent)
+        try:
+            await self._pace.wait(chat_key(chat_id), self._group if group else self._private)
+        finally:
+            ticket.leave()
 
     async def process_request(
         self,
@@ -195,10 +193,13 @@ class FloodLimiter(AIORateLimiter):
             chat_id = int(chat_id)
         urgent = is_urgent()
         if endpoint.lower().startswith("send") and not action:  # a new message: edits and actions are not
-            await self._pace_of(chat_id).wait_turn(urgent=urgent)
+            await self._chat_turn(chat_id, urgent=urgent)
         ticket = await self._door.enter(urgent=urgent)
+        paid = bool(data.get("allow_paid_broadcast"))  # paced by AIORateLimiter's own paid-broadcast bucket
 
         async def through(*call_args: Any, **call_kwargs: Any) -> JSONResult:
+            if not paid:  # each try takes a slot, as AIORateLimiter's own overall bucket did
+                await self._pace.wait(OVERALL, self._overall)
             ticket.leave()  # the limiter let this one go: the next may start waiting for its slot
             return await callback(*call_args, **call_kwargs)
 

@@ -77,6 +77,9 @@ async def test_album_to_mp4(bot: Bot, tg: TelegramFake, nemo: NemoFake) -> None:
     assert len({e.message_id for e in progress}) == 1
     render = nemo.last("render").json
     assert render["id"].startswith("render_") and render["sessionId"] and render["draft"]["t"]
+    if bot.settings.database_url is not None:  # Telegram's pace kept where every worker on it sees it
+        paces = await bot.core.store._db.fetchall("SELECT slot_key FROM flood_slots")
+        assert {row["slot_key"] for row in paces} >= {"overall", f"chat:{chat.id}"}
 
     # Secrets never reach the chat or anything the bot sent to Telegram; no raw output either.
     assert_nothing_leaked(tg, nemo)

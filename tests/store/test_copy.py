@@ -53,6 +53,7 @@ async def _fill(store: Store) -> dict[str, Any]:
     await store.messages.remember(GROUP, 20, "make it 二")
     await store.messages.remember(GROUP, 21, "slower")
     assert await store.messages.first_real_edit(GROUP, 21, "much slower")
+    await store.flood_slots.claim("chat:5", interval=1.0, burst=2, now=now)  # a pace: not the bot's data
     return {"beach": beach, "photo": photo, "turn": turn}
 
 
@@ -91,6 +92,7 @@ async def test_a_bots_sqlite_database_is_copied_whole_and_the_bot_carries_on_in_
     assert copied["uploads"] == 3 and copied["handled_updates"] == 2 and copied["topics"] == 1
     assert list(copied).index("chats") < list(copied).index("uploads")  # parents before the rows that refer to them
     assert list(copied).index("invites") < list(copied).index("admissions")
+    assert "flood_slots" not in copied
 
     postgres = await Store.open(postgres_url)
     after = await _everything(postgres, made["beach"])
