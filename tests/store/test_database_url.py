@@ -52,3 +52,29 @@ async def test_the_settings_choose_postgres_when_database_url_is_set(postgres_ur
     sqlite = await Store.open(Settings(_env_file=None, database_path=tmp_path / "db.sqlite3").database)
     assert sqlite.dialect == "sqlite"
     await sqlite.close()
+
+
+@pytest.mark.parametrize("command", [["intake"], ["worker"], ["worker", "--queues", "updates"]])
+def test_the_processes_that_share_work_need_database_url_and_say_so(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:" + "A" * 35)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "needs DATABASE_URL" in err and "python3 -m bot" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("options", "sentence"), [
+    (["--queues", "videos"], "--queues takes updates, renders or both"),
+    (["--renders", "0"], "take a whole number of 1 or more"),
+])
+def test_a_worker_told_something_it_cannot_do_says_so_in_one_sentence(
+    options: list[str], sentence: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:" + "A" * 35)
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    assert main(["worker", *options]) == 2
+    err = capsys.readouterr().err
+    assert sentence in err and len(err.strip().splitlines()) == 1
