@@ -188,7 +188,7 @@ async def read(settings: Settings, core: Core, queue: JobQueue, stop: asyncio.Ev
     app, _conversation, handlers = _wire(settings, core, None)
     await _initialize(app, settings)
     async with app:
-        intake = Intake(settings, core.store, queue, app.bot, handlers.admits)
+        intake = Intake(settings, core.store, queue, app.bot, handlers.admits, turn_away=app.process_update)
         await intake.run(stop, ready=lambda: _offer_all_commands(app.bot, settings))
 
 

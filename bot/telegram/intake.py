@@ -6,7 +6,8 @@ lock that the server lets go of the moment the reader's connection closes, kille
 polling for it (INTAKE_STANDBY_SECONDS) reads on from the first update nobody confirmed.
 
 Each batch is kept in the inbox and its jobs queued (`bot.queue`) before the next getUpdates confirms it, as
-the one-process bot's `bot.telegram.inbox` does; strangers' updates are never kept. A new reader first queues
+the one-process bot's `bot.telegram.inbox` does. A stranger's update is never kept or queued: it is answered
+here (the refusal, or their /join), through the same handlers. A new reader first queues
 whatever the inbox holds unfinished (its queueing lock keeps a job still waiting from being queued twice, and
 an update that ran already is skipped by the inbox).
 
@@ -36,6 +37,7 @@ from bot.telegram.handlers import command_in
 log = logging.getLogger(__name__)
 
 Admits = Callable[[Update], Awaitable[bool]]
+TurnAway = Callable[[Update], Awaitable[None]]
 # Answers that only read (nobody should wait behind a minute-long stream for them): no chat lock.
 TelegramErrors = (TimedOut, NetworkError, Conflict)
 _QUICK = frozenset({"credits", "status", "help", "start"}) & frozenset(command.name for command in COMMANDS)
@@ -59,12 +61,15 @@ class _Pending:
 
 
 class Intake:
-    def __init__(self, settings: Settings, store: Store, queue: UpdateQueue, bot: Bot, admits: Admits) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, queue: UpdateQueue, bot: Bot, admits: Admits, turn_away: TurnAway
+    ) -> None:
         self._settings = settings
         self._store = store
         self._queue = queue
         self._bot = bot
         self._admits = admits
+        self._turn_away = turn_away  # a stranger's update: answered here, never kept or queued
         self._pending: dict[int, _Pending] = {}
         self._flushing: set[asyncio.Task[None]] = set()
 
@@ -139,7 +144,12 @@ class Intake:
 
     async def keep(self, batch: list[Update]) -> None:
         """Keep the admitted updates of a batch, and queue the new ones (or hold them behind an album)."""
-        admitted = [update for update in batch if await self._admits(update)]
+        admitted = []
+        for update in batch:
+            if await self._admits(update):
+                admitted.append(update)
+            else:  # the refusal, or a /join, handled at once: nothing of theirs goes into the database
+                self._in_background(self._turn_away(update))
         fresh = await self._store.inbox.receive(
             [(u.update_id, _chat_id(u), u.to_json()) for u in admitted]
         )
@@ -168,7 +178,10 @@ class Intake:
                 self._settings.album_wait_seconds, self._album_complete, chat_id)
 
     def _album_complete(self, chat_id: int) -> None:
-        task = asyncio.ensure_future(self._flush(chat_id))
+        self._in_background(self._flush(chat_id))
+
+    def _in_background(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)
 

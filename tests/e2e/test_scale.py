@@ -72,15 +72,16 @@ async def until(check: Callable[[], bool], what: str, timeout: float = 60) -> No
 async def test_several_processes_keep_every_promise_through_kills(
     processes: Callable[..., BotProcess], tg: TelegramFake, postgres_url: str
 ) -> None:
-    intake = processes("intake", name="intake")
-    standby = processes("intake", name="standby")
-    workers = [processes("worker", "--renders", "1", name=f"worker{i}") for i in (1, 2)]
+    fay, gus, eve = tg.user("Fay"), tg.user("Gus"), tg.user("Eve")
+    team = {"allowed_user_ids": frozenset({fay.id, gus.id})}  # Eve is a stranger
+    intake = processes("intake", name="intake", **team)
+    standby = processes("intake", name="standby", **team)
+    workers = [processes("worker", "--renders", "1", name=f"worker{i}", **team) for i in (1, 2)]
     for worker in workers:
         await worker.start(running(worker))
     await intake.start()  # reading: the standby waits behind it
     await standby.start(lambda: "standing by" in standby.output())
 
-    fay = tg.user("Fay")
     chat = tg.private_chat(fay)
     for i in range(2):
         await tg.send_photo(chat, fay, jpeg_bytes(720, 1280, (90 * i, 120, 60)), media_group_id="trip")
@@ -117,7 +118,6 @@ async def test_several_processes_keep_every_promise_through_kills(
     # kill -9 the intake: the standby reads on. Two chats' messages, sent while nobody reads and after,
     # are each answered once, and in each chat in the order sent.
     await intake.kill()
-    gus = tg.user("Gus")
     other = tg.private_chat(gus)
     mark = tg.mark()
     for n in range(1, 4):
@@ -129,6 +129,18 @@ async def test_several_processes_keep_every_promise_through_kills(
     await tg.wait_confirmed()
     assert _titles(said(tg, chat.id, mark)) == ["fay 1", "fay 2", "fay 3"]
     assert _titles(said(tg, other.id, mark)) == ["gus 1", "gus 2", "gus 3"]
+
+    # A stranger is answered by the intake itself, and nothing of theirs is kept or queued.
+    outside = tg.private_chat(eve)
+    await tg.send_text(outside, eve, 'title "eve"')
+    await tg.wait_for_text(outside.id, "private to its team", timeout=30)
+    store = await Store.open(postgres_url)
+    try:
+        assert await store.chats.find(outside.id) is None
+        kept = await store._db.fetchall("SELECT update_id FROM handled_updates WHERE chat_id = ?", (outside.id,))
+        assert kept == []
+    finally:
+        await store.close()
 
 
 def _titles(texts: list[str]) -> list[str]:

@@ -50,7 +50,14 @@ def intake(store: Store, tmp_path: Path) -> tuple[Intake, RecordingQueue]:
     async def admits(update: Update) -> bool:
         return update.effective_chat is not None and update.effective_chat.id != 666  # a stranger
 
-    return Intake(settings, store, queue, BOT, admits), queue
+    async def turn_away(update: Update) -> None:
+        TURNED_AWAY.append(update.update_id)
+
+    TURNED_AWAY.clear()
+    return Intake(settings, store, queue, BOT, admits, turn_away), queue
+
+
+TURNED_AWAY: list[int] = []
 
 
 async def until(check: Any) -> None:
@@ -71,13 +78,14 @@ async def test_an_album_is_one_job_and_what_the_chat_sent_after_it_waits_behind_
     assert queue.jobs[1:] == [([1, 2], 10, False), ([3], 10, False)]
 
 
-async def test_quick_answers_take_no_chat_lock_and_strangers_are_never_kept(
+async def test_quick_answers_take_no_chat_lock_and_strangers_are_answered_but_never_kept(
     intake: tuple[Intake, RecordingQueue], store: Store
 ) -> None:
     reader, queue = intake
     await reader.keep([message(1, 10, text="/credits"), message(2, 10, text="/export"), message(3, 666, text="hi")])
     assert queue.jobs == [([1], 10, True), ([2], 10, False)]
     assert [update_id for update_id, _ in await store.inbox.unfinished()] == [1, 2]
+    await until(lambda: TURNED_AWAY == [3])  # the stranger is answered (refused, or their /join), at once
 
 
 async def test_an_update_delivered_again_is_not_queued_again_and_a_new_reader_queues_what_is_unfinished(
