@@ -93,9 +93,9 @@ async def test_several_processes_keep_every_promise_through_kills(
     mark = tg.mark()
     await tg.send_command(chat, fay, "/export")
     await tg.wait_for_text(chat.id, "Rendering your video", start=mark, timeout=30)
-    await until(lambda: any(rendering(w) for w in workers), "a worker renders")
-    holder = next(w for w in workers if rendering(w))
-    await holder.kill()
+    holders: list[BotProcess] = []
+    await until(lambda: bool(holders.extend(w for w in workers if rendering(w)) or holders), "a worker renders")
+    await holders[0].kill()
     await tg.wait_for(
         lambda c: c.method == "sendVideo" and c.chat_id == chat.id and "ready" in (c.caption or ""),
         start=mark, timeout=90,
