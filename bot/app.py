@@ -13,7 +13,7 @@ from bot.conversation import Conversation, Replies
 from bot.engines.base import Engine
 from bot.engines.local import LocalEngine
 from bot.engines.nemo import NemoEngine
-from bot.media import MediaFolder
+from bot.media import MediaFolder, open_media
 from bot.store import Store
 
 
@@ -30,18 +30,21 @@ class Core:
     async def aclose(self) -> None:
         for engine in self.engines.values():
             await engine.aclose()
+        await self.media.aclose()
         await self.store.close()
 
 
-def build_engines(settings: Settings, store: Store) -> dict[str, Engine]:
+def build_engines(settings: Settings, store: Store, media: MediaFolder) -> dict[str, Engine]:
     """The configured engine, and the local engine beside the cloud one as the way out when the cloud
-    is out of credits, blocks export or is out of reach."""
-    engines: dict[str, Engine] = {"local": LocalEngine(settings, store)}
+    is out of credits, blocks export or is out of reach. Both read kept files through `media`: a file may
+    have been received on another machine."""
+    engines: dict[str, Engine] = {"local": LocalEngine(settings, store, media=media)}
     if settings.video_engine == "nemo":
-        engines["nemo"] = NemoEngine(settings, store)
+        engines["nemo"] = NemoEngine(settings, store, media=media)
     return engines
 
 
 async def open_core(settings: Settings) -> Core:
     store = await Store.open(settings.database)
-    return Core(settings, store, MediaFolder(settings.media_dir), build_engines(settings, store))
+    media = open_media(settings)
+    return Core(settings, store, media, build_engines(settings, store, media))
