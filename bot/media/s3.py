@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from boto3.exceptions import S3TransferFailedError
+from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -73,7 +73,7 @@ class S3Storage:
             if code in _MISSING:
                 raise FileNotFoundError(f"no such file in the shared storage: {key}") from None
             raise StorageUnavailable(f"the shared storage refused to {verb} {key}: {code}") from None
-        except (BotoCoreError, S3TransferFailedError) as exc:
+        except (BotoCoreError, Boto3Error) as exc:
             raise StorageUnavailable(f"could not {verb} {key}: {type(exc).__name__}") from None
 
     async def aclose(self) -> None:
