@@ -156,3 +156,18 @@ def digest(path: Path) -> str:
         while chunk := data.read(MiB):
             found.update(chunk)
     return found.hexdigest()
+
+
+def test_the_storage_credentials_are_redacted_from_every_log_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.__main__ as command_line
+
+    redacted: list[tuple[str, ...]] = []
+    monkeypatch.setattr(command_line, "setup_logging", lambda _level, secrets, **_: redacted.append(secrets))
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "MEDIA_URL": "s3://reelbot-media/x",
+                        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY}.items():
+        monkeypatch.setenv(name, value)
+    assert command_line.main(["migrate"]) == 0
+    assert {ACCESS_KEY_ID, SECRET_ACCESS_KEY} <= set(redacted[0])
