@@ -327,8 +327,7 @@ class LocalEngine:
         finally:
             shutil.rmtree(job.workdir, ignore_errors=True)
             if job.status != "completed" and job.output is not None:
-                job.output.unlink(missing_ok=True)  # a shared copy, if any, goes with `cancel_render`
-                job.output = None
+                job.output.unlink(missing_ok=True)  # a shared copy, if one was made, goes in `cancel_render`
 
     def _job(self, chat_id: int, job_id: str) -> _Job | None:
         job = self._jobs.get(job_id)
@@ -348,7 +347,7 @@ class LocalEngine:
         """Whether the job's finished MP4 is kept (fetched here, ready for `download`)."""
         try:
             await self._media.fetch(self._media.finished_render(job_id))
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError):  # ValueError: no id this engine makes, so none it kept
             return False
         except OSError as exc:  # the shared storage out of reach: asked again at the next poll
             raise base.EngineUnavailable(_("The stored video could not be reached; trying again.")) from exc
@@ -364,7 +363,7 @@ class LocalEngine:
             raise not_finished
         try:
             finished = await self._media.fetch(self._media.finished_render(job_id))
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError):
             raise not_finished from None
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -382,7 +381,8 @@ class LocalEngine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await job.task
         shutil.rmtree(job.workdir, ignore_errors=True)
-        await self._media.discard(self._media.finished_render(job_id))  # finished before it was cancelled
+        if job.output is not None:  # finished before it was cancelled: kept nowhere any more
+            await self._media.discard(job.output)
         self._jobs.pop(job_id, None)
         self._cancelled.add(job_id)  # asked about later, it is cancelled, not lost
 
