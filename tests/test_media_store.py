@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import pytest
+from PIL import Image
 
 from bot.config import Settings
 from bot.media import MediaFolder, open_media
@@ -171,3 +174,51 @@ def test_the_storage_credentials_are_redacted_from_every_log_line(
         monkeypatch.setenv(name, value)
     assert command_line.main(["migrate"]) == 0
     assert {ACCESS_KEY_ID, SECRET_ACCESS_KEY} <= set(redacted[0])
+
+
+async def test_photos_sent_on_one_machine_show_in_the_storyboard_and_preview_of_another(
+    tmp_path: Path, s3_server: S3Server, s3_bucket: str
+) -> None:
+    """The bot as `open_core` wires it, in two terminals on two machines (one database, one bucket): the
+    photos uploaded in A's are in the storyboard and the quick preview B makes."""
+    from bot.app import open_core
+    from bot.console import TERMINAL_CHAT_ID, ConsoleReplies, handle
+
+    def machine(name: str) -> Settings:
+        return Settings(_env_file=None, video_engine="local", database_path=tmp_path / "db.sqlite3",
+                        media_dir=tmp_path / name, **s3_server.settings(s3_bucket))  # type: ignore[call-arg]
+
+    sent = []
+    for number, color in enumerate([(200, 40, 40), (40, 40, 200)], 1):
+        sent.append(tmp_path / "camera" / f"IMG_{number}.jpg")
+        sent[-1].parent.mkdir(exist_ok=True)
+        Image.new("RGB", (720, 1280), color).save(sent[-1])
+    core_a = await open_core(machine("a"))
+    conversation_a = core_a.conversation(ConsoleReplies(tmp_path / "out-a"))
+    try:
+        await handle(conversation_a, f"/upload {sent[0]} {sent[1]}")
+    finally:
+        await conversation_a.aclose()
+        await core_a.aclose()
+    kept = [name for name in files_under(tmp_path / "a") if name.endswith(".jpg")]  # not the preview frames
+    assert len(kept) == 2 and s3_server.keys(s3_bucket) == [f"media/{name}" for name in kept]
+    shutil.rmtree(tmp_path / "a")  # B cannot see A's disk
+
+    core_b = await open_core(machine("b"))
+    conversation_b = core_b.conversation(ConsoleReplies(tmp_path / "out-b"))
+    try:
+        await handle(conversation_b, "/status")
+        assert [name for name in files_under(tmp_path / "b" / str(TERMINAL_CHAT_ID)) if name.endswith(".jpg")] == [
+            Path(name).name for name in kept]
+        await handle(conversation_b, "make it 4 seconds")
+    finally:
+        await conversation_b.aclose()
+        await core_b.aclose()
+    made = {p.name.split("-")[0]: p for p in (tmp_path / "out-b").iterdir()}
+    assert sorted(made) == ["preview", "storyboard"]
+    with Image.open(made["storyboard"]) as board:  # both photos drawn: their colours are in the picture
+        colours = {colour for _, colour in board.convert("RGB").getcolors(1 << 20) or []}
+    assert any(r > 150 and g < 90 and b < 90 for r, g, b in colours)
+    assert any(b > 150 and r < 90 and g < 90 for r, g, b in colours)
+    with av.open(str(made["preview"])) as container:
+        assert sum(1 for _ in container.decode(video=0)) > 10
