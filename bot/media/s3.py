@@ -12,6 +12,7 @@ holds them (botocore's own messages name the operation and the error code, never
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,13 @@ _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 MiB = 1024 * 1024
 
 
+@functools.cache
+def _session() -> boto3.session.Session:
+    """One per process: a session reads the service's description once (0.3 s), every client after it shares
+    that. Clients are made on the event loop's thread only (a session is not for several threads at once)."""
+    return boto3.session.Session()
+
+
 class S3Storage:
     """Files under `prefix` in `bucket`. `part_size`: the size of a multipart part (and the size from which
     a file goes in parts); `max_concurrency` parts move at once (each one a buffer in memory)."""
@@ -43,7 +51,7 @@ class S3Storage:
         self._transfer = TransferConfig(multipart_threshold=part_size, multipart_chunksize=part_size,
                                         max_concurrency=max_concurrency)
         # a client is safe to share between threads; made once here (start-up), not on the first photo
-        self._client: Any = boto3.session.Session().client(
+        self._client: Any = _session().client(
             "s3", endpoint_url=endpoint_url, region_name=region, aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
             config=Config(retries={"mode": "standard", "max_attempts": 5}),
