@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import av
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from bot.config import Settings
@@ -222,3 +225,34 @@ async def test_photos_sent_on_one_machine_show_in_the_storyboard_and_preview_of_
     assert any(b > 150 and r < 90 and g < 90 for r, g, b in colours)
     with av.open(str(made["preview"])) as container:
         assert sum(1 for _ in container.decode(video=0)) > 10
+
+
+class _Unreached:
+    """Shared storage that is never called: the names of files are worked out without it."""
+
+    async def upload(self, path: Path, key: str) -> None:
+        raise AssertionError("not called")
+
+    async def download(self, key: str, path: Path) -> None:
+        raise AssertionError("not called")
+
+    async def delete(self, key: str) -> None:
+        raise AssertionError("not called")
+
+    async def aclose(self) -> None:
+        pass
+
+
+@settings(max_examples=60)
+@given(chat=st.integers(-(10**13), 10**13), sent_as=st.text(max_size=60))
+def test_every_machine_knows_a_file_by_the_same_key_whatever_its_media_dir(chat: int, sent_as: str) -> None:
+    """Drafts hold the absolute path machine A saved a file under; machine B, with another MEDIA_DIR, finds
+    the same key for it and a place of its own under its own MEDIA_DIR."""
+    with tempfile.TemporaryDirectory() as top:
+        a = MediaFolder(Path(top) / "srv" / "a" / "media", _Unreached())
+        b = MediaFolder(Path(top) / "b", _Unreached())
+        saved = a.place_for(chat, sent_as)
+        key = a.key_of(saved)
+        assert key == f"{chat}/{saved.name}" == b.key_of(saved) == b.key_of(str(saved))
+        assert b.here(saved) == b.root / str(chat) / saved.name and a.here(saved) == saved
+        assert MediaFolder(a.root).here(saved) == saved  # one machine: a path is what it always was
