@@ -172,6 +172,7 @@ def test_the_storage_credentials_are_redacted_from_every_log_line(
     redacted: list[tuple[str, ...]] = []
     monkeypatch.setattr(command_line, "setup_logging", lambda _level, secrets, **_: redacted.append(secrets))
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     for name, value in {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "MEDIA_URL": "s3://reelbot-media/x",
                         "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY}.items():
         monkeypatch.setenv(name, value)
