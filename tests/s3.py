@@ -9,7 +9,9 @@ first lines; the fixture waits for that line, never for a fixed time. Each test 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,13 @@ ACCESS_KEY_ID = "AKIAREELBOTTESTKEY01"  # moto takes any credentials; these look
 SECRET_ACCESS_KEY = "reelbot-test-secret-0123456789abcdefghijk"
 _LISTENING = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 _START_SECONDS = 60  # a ceiling on a busy machine, not a wait: the line usually comes within a second
+
+
+def _die_with_parent() -> None:
+    """In the child, before moto starts: ended when the test run ends, even a run killed with -9 (Linux's
+    PR_SET_PDEATHSIG; elsewhere the fixture's own stop is all there is)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 class S3Server:
@@ -44,7 +53,7 @@ class S3Server:
         log = folder / "moto.log"
         with log.open("wb") as out:  # a file, not a pipe: a pipe nobody reads would stall the server
             process = subprocess.Popen([sys.executable, "-u", "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
-                                       stdout=out, stderr=subprocess.STDOUT)
+                                       stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + _START_SECONDS
         while True:
             found = _LISTENING.search(log.read_text(errors="replace"))
