@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import CannotStart, Settings
 from bot.conversation import Conversation, Replies
 from bot.engines.base import Engine
 from bot.engines.local import LocalEngine
 from bot.engines.nemo import NemoEngine
+from bot.language import _
 from bot.media import MediaFolder, open_media
 from bot.store import Store
 
@@ -45,6 +46,12 @@ def build_engines(settings: Settings, store: Store, media: MediaFolder) -> dict[
 
 
 async def open_core(settings: Settings) -> Core:
-    store = await Store.open(settings.database)
     media = open_media(settings)
+    try:
+        await media.check()
+    except OSError as exc:
+        await media.aclose()
+        raise CannotStart(_("MEDIA_URL {url} cannot be used: {reason}.").format(
+            url=settings.media_url, reason=str(exc))) from None
+    store = await Store.open(settings.database)
     return Core(settings, store, media, build_engines(settings, store, media))

@@ -257,3 +257,19 @@ def test_every_machine_knows_a_file_by_the_same_key_whatever_its_media_dir(chat:
         assert key == f"{chat}/{saved.name}" == b.key_of(saved) == b.key_of(str(saved))
         assert b.here(saved) == b.root / str(chat) / saved.name and a.here(saved) == saved
         assert MediaFolder(a.root).here(saved) == saved  # one machine: a path is what it always was
+
+
+async def test_a_bucket_that_cannot_be_used_stops_the_bot_with_one_sentence(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    from bot.app import open_core
+    from bot.config import CannotStart
+    from bot.language import render
+
+    settings = Settings(_env_file=None, database_path=tmp_path / "db.sqlite3", media_dir=tmp_path / "media",
+                        **s3_server.settings("reelbot-not-made"))  # type: ignore[call-arg]
+    with pytest.raises(CannotStart) as caught:
+        await open_core(settings)
+    words = render(caught.value.sentence, "en")
+    assert words == "MEDIA_URL s3://reelbot-not-made/media cannot be used: there is no bucket reelbot-not-made."
+    assert not (tmp_path / "db.sqlite3").exists()  # stopped before anything was made

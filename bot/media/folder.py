@@ -135,6 +135,11 @@ class MediaFolder:
         except Exception as exc:
             log.warning("could not remove the shared copy of %s: %s", local.name, type(exc).__name__)
 
+    async def check(self) -> None:
+        """StorageUnavailable when the shared storage cannot be used (nothing to check on one machine)."""
+        if self._shared is not None:
+            await self._shared.check()
+
     async def aclose(self) -> None:
         if self._shared is not None:
             await self._shared.aclose()

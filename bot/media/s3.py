@@ -71,6 +71,12 @@ class S3Storage:
     async def delete(self, key: str) -> None:
         await self._call("delete", key, self._client.delete_object, Bucket=self._bucket, Key=self._key(key))
 
+    async def check(self) -> None:
+        try:
+            await self._call("open the bucket", self._bucket, self._client.head_bucket, Bucket=self._bucket)
+        except FileNotFoundError:
+            raise StorageUnavailable(f"there is no bucket {self._bucket}") from None
+
     async def _call(self, verb: str, key: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run a blocking boto3 call on a worker thread; a key holding nothing is FileNotFoundError, every
         other failure StorageUnavailable (an OSError, handled as a disk's would be) with the error's code."""

@@ -30,6 +30,11 @@ class SharedStorage(Protocol):
         """Remove the copy under `key`; a key that holds nothing is no error."""
         ...
 
+    async def check(self) -> None:
+        """StorageUnavailable unless the storage can be used (reached, the bucket there, the credentials taken):
+        asked once at start-up, so a wrong MEDIA_URL stops the bot with one sentence, not each photo later."""
+        ...
+
     async def aclose(self) -> None:
         """Let go of connections."""
         ...
