@@ -176,6 +176,7 @@ async def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Sent
 
 
 def _copy_in(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Sentence:
+    """The copy itself, on a worker thread: a large file must not hold up the terminal's event loop."""
     source = Path(name).expanduser()
     if not source.is_file():
         return wording.TERMINAL_NOT_FOUND.format(path=source)
