@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
         return _fail(_("{name} is not valid: {reason}.").format(name=name, reason=first["msg"]))
     secrets = tuple(
-        s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token, settings.database_url)
+        s.get_secret_value() for s in (settings.telegram_bot_token, settings.nemo_token, settings.database_url,
+                                       settings.aws_access_key_id, settings.aws_secret_access_key)
         if s is not None
     )
     urls = [settings.database_url.get_secret_value()] if settings.database_url else []

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.language import Sentence, Text, _, available_languages, language_for_code
 
+# s3://bucket/prefix: a bucket name as S3 allows it (3-63 lowercase letters, digits, dots, hyphens), any prefix.
+_MEDIA_URL = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
 # BotFather tokens look like "123456789:AA…" (a numeric bot id, a colon, 35 url-safe characters).
 _BOT_TOKEN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
 
@@ -55,6 +57,12 @@ class Settings(BaseSettings):
     # postgresql://user:password@host/dbname: PostgreSQL instead of the SQLite file (may hold a password)
     database_url: SecretStr | None = None
     media_dir: Path = Path("data/media")
+    # s3://bucket/prefix: files shared by every machine through S3-compatible storage, MEDIA_DIR its local cache
+    media_url: str | None = None
+    s3_endpoint_url: str | None = None  # MinIO, Ceph, R2...: the storage's URL (unset: AWS itself)
+    aws_access_key_id: SecretStr | None = None  # unset: whatever boto3 finds (~/.aws, an instance role)
+    aws_secret_access_key: SecretStr | None = None
+    aws_region: str | None = None
 
     heartbeat_seconds: float = Field(120, gt=0)
     render_poll_seconds: float = Field(30, gt=0)
@@ -111,6 +119,15 @@ class Settings(BaseSettings):
             return str(self.database_path)
         return url_without_password(self.database_url.get_secret_value())
 
+    @property
+    def media_location(self) -> tuple[str, str] | None:
+        """(bucket, prefix) of MEDIA_URL, or None when files stay on this machine."""
+        if self.media_url is None:
+            return None
+        found = _MEDIA_URL.match(self.media_url)
+        assert found is not None  # checked when read
+        return found.group(1), (found.group(2) or "").strip("/")
+
     def _telegram_limit_mb(self, name: str) -> int:
         if self.telegram_local_mode and name not in self.model_fields_set:
             return LOCAL_SERVER_FILE_LIMIT_MB
@@ -141,7 +158,8 @@ class Settings(BaseSettings):
             raise ValueError(f"the bot speaks {', '.join(available_languages())}, not {value!r}")
         return language
 
-    @field_validator("telegram_bot_token", "nemo_token", "database_url", mode="before")
+    @field_validator("telegram_bot_token", "nemo_token", "database_url", "media_url", "s3_endpoint_url",
+                     "aws_access_key_id", "aws_secret_access_key", "aws_region", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -152,6 +170,14 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().strip().startswith(("postgresql://", "postgres://")):
             raise ValueError("it must be a PostgreSQL URL, postgresql://user:password@host/database")
         return value
+
+    @field_validator("media_url")
+    @classmethod
+    def _s3_only(cls, value: str | None) -> str | None:
+        if value is not None and not _MEDIA_URL.match(value.strip()):
+            raise ValueError("it must be an S3 URL, s3://bucket/prefix (a bucket name of 3 to 63 lowercase "
+                             "letters, digits, dots and hyphens)")
+        return value.strip() if value is not None else None
 
 
 def url_without_password(url: str) -> str:

@@ -166,8 +166,17 @@ class ConsoleReplies:
         return await self._saved(chat_id, path, "storyboard", caption)
 
 
-def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Sentence:
-    """Copy a file the user named into the chat's media folder; a sentence when it can't be used."""
+async def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Sentence:
+    """Copy a file the user named into the chat's media folder and keep it there (shared, with MEDIA_URL);
+    a sentence when it can't be used."""
+    kept = await asyncio.to_thread(_copy_in, media, chat_id, name)
+    if isinstance(kept, MediaFile):
+        await media.keep(kept.path)
+    return kept
+
+
+def _copy_in(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Sentence:
+    """The copy itself, on a worker thread: a large file must not hold up the terminal's event loop."""
     source = Path(name).expanduser()
     if not source.is_file():
         return wording.TERMINAL_NOT_FOUND.format(path=source)
@@ -212,7 +221,7 @@ async def upload(conversation: Conversation, origin: Origin, arguments: str) -> 
         return
     files: list[MediaFile] = []
     for name in names:
-        kept = await asyncio.to_thread(_keep, conversation.media, origin.chat_id, name)
+        kept = await _keep(conversation.media, origin.chat_id, name)
         if isinstance(kept, MediaFile):
             files.append(kept)
         else:

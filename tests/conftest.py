@@ -1,5 +1,6 @@
-"""Fixtures every test folder shares: a real SQLite store in the test's own folder, and a real PostgreSQL
-server (started on first use, once per run) with a fresh database per test that asks for one."""
+"""Fixtures every test folder shares: a real SQLite store in the test's own folder, a real PostgreSQL
+server (started on first use, once per run) with a fresh database per test that asks for one, and an
+S3-compatible server (moto's, likewise) with a fresh bucket per test that asks for one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, settings
 
 from bot.store import Store
 from tests.postgres import PostgresServer, TestDatabase
+from tests.s3 import S3Server
 
 # Hypothesis' per-example deadline is a wall-clock check: on a busy two-core machine one slow example fails a
 # property that holds. The suite asserts properties; speed is measured in bench/.
@@ -45,3 +47,19 @@ def postgres_database() -> Iterator[TestDatabase]:
 def postgres_url(postgres_database: TestDatabase) -> str:
     """The URL of the tests' PostgreSQL database, as just migrated (nothing of an earlier test in it)."""
     return postgres_database.empty()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """The tests' S3 stand-in (moto's server in its own process), started on first use, stopped after the run."""
+    server = S3Server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    """A fresh, empty bucket on the tests' S3 server."""
+    return s3_server.new_bucket()

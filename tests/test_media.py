@@ -13,15 +13,15 @@ from bot.engines.base import MediaKind
 from bot.media import MediaFolder, kind_of
 
 
-def test_every_file_gets_its_own_place_in_its_chats_folder(tmp_path: Path) -> None:
+async def test_every_file_gets_its_own_place_in_its_chats_folder(tmp_path: Path) -> None:
     folder = MediaFolder(tmp_path / "media")
     first, second = folder.place_for(5, "IMG_1.JPG"), folder.place_for(5, "IMG_1.JPG")
     other = folder.place_for(-100, "song.mp3")
     assert first != second and first.parent == second.parent == tmp_path / "media" / "5"
     assert first.suffix == ".jpg" and other.parent.name == "-100" and other.suffix == ".mp3"
     first.write_bytes(b"x")
-    folder.discard(first)
-    folder.discard(first)  # gone already: nothing to complain about
+    await folder.discard(first)
+    await folder.discard(first)  # gone already: nothing to complain about
     assert not first.exists()
 
 

@@ -59,7 +59,7 @@ class Conversation:
         self.uploads = Uploads(self.chats, store, self.media)
         self.turns = Turns(self.chats, self.uploads, store, settings)
         self.exports = Exports(self.chats, self.uploads, store, settings, render_queue)
-        self.account = Account(self.chats, self.uploads, access, store)
+        self.account = Account(self.chats, self.uploads, access, store, self.media)
         self.team = Team(self.chats, access, store, settings)
         self.history = History(self.chats, store)
 

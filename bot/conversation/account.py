@@ -20,15 +20,17 @@ from bot.conversation.chat import Chats
 from bot.conversation.ports import Origin, answering_now
 from bot.conversation.uploads import Uploads
 from bot.language import ENGLISH, available_languages, language_name, language_named, render
+from bot.media import MediaFolder
 from bot.store import Store
 
 
 class Account:
-    def __init__(self, chats: Chats, uploads: Uploads, access: Access, store: Store) -> None:
+    def __init__(self, chats: Chats, uploads: Uploads, access: Access, store: Store, media: MediaFolder) -> None:
         self._chats = chats
         self._uploads = uploads
         self._access = access
         self._store = store
+        self._media = media
 
     async def start(self, origin: Origin) -> None:
         with answering_now():
@@ -84,6 +86,9 @@ class Account:
         photos = []
         for photo in board.photos:
             path = photo.path or by_ref.get(photo.url or "") or by_name.get(photo.name)
+            if path:  # received on another machine, perhaps: fetched here (one out of reach is drawn as missing)
+                with contextlib.suppress(OSError):
+                    path = str(await self._media.fetch(path))
             photos.append(dataclasses.replace(photo, path=path))
         return dataclasses.replace(board, photos=tuple(photos))
 

@@ -134,14 +134,14 @@ class Uploads:
         if known is None or known.status == "failed" or not known.local_path:
             return None
         if Path(known.local_path) != media.path:
-            self._media.discard(media.path)
+            await self._media.discard(media.path)
         return known
 
     async def _discard(self, item: Kept, reason: str) -> None:
         """A file that will never be used (unreadable, too large, over the photo limit): recorded as failed,
         and its saved copy removed so refused input leaves nothing behind."""
         await self._store.uploads.update(item.upload_id, status="failed", error=reason, local_path=None)
-        self._media.discard(item.media.path)
+        await self._media.discard(item.media.path)
 
     # ------------------------------------------------------------ kept files, again
 

@@ -224,6 +224,7 @@ class Handlers:
         path = self.folder.place_for(message.chat_id, incoming.filename)
         telegram_file = await message.get_bot().get_file(incoming.file_id)
         await telegram_file.download_to_drive(path)
+        await self.folder.keep(path)  # readable by the worker on whichever machine takes the next step
         return MediaFile(path, incoming.filename, incoming.kind, path.stat().st_size,
                          width=incoming.width, height=incoming.height)
 

@@ -2,22 +2,27 @@
 
 No account, no network: `connect` only makes sure the chat has a (possibly empty) timeline, and a render is
 an asyncio task running one ffmpeg process in its own temp directory. That directory is removed whatever
-happens (failure, cancel, shut-down) except for the finished MP4, which `download` moves out and then removes
-the directory too. Render jobs live in memory: after a restart a job id is unknown and reported as "lost",
-which the core answers by starting the render again (nothing was delivered or charged).
+happens (failure, cancel, shut-down); the finished MP4 is moved out to the media folder's place for its job
+and kept there (shared with every machine under MEDIA_URL) until `download` takes it. Render jobs live in
+memory: after a restart a job id is unknown and reported as "lost", which the core answers by starting the
+render again (nothing was delivered or charged), unless its finished MP4 is kept: then it is delivered.
+
+Drafts name photos and songs by the paths they were saved under, maybe on another machine: `_inputs_here`
+fetches them before a preview or a render reads any of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,7 @@ from bot.engines import base
 from bot.engines.local import beats, faces, images, model, plan, render
 from bot.language import _, join
 from bot.locks import KeyedLocks
+from bot.media import MediaFolder
 from bot.store import Store
 from bot.store.history import StepKind
 from bot.timeline import missing_for_export
@@ -58,9 +64,12 @@ class LocalEngine:
     poll_seconds = 0.5  # a local render takes seconds: its progress is read from memory, so ask often
     max_photos = model.MAX_PHOTOS
 
-    def __init__(self, settings: Settings, store: Store, *, previews: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, *, previews: bool = True, media: MediaFolder | None = None
+    ) -> None:
         self._settings = settings
         self._store = store
+        self._media = media or MediaFolder(settings.media_dir)  # kept files, fetched from other machines
         self._previews = previews
         self._jobs: dict[str, _Job] = {}
         self._cancelled: set[str] = set()
@@ -81,6 +90,29 @@ class LocalEngine:
 
     async def _load(self, chat_id: int) -> dict[str, Any]:
         return await self._store.timelines.get(chat_id) or model.empty_draft()
+
+    async def _here(self, path: Path | str) -> Path:
+        """A kept file as a path on this machine, fetched when it was saved on another. One found nowhere
+        keeps the path it was recorded under: whatever reads it says what is missing, in its own words."""
+        try:
+            return await self._media.fetch(path)
+        except FileNotFoundError:
+            return Path(path)
+
+    async def _inputs_here(self, draft: dict[str, Any]) -> dict[str, Any]:
+        """The draft with every photo and song it names as a path on this machine (fetched all at once): the
+        one place a preview or a render turns recorded paths into files it can open."""
+        here = copy.deepcopy(draft)
+        named: list[tuple[dict[str, Any], str]] = [
+            (segment["m"], "path") for track in here.get("t") or [] if track.get("tt") == model.VIDEO
+            for segment in track.get("sg") or [] if (segment.get("m") or {}).get("path")
+        ]
+        if (here.get("m") or {}).get("audio_path"):
+            named.append((here["m"], "audio_path"))
+        found = await asyncio.gather(*(self._here(str(holder[key])) for holder, key in named))
+        for (holder, key), path in zip(named, found, strict=True):
+            holder[key] = str(path)
+        return here
 
     # ------------------------------------------------------------ session
 
@@ -152,7 +184,8 @@ class LocalEngine:
 
     async def upload(self, chat_id: int, media: base.MediaFile) -> base.Uploaded:
         """Validate the file and add it to the timeline: photos to the video track, audio as the music."""
-        path = Path(media.path)
+        path = await self._here(media.path)
+        media = replace(media, path=path)
         if media.kind == base.MediaKind.VIDEO:
             raise base.UnsupportedFile(
                 _("“{name}” is a video; the local engine makes videos from photos and music, so send photos (or an "
@@ -222,6 +255,11 @@ class LocalEngine:
 
     async def _preview(self, chat_id: int, draft: dict[str, Any]) -> tuple[Path, tuple[str, ...]] | None:
         """A fast low-resolution render and its notes; a failure only loses the preview, never the edit."""
+        try:
+            draft = await self._inputs_here(draft)
+        except Exception as exc:  # the shared storage out of reach: this preview is lost, not the edit
+            log.warning("preview for chat %s: its files could not be fetched (%s)", chat_id, type(exc).__name__)
+            return None
         workdir = Path(tempfile.mkdtemp(prefix="preview-", dir=self._work_root()))
         try:
             spec = await asyncio.to_thread(render.build, draft, workdir, preview=True, size_limit=self._size_limit)
@@ -258,19 +296,26 @@ class LocalEngine:
         job_id = job_id or self.new_job_id()
         job = _Job(chat_id=chat_id, workdir=Path(tempfile.mkdtemp(prefix="render-", dir=self._work_root())))
         self._jobs[job_id] = job
-        job.task = asyncio.create_task(self._run(job, draft, preview), name=f"render {job_id}")
+        job.task = asyncio.create_task(self._run(job_id, job, draft, preview), name=f"render {job_id}")
         return job_id
 
-    async def _run(self, job: _Job, draft: dict[str, Any], preview: bool) -> None:
+    async def _run(self, job_id: str, job: _Job, draft: dict[str, Any], preview: bool) -> None:
+        """Render, then move the MP4 to its job's place in the media folder and keep it there before the job
+        counts as completed: whoever is told it is finished, on any machine, can fetch it."""
         def progress(percent: int) -> None:
             job.progress = percent
 
         try:
             job.status = "processing"
-            spec = await asyncio.to_thread(render.build, draft, job.workdir, preview=preview,
+            here = await self._inputs_here(draft)
+            spec = await asyncio.to_thread(render.build, here, job.workdir, preview=preview,
                                            size_limit=self._size_limit)
             await render.run(spec, progress)
-            job.output, job.status, job.progress, job.notes = spec.output, "completed", 100, spec.notes
+            job.output = self._media.finished_render(job_id)
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(shutil.move, spec.output, job.output)
+            await self._media.keep(job.output)
+            job.status, job.progress, job.notes = "completed", 100, spec.notes
         except render.RenderError as exc:
             job.status, job.error = "failed", exc.detail
         except asyncio.CancelledError:
@@ -280,12 +325,9 @@ class LocalEngine:
             log.exception("local render failed")
             job.status, job.error = "failed", _("The video could not be rendered because of an internal error.")
         finally:
-            if job.status != "completed":
-                shutil.rmtree(job.workdir, ignore_errors=True)
-            else:  # keep only the MP4
-                for item in job.workdir.iterdir():
-                    if item != job.output:
-                        item.unlink(missing_ok=True)
+            shutil.rmtree(job.workdir, ignore_errors=True)
+            if job.status != "completed" and job.output is not None:
+                job.output.unlink(missing_ok=True)  # a shared copy, if one was made, goes in `cancel_render`
 
     def _job(self, chat_id: int, job_id: str) -> _Job | None:
         job = self._jobs.get(job_id)
@@ -296,18 +338,38 @@ class LocalEngine:
         if job is None:
             if job_id in self._cancelled:
                 return base.RenderStatus("failed", error=CANCELLED)
+            if await self._finished_elsewhere(job_id):  # by a process that has ended, or on another machine
+                return base.RenderStatus("completed", progress=100)
             return base.RenderStatus("lost")  # it ran in a process that has ended
         return base.RenderStatus(job.status, progress=job.progress, error=job.error, notes=job.notes)
 
+    async def _finished_elsewhere(self, job_id: str) -> bool:
+        """Whether the job's finished MP4 is kept (fetched here, ready for `download`)."""
+        try:
+            await self._media.fetch(self._media.finished_render(job_id))
+        except (FileNotFoundError, ValueError):  # ValueError: no id this engine makes, so none it kept
+            return False
+        except OSError as exc:  # the shared storage out of reach: asked again at the next poll
+            raise base.EngineUnavailable(_("The stored video could not be reached; trying again.")) from exc
+        return True
+
     async def download(self, chat_id: int, job_id: str, status: base.RenderStatus, dest: Path) -> Path:
-        job = self._job(chat_id, job_id)
-        if job is None or job.status != "completed" or job.output is None or not job.output.is_file():
-            raise base.EngineError(_("The render is not finished (or was already delivered); send /export again."))
+        """Move the finished MP4 to `dest`, fetched first when another machine rendered it; once delivered,
+        no machine keeps it."""
+        job = self._jobs.get(job_id)
+        not_finished = base.EngineError(
+            _("The render is not finished (or was already delivered); send /export again."))
+        if job is not None and (job.chat_id != chat_id or job.status != "completed"):
+            raise not_finished
+        try:
+            finished = await self._media.fetch(self._media.finished_render(job_id))
+        except (FileNotFoundError, ValueError):
+            raise not_finished from None
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(shutil.move, job.output, dest)
-        shutil.rmtree(job.workdir, ignore_errors=True)
-        del self._jobs[job_id]  # delivered: nothing is left to ask about
+        await asyncio.to_thread(shutil.move, finished, dest)
+        await self._media.discard(finished)
+        self._jobs.pop(job_id, None)  # delivered: nothing is left to ask about
         return dest
 
     async def cancel_render(self, chat_id: int, job_id: str) -> None:
@@ -319,6 +381,8 @@ class LocalEngine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await job.task
         shutil.rmtree(job.workdir, ignore_errors=True)
+        if job.output is not None:  # finished before it was cancelled: kept nowhere any more
+            await self._media.discard(job.output)
         self._jobs.pop(job_id, None)
         self._cancelled.add(job_id)  # asked about later, it is cancelled, not lost
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import mimetypes
 import tempfile
@@ -63,6 +64,7 @@ from bot.engines.nemo.stream import peek, read_events
 from bot.filenames import safe_name
 from bot.language import _, join
 from bot.locks import KeyedLocks
+from bot.media import MediaFolder
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -92,10 +94,12 @@ class NemoEngine:
     max_photos = None
 
     def __init__(
-        self, settings: Settings, store: Store, *, transport: httpx.AsyncBaseTransport | None = None
+        self, settings: Settings, store: Store, *, transport: httpx.AsyncBaseTransport | None = None,
+        media: MediaFolder | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
+        self._media = media or MediaFolder(settings.media_dir)  # kept files, fetched from other machines
         self._base = settings.nemo_api_url.rstrip("/")
         self._web = settings.nemo_web_url.rstrip("/")
         self._fixed_token = settings.nemo_token.get_secret_value().strip() if settings.nemo_token else None
@@ -290,6 +294,7 @@ class NemoEngine:
 
     async def upload(self, chat_id: int, media: MediaFile) -> Uploaded:
         """Upload one file as a streamed multipart `files` part; HEIC refused with 4001 → JPEG, once."""
+        media = dataclasses.replace(media, path=await self._media.fetch(media.path))  # kept on another machine?
         size = media.path.stat().st_size
         if size > models.UPLOAD_LIMIT_MB * 1024 * 1024:
             raise FileTooLarge(
