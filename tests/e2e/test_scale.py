@@ -1,6 +1,7 @@
-"""The bot as several processes on PostgreSQL (`intake`, a standby intake, two `worker`s), killed at the
-worst moments: a render is finished by the other worker and delivered once, the standby intake reads on with
-nothing lost or done twice, and each chat's answers come in the order its messages were sent."""
+"""The bot as several processes on PostgreSQL (`intake`, a standby intake, two `worker`s), each with a media
+folder of its own and the files in S3, as on separate machines, killed at the worst moments: a render is
+finished by the other worker and delivered once, the standby intake reads on with nothing lost or done twice,
+and each chat's answers come in the order its messages were sent."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.e2e.processes import BotProcess, environment
 from tests.fakes.nemo import NemoFake
 from tests.fakes.sample_media import jpeg_bytes
 from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
+from tests.s3 import S3Server
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
@@ -30,12 +32,15 @@ TIMES = {"worker_heartbeat_seconds": 0.2, "worker_stalled_seconds": 1.5, "worker
 
 @pytest.fixture
 async def processes(
-    tmp_path: Path, tg: TelegramFake, nemo: NemoFake, settings_for: Callable[..., Settings]
+    tmp_path: Path, tg: TelegramFake, nemo: NemoFake, settings_for: Callable[..., Settings], s3_server: S3Server,
+    s3_bucket: str,
 ) -> AsyncIterator[Callable[..., BotProcess]]:
+    """Each process as if on a machine of its own: its own MEDIA_DIR, the files shared through S3."""
     made: list[BotProcess] = []
 
     def make(*args: str, name: str, **overrides: Any) -> BotProcess:
-        settings = settings_for(**{"video_engine": "local", **TIMES, **overrides})
+        settings = settings_for(**{"video_engine": "local", **TIMES, **s3_server.settings(s3_bucket),
+                                   "media_dir": tmp_path / name / "media", **overrides})
         process = BotProcess(tg, tmp_path, environment(settings), args, name=name)
         made.append(process)
         return process
