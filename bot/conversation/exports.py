@@ -80,7 +80,11 @@ class Exports:
             row = await self._store.renders.get(row.id)
             assert row is not None
             if self._queue is not None:
-                await self._queue.queue_render(row.id, draft, here=engine.runs_here)
+                try:
+                    await self._queue.queue_render(row.id, draft, here=engine.runs_here)
+                except BaseException:  # a render nobody follows would answer every later /export with "wait"
+                    await self._store.renders.update(row.id, status="failed", error="not queued")
+                    raise
             else:
                 self._follow(row, draft)
 
