@@ -114,6 +114,7 @@ class Intake:
 
     async def _read(self, stop: asyncio.Event, lost: asyncio.Event) -> None:
         offset: int | None = None
+        unsure = False
         ended = asyncio.ensure_future(_first(stop, lost))
         try:
             while not ended.done():
@@ -133,9 +134,20 @@ class Intake:
                     log.info("intake: getUpdates failed (%s); asking again", type(exc).__name__)
                     await _wait(ended, self._settings.intake_standby_seconds)
                     continue
-                if updates:
+                if not updates:
+                    continue
+                try:
+                    if unsure:  # an earlier batch may be kept without its jobs: queue what is unfinished
+                        await self.queue_unfinished()
+                        unsure = False
                     await self.keep(list(updates))
-                    offset = updates[-1].update_id + 1
+                except Exception:  # the database, most likely: the batch stays unconfirmed, Telegram sends it again
+                    log.exception("intake: updates %s-%s not kept; asking again", updates[0].update_id,
+                                  updates[-1].update_id)
+                    unsure = True
+                    await _wait(ended, self._settings.intake_standby_seconds)
+                    continue
+                offset = updates[-1].update_id + 1
             if offset is not None and not lost.is_set():  # confirm the last batch: it is kept
                 with contextlib.suppress(TelegramErrors):
                     await self._bot.get_updates(offset=offset, timeout=0)

@@ -13,6 +13,7 @@ from telegram import Bot, Update
 from bot.config import Settings
 from bot.store import Store
 from bot.telegram.intake import Intake
+from tests.fakes.telegram import DEFAULT_TOKEN, TelegramFake
 
 
 class RecordingQueue:
@@ -101,3 +102,46 @@ async def test_an_update_delivered_again_is_not_queued_again_and_a_new_reader_qu
     queue.jobs.clear()
     assert await reader.queue_unfinished() == 2  # the standby's first step: the album, still one job
     assert queue.jobs == [([1, 2], 10, False)]
+
+
+class FailingOnce(RecordingQueue):
+    """The database fails while the first job is queued (after the update was kept)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def queue_updates(self, payloads: list[str], *, first_id: int, chat_id: int | None, quick: bool) -> None:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the database went away")
+        await super().queue_updates(payloads, first_id=first_id, chat_id=chat_id, quick=quick)
+
+
+async def test_a_batch_that_failed_to_be_queued_is_asked_for_again_and_each_update_queued_once(
+    store: Store, tmp_path: Path
+) -> None:
+    async with TelegramFake() as tg:
+        settings = Settings(_env_file=None, database_path=tmp_path / "x.sqlite3", intake_standby_seconds=0.05,  # type: ignore[call-arg]
+                            telegram_poll_timeout_seconds=1)
+        queue = FailingOnce()
+
+        async def admits(update: Update) -> bool:
+            return True
+
+        async def turn_away(update: Update) -> None:
+            raise AssertionError("nobody here is a stranger")
+
+        async with Bot(DEFAULT_TOKEN, base_url=f"{tg.api_url}/bot") as bot:
+            reader = Intake(settings, store, queue, bot, admits, turn_away)
+            fay = tg.user("Fay")
+            chat = tg.private_chat(fay)
+            first = await tg.send_text(chat, fay, "one")
+            second = await tg.send_text(chat, fay, "two")
+            stop = asyncio.Event()
+            reading = asyncio.create_task(reader.run(stop))
+            await until(lambda: len(queue.jobs) == 2)
+            await tg.wait_confirmed()
+            stop.set()
+            await reading
+    assert [ids for ids, _, _ in queue.jobs] == [[first["update_id"]], [second["update_id"]]]
