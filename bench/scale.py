@@ -224,8 +224,10 @@ async def main() -> None:
               f" {_percentile(r.credits_ms, 0.99):>8.0f} {len(r.credits_ms):>6}")
     print("\nrenders/min against the one-process default: " + ", ".join(
         f"{r.name}: {r.per_minute / base:.2f}x" for r in results[1:]))
+    late = sum(wait > 100 for wait in overhead)
     print(f"queue overhead, defer to start with the worker idle ({len(overhead)} jobs): "
-          f"p50 {statistics.median(overhead):.1f} ms, p99 {_percentile(overhead, 0.99):.1f} ms")
+          f"p50 {statistics.median(overhead):.1f} ms, p99 {_percentile(overhead, 0.99):.1f} ms;"
+          f" {late} started on the worker's next look ({POLL_SECONDS:g} s) rather than on being told")
     if cores <= 2:
         print(f"renders are CPU-bound: with {cores} cores, more than {cores} render workers share the same cores,"
               " so renders/min stays flat past two.")

@@ -74,11 +74,12 @@ class Settings(BaseSettings):
     album_wait_seconds: float = Field(1.5, ge=0)
     # Several processes (DATABASE_URL, `intake` and `worker`): how often a worker says it is alive, after how
     # long without a word its jobs are taken up by others, how often an idle worker and a standby intake look.
-    # An idle worker hears of a new job at once, except one queued while it was just finishing a look
-    # (procrastinate clears the notice after its look): 5% of jobs in bench/scale.py. The look catches those.
+    # An idle worker hears of a new job at once, except one queued while it was just finishing a look for
+    # work (procrastinate clears the notice after its look): a fifth of the jobs queued back to back in
+    # bench/scale.py. Its next look catches those; one costs a worker a cheap query.
     worker_heartbeat_seconds: float = Field(10, gt=0)
     worker_stalled_seconds: float = Field(30, gt=0)
-    worker_poll_seconds: float = Field(0.5, gt=0)
+    worker_poll_seconds: float = Field(0.25, gt=0)
     intake_standby_seconds: float = Field(2, gt=0)
 
     telegram_poll_timeout_seconds: int = Field(30, ge=0, le=50)
