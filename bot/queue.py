@@ -6,8 +6,8 @@ follow, and a worker runs both kinds of job here. What it promises and how:
 - **A chat's order.** An update's job carries the lock `chat:<id>`: procrastinate starts a locked job only
   when no job of the same lock is running and none queued before it waits, so a chat's messages are handled
   one after another, in the order they came, on whichever worker is free; other chats go on in parallel.
-  Quick answers (/credits, /status, /help, /start) take no lock: they read, and nobody should wait behind a
-  minute-long stream to see their balance.
+  Quick answers (/credits, /status, /help, /start) take no chat lock: they read, and nobody should wait
+  behind a minute-long stream to see their balance.
 - **Nothing lost when a worker dies.** Workers beat (`WORKER_HEARTBEAT_SECONDS`); every worker also looks for
   jobs whose worker stopped beating for `WORKER_STALLED_SECONDS` and queues them again (procrastinate finds
   them; retrying them is left to the application). A job is safe to run again: an update counts once through
@@ -95,7 +95,8 @@ class JobQueue:
 
     async def queue_updates(self, payloads: list[str], *, first_id: int, chat_id: int | None, quick: bool) -> None:
         """Queue the handling of updates (one, or an album's parts) in their chat's order; see the module."""
-        lock = None if quick or chat_id is None else f"chat:{chat_id}"
+        # A quick answer waits for no chat, only for a second copy of itself (queued again by a new intake).
+        lock = f"update:{first_id}" if quick or chat_id is None else f"chat:{chat_id}"
         job = self._handle_updates.configure(lock=lock, queueing_lock=f"update:{first_id}")
         with contextlib.suppress(job_errors.AlreadyEnqueued):
             await job.defer_async(payloads=payloads)
