@@ -77,9 +77,18 @@ class Intake:
         """Stand by until this process is the reader, then (`ready` first) read until `stop`, or until the
         hold is lost."""
         log.info("intake: standing by until no other intake reads")
-        async with self._store.sole("intake", retry_seconds=self._settings.intake_standby_seconds) as lost:
-            if stop.is_set():
+        async with contextlib.AsyncExitStack() as held:
+            holding = asyncio.ensure_future(held.enter_async_context(
+                self._store.sole("intake", retry_seconds=self._settings.intake_standby_seconds)))
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({holding, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not holding.done():  # stopped while standing by
+                holding.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await holding
                 return
+            lost = holding.result()
             log.info("intake: reading updates")
             if ready is not None:
                 try:

@@ -145,3 +145,39 @@ async def test_a_batch_that_failed_to_be_queued_is_asked_for_again_and_each_upda
             stop.set()
             await reading
     assert [ids for ids, _, _ in queue.jobs] == [[first["update_id"]], [second["update_id"]]]
+
+
+async def test_a_standby_stops_when_told_and_reads_on_once_the_reader_is_gone(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(_env_file=None, database_path=tmp_path / "x.sqlite3", intake_standby_seconds=0.05,  # type: ignore[call-arg]
+                        telegram_poll_timeout_seconds=1)
+
+    async def admits(update: Update) -> bool:
+        return True
+
+    async def turn_away(update: Update) -> None:
+        raise AssertionError("nobody here is a stranger")
+
+    stores = [await Store.open(postgres_url) for _ in range(3)]
+    try:
+        async with TelegramFake() as tg, Bot(DEFAULT_TOKEN, base_url=f"{tg.api_url}/bot") as bot:
+            reader, standby, second = (Intake(settings, store, RecordingQueue(), bot, admits, turn_away)
+                                       for store in stores)
+            stops = [asyncio.Event() for _ in range(3)]
+            reading = asyncio.create_task(reader.run(stops[0]))
+            await until(lambda: tg.polls > 0)
+            waiting = asyncio.create_task(standby.run(stops[1]))
+            stops[1].set()
+            await asyncio.wait_for(waiting, 5)  # stopped while standing by: it never read
+
+            taking_over = asyncio.create_task(second.run(stops[2]))
+            stops[0].set()
+            await reading
+            polls = tg.polls
+            await until(lambda: tg.polls > polls)  # the standby reads on
+            stops[2].set()
+            await taking_over
+    finally:
+        for store in stores:
+            await store.close()
