@@ -76,6 +76,7 @@ PREVIEW_DIVISOR = 3
 # costs its start-up (~40 ms of CPU) while the graph's own cost per photo is the same however it is split.
 PREVIEW_PHOTOS_PER_SEGMENT = model.MAX_PHOTOS
 PIPE_BYTES = 1024 * 1024  # Linux's default most for an unprivileged pipe
+RENDER_NICENESS = 10  # see _yield_to_answers
 PREFETCH = 2  # photos prepared ahead of need (two threads: Pillow releases the GIL while it decodes)
 
 
@@ -631,6 +632,14 @@ async def capture(plan: RenderPlan, raw: Path) -> None:
     await _render(plan, None, raw=raw)
 
 
+def _yield_to_answers(pid: int) -> None:
+    """A render's ffmpeg runs at a lower priority than the bot: it keeps both cores busy for seconds to
+    minutes, and a /credits or an instruction's answer arriving meanwhile should not wait for a core. The
+    render only loses time while something else wants the CPU."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, RENDER_NICENESS)
+
+
 async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, raw: Path | None) -> None:
     processes: list[asyncio.subprocess.Process] = []
     errors: list[bytes] = []
@@ -644,6 +653,7 @@ async def _render(plan: RenderPlan, on_progress: Callable[[int], None] | None, r
         try:
             encoder = await asyncio.create_subprocess_exec(
                 *plan.args, stdin=read_fd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            _yield_to_answers(encoder.pid)
         except BaseException:
             os.close(write_fd)
             prepared.close()
@@ -727,6 +737,7 @@ async def _start_segment(segment: Segment, number: int, workdir: Path,
         with (workdir / f"segment{number}.log").open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(*segment.args, stdin=read_fd, stdout=out_fd,
                                                            stderr=log_file)
+        _yield_to_answers(process.pid)
     except BaseException:
         os.close(write_fd)
         os.close(frames_fd)

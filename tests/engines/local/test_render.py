@@ -4,8 +4,10 @@ with PyAV and by reading the MP4's own structure."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import math
+import os
 import re
 import struct
 from fractions import Fraction
@@ -490,3 +492,28 @@ def test_window_expressions_place_every_sample(tmp_path: Path) -> None:
             for n in range(first, end):
                 shown = max(s for s in samples if s <= n)
                 assert motion.position(n) == motion.position(shown)
+
+
+def test_a_render_gives_way_to_the_bot_for_the_cpu(make_photo: PhotoMaker, tmp_path: Path) -> None:
+    """Every ffmpeg of a render runs at a lower priority than the bot, so an answer arriving meanwhile does not
+    wait for a core (bench/scale.py: /credits p99 while six renders run)."""
+    import psutil
+
+    photos = [make_photo("a.jpg", (1200, 1600), (200, 40, 40), stripes=True)]
+    (tmp_path / "w").mkdir()
+    spec = render.build(draft_of(photos, duration_ms=3000), tmp_path / "w", preview=True, encoder=SMALL_30FPS)
+    niceness: dict[int, int] = {}
+
+    async def watch() -> None:
+        task = asyncio.create_task(render.run(spec, lambda _: None))
+        while not task.done():
+            for child in psutil.Process().children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if "ffmpeg" in child.name():  # the last look counts: one may come before the change
+                        niceness[child.pid] = child.nice()
+            await asyncio.sleep(0.005)
+        await task
+
+    asyncio.run(watch())
+    # (a test run already below the render's priority cannot raise it: then the render keeps the run's)
+    assert niceness and set(niceness.values()) == {max(render.RENDER_NICENESS, os.nice(0))}
