@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
 from bot.queue import JobQueue, WorkerTimes  # noqa: E402
+from bot.store import Store  # noqa: E402
 from tests.e2e.processes import BotProcess, environment  # noqa: E402
 from tests.fakes.sample_media import jpeg_bytes  # noqa: E402
 from tests.fakes.telegram import DEFAULT_TOKEN, Chat, TelegramFake, User  # noqa: E402
@@ -185,7 +186,8 @@ async def _queue_overhead(server: PostgresServer, jobs: int) -> list[float]:
     url = _fresh_database(server, "scale_queue")
     work = _Idle()
     stop = asyncio.Event()
-    async with JobQueue(url) as queue:
+    store = await Store.open(url)
+    async with JobQueue(url, store) as queue:
         worker = asyncio.create_task(queue.run_worker(
             work, queues=["updates"], concurrency={"updates": 4},
             times=WorkerTimes(heartbeat_seconds=10, stalled_seconds=30, poll_seconds=POLL_SECONDS), stop=stop))
@@ -199,6 +201,7 @@ async def _queue_overhead(server: PostgresServer, jobs: int) -> list[float]:
             waits.append((work.started[n] - deferred) * 1000)
         stop.set()
         await worker
+    await store.close()
     return waits
 
 

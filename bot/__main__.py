@@ -56,7 +56,7 @@ async def _intake(settings: Settings) -> None:
     stop = _stop_on_signals()
     core = await open_core(settings)
     try:
-        async with JobQueue(settings.database_url.get_secret_value()) as queue:
+        async with JobQueue(settings.database_url.get_secret_value(), core.store) as queue:
             await read(settings, core, queue, stop)
     finally:
         await core.aclose()
@@ -71,7 +71,7 @@ async def _worker(settings: Settings, queues: list[str], concurrency: dict[str, 
     stop = _stop_on_signals()
     core = await open_core(settings)
     try:
-        async with JobQueue(settings.database_url.get_secret_value()) as queue:
+        async with JobQueue(settings.database_url.get_secret_value(), core.store) as queue:
             await work(settings, core, queue, queues, concurrency, stop)
     finally:
         await core.aclose()
@@ -107,13 +107,13 @@ async def _migrate(settings: Settings) -> list[int]:
     store = await Store.open(settings.database, migrate=False)
     try:
         applied = await store.migrate()
+        if settings.database_url is not None:  # the job queue's own tables, for `intake` and `worker`
+            from bot.queue import JobQueue
+
+            await JobQueue(settings.database_url.get_secret_value(), store).prepare()
+        return applied
     finally:
         await store.close()
-    if settings.database_url is not None:  # the job queue's own tables, for `intake` and `worker`
-        from bot.queue import JobQueue
-
-        await JobQueue(settings.database_url.get_secret_value()).prepare()
-    return applied
 
 
 async def _copy_db(sqlite_path: Path, url: str) -> None:

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import procrastinate
-import psycopg
 from procrastinate import exceptions as job_errors
+
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 UPDATES, RENDERS = "updates", "renders"
 QUEUES = (UPDATES, RENDERS)
-_SCHEMA_LOCK = 0x71756575  # pg_advisory_lock key while procrastinate's schema is applied ("queu")
 
 class Work(Protocol):
     """What a worker does with each kind of job (`bot.telegram.worker` gives it)."""
@@ -66,8 +66,8 @@ async def _follow_render(context: procrastinate.JobContext, render_id: str, draf
 class JobQueue:
     """procrastinate's App on DATABASE_URL: queue jobs, run a worker."""
 
-    def __init__(self, url: str) -> None:
-        self._url = url
+    def __init__(self, url: str, store: Store) -> None:
+        self._store = store
         self._app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=8))
         self._handle_updates = self._app.task(name="handle_updates", queue=UPDATES, pass_context=True)(_handle_updates)
         self._follow_render = self._app.task(name="follow_render", queue=RENDERS, pass_context=True)(_follow_render)
@@ -81,17 +81,9 @@ class JobQueue:
         await self._app.close_async()
 
     async def prepare(self) -> None:
-        """procrastinate's own tables, made once (under a lock: processes started together make them once)."""
-        async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as connection:
-            await connection.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
-            try:
-                found = await connection.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
-                row = await found.fetchone()
-                if not (row and row[0]):
-                    await connection.execute(self._app.schema_manager.get_schema().encode())
-                    log.info("job queue tables made")
-            finally:
-                await connection.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+        """procrastinate's own tables, made once beside the store's (`migrate` and every start ask)."""
+        if await self._store.ensure_schema("procrastinate_jobs", self._app.schema_manager.get_schema()):
+            log.info("job queue tables made")
 
     async def queue_updates(self, payloads: list[str], *, first_id: int, chat_id: int | None, quick: bool) -> None:
         """Queue the handling of updates (one, or an album's parts) in their chat's order; see the module."""

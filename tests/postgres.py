@@ -177,8 +177,10 @@ class TestDatabase:
 
         async def migrate() -> None:  # as `python3 -m bot migrate` does: the store's tables and the job queue's
             store = await Store.open(server.url(DATABASE))
-            await store.close()
-            await JobQueue(server.url(DATABASE)).prepare()
+            try:
+                await JobQueue(server.url(DATABASE), store).prepare()
+            finally:
+                await store.close()
 
         asyncio.run(migrate())
         self.url = server.url(DATABASE)

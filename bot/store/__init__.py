@@ -133,6 +133,11 @@ class Store:
     async def schema_version(self) -> int:
         return await self._db.schema_version()
 
+    async def ensure_schema(self, marker: str, script: str) -> bool:
+        """Run `script` (another library's tables: the job queue's) unless its table `marker` exists, under
+        the migrations' lock; True when it ran now."""
+        return await self._db.ensure_schema(marker, script)
+
     def sole(self, role: str, *, retry_seconds: float) -> contextlib.AbstractAsyncContextManager[asyncio.Event]:
         """Hold `role` ("intake") as the only process doing it; see `Database.sole`."""
         return self._db.sole(zlib.crc32(role.encode()), retry_seconds=retry_seconds)

@@ -70,6 +70,10 @@ class Database(Statements, Protocol):
         """Apply the migrations in `directory` not applied yet; returns the versions applied now."""
         ...
 
+    async def ensure_schema(self, marker: str, script: str) -> bool:
+        """Run `script` unless table `marker` exists (under the migrations' lock); True when it ran now."""
+        ...
+
     def sole(self, key: int, *, retry_seconds: float) -> AbstractAsyncContextManager[asyncio.Event]:
         """Wait until this process is the only one holding `key`, and hold it for the block; the event is set
         when the hold is lost (the database went away). For what only one process may do at a time, with

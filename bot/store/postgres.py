@@ -169,6 +169,20 @@ class PostgresDatabase:
             finally:
                 await connection.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
 
+    async def ensure_schema(self, marker: str, script: str) -> bool:
+        async with self._pool.connection() as connection:
+            await connection.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+            try:
+                cursor = await connection.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (marker,))
+                row = await cursor.fetchone()
+                if row and row["found"]:
+                    return False
+                async with connection.transaction():
+                    await connection.execute(script.encode())  # a parameterless script: several statements
+                return True
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
     @contextlib.asynccontextmanager
     async def sole(self, key: int, *, retry_seconds: float) -> AsyncIterator[asyncio.Event]:
         """A session advisory lock on a connection of its own: PostgreSQL lets go of it the moment that

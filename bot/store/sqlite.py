@@ -167,6 +167,16 @@ class SqliteDatabase:
                 applied_now.append(version)
             return applied_now
 
+    async def ensure_schema(self, marker: str, script: str) -> bool:
+        async with self.transaction() as statements:  # BEGIN IMMEDIATE: another process asking waits here
+            found = await statements.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                              (marker,))
+            if found:
+                return False
+            for statement in sql_statements(script):
+                await statements.execute(statement)
+        return True
+
     @contextlib.asynccontextmanager
     async def sole(self, key: int, *, retry_seconds: float) -> AsyncIterator[asyncio.Event]:
         """A SQLite file is one process's: held at once, never lost."""
