@@ -104,6 +104,20 @@ async def test_an_update_delivered_again_is_not_queued_again_and_a_new_reader_qu
     assert queue.jobs == [([1, 2], 10, False)]
 
 
+async def admit_all(update: Update) -> bool:
+    return True
+
+
+async def no_strangers(update: Update) -> None:
+    raise AssertionError("nobody here is a stranger")
+
+
+def reading_settings(tmp_path: Path) -> Settings:
+    """A reader that asks Telegram every second and a standby that looks every 0.05 s."""
+    return Settings(_env_file=None, database_path=tmp_path / "x.sqlite3", intake_standby_seconds=0.05,  # type: ignore[call-arg]
+                    telegram_poll_timeout_seconds=1)
+
+
 class FailingOnce(RecordingQueue):
     """The database fails while the first job is queued (after the update was kept)."""
 
@@ -122,18 +136,11 @@ async def test_a_batch_that_failed_to_be_queued_is_asked_for_again_and_each_upda
     store: Store, tmp_path: Path
 ) -> None:
     async with TelegramFake() as tg:
-        settings = Settings(_env_file=None, database_path=tmp_path / "x.sqlite3", intake_standby_seconds=0.05,  # type: ignore[call-arg]
-                            telegram_poll_timeout_seconds=1)
+        settings = reading_settings(tmp_path)
         queue = FailingOnce()
 
-        async def admits(update: Update) -> bool:
-            return True
-
-        async def turn_away(update: Update) -> None:
-            raise AssertionError("nobody here is a stranger")
-
         async with Bot(DEFAULT_TOKEN, base_url=f"{tg.api_url}/bot") as bot:
-            reader = Intake(settings, store, queue, bot, admits, turn_away)
+            reader = Intake(settings, store, queue, bot, admit_all, no_strangers)
             fay = tg.user("Fay")
             chat = tg.private_chat(fay)
             first = await tg.send_text(chat, fay, "one")
@@ -150,19 +157,12 @@ async def test_a_batch_that_failed_to_be_queued_is_asked_for_again_and_each_upda
 async def test_a_standby_stops_when_told_and_reads_on_once_the_reader_is_gone(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    settings = Settings(_env_file=None, database_path=tmp_path / "x.sqlite3", intake_standby_seconds=0.05,  # type: ignore[call-arg]
-                        telegram_poll_timeout_seconds=1)
-
-    async def admits(update: Update) -> bool:
-        return True
-
-    async def turn_away(update: Update) -> None:
-        raise AssertionError("nobody here is a stranger")
+    settings = reading_settings(tmp_path)
 
     stores = [await Store.open(postgres_url) for _ in range(3)]
     try:
         async with TelegramFake() as tg, Bot(DEFAULT_TOKEN, base_url=f"{tg.api_url}/bot") as bot:
-            reader, standby, second = (Intake(settings, store, RecordingQueue(), bot, admits, turn_away)
+            reader, standby, second = (Intake(settings, store, RecordingQueue(), bot, admit_all, no_strangers)
                                        for store in stores)
             stops = [asyncio.Event() for _ in range(3)]
             reading = asyncio.create_task(reader.run(stops[0]))
