@@ -159,8 +159,7 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     inbox.admit_with(handlers.admits)
     await _initialize(app, settings)
     async with app:
-        await _offer_commands(app.bot, settings)
-        await _offer_admin_commands(app.bot, settings)
+        await _offer_all_commands(app.bot, settings)
         await app.start()
         resumed = await conversation.resume()
         if resumed:
