@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -186,24 +186,37 @@ class PostgresDatabase:
     @contextlib.asynccontextmanager
     async def sole(self, key: int, *, retry_seconds: float) -> AsyncIterator[asyncio.Event]:
         """A session advisory lock on a connection of its own: PostgreSQL lets go of it the moment that
-        connection closes, also when the process holding it is killed, and a standby's next try gets it."""
+        connection closes, also when the process holding it is killed, and a standby's next try gets it.
+
+        A question on that connection is never cut off half-way (a standby stopped while it asks, the hold
+        given up while it checks): psycopg's connection, cancelled mid-query, could not always be closed
+        afterwards, and the lock stayed held. So each question runs to its end, and closing waits for it."""
         connection = await psycopg.AsyncConnection.connect(self._pool.conninfo, autocommit=True)
+        asking: set[asyncio.Task[Any]] = set()
+
+        async def ask(sql: str, params: Params = ()) -> Any:
+            task = asyncio.ensure_future(_scalar(connection, sql, params))
+            asking.add(task)
+            task.add_done_callback(asking.discard)
+            return await asyncio.shield(task)
+
         try:
             while True:  # polled: a waiting pg_advisory_lock() would not let the standby be stopped cleanly
-                if await _scalar(connection, "SELECT pg_try_advisory_lock(%s)", (key,)):
+                if await ask("SELECT pg_try_advisory_lock(%s)", (key,)):
                     break
                 await asyncio.sleep(retry_seconds)
-            lost = asyncio.Event()
-            watch = asyncio.create_task(_watch(connection, lost, retry_seconds))
+            lost, done = asyncio.Event(), asyncio.Event()
+            watch = asyncio.create_task(_watch(ask, lost, done, retry_seconds))
             try:
                 yield lost
             finally:
-                watch.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watch
+                done.set()
+                await watch
         finally:
-            with contextlib.suppress(psycopg.Error):
-                await connection.close()
+            if asking:
+                await asyncio.wait(asking, timeout=10)
+            with contextlib.suppress(psycopg.Error, TimeoutError):
+                await asyncio.wait_for(connection.close(), 10)
 
     async def schema_version(self) -> int:
         row = await self.fetchone("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
@@ -219,13 +232,17 @@ async def _scalar(connection: psycopg.AsyncConnection[Any], sql: str, params: Pa
     return row[0] if row else None
 
 
-async def _watch(connection: psycopg.AsyncConnection[Any], lost: asyncio.Event, every: float) -> None:
+async def _watch(
+    ask: Callable[[str], Awaitable[Any]], lost: asyncio.Event, done: asyncio.Event, every: float
+) -> None:
     """Ask the held connection a trivial question now and then: an answer that does not come means the
     lock may be someone else's now."""
-    while True:
-        await asyncio.sleep(every)
+    while not done.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), every)
+            return
         try:
-            await asyncio.wait_for(_scalar(connection, "SELECT 1"), max(every, 5.0))
+            await asyncio.wait_for(asyncio.shield(ask("SELECT 1")), max(every, 5.0))
         except (psycopg.Error, TimeoutError):
             lost.set()
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -161,23 +162,26 @@ async def test_a_standby_stops_when_told_and_reads_on_once_the_reader_is_gone(
 
     stores = [await Store.open(postgres_url) for _ in range(3)]
     try:
-        async with TelegramFake() as tg, Bot(DEFAULT_TOKEN, base_url=f"{tg.api_url}/bot") as bot:
+        async with TelegramFake() as tg, contextlib.AsyncExitStack() as processes:
+            # Three processes: each its own store and its own connection to Telegram.
+            bots = [await processes.enter_async_context(Bot(DEFAULT_TOKEN, base_url=f"{tg.api_url}/bot"))
+                    for _ in stores]
             reader, standby, second = (Intake(settings, store, RecordingQueue(), bot, admit_all, no_strangers)
-                                       for store in stores)
+                                       for store, bot in zip(stores, bots, strict=True))
             stops = [asyncio.Event() for _ in range(3)]
             reading = asyncio.create_task(reader.run(stops[0]))
             await until(lambda: tg.polls > 0)
             waiting = asyncio.create_task(standby.run(stops[1]))
             stops[1].set()
-            await asyncio.wait_for(waiting, 5)  # stopped while standing by: it never read
+            await asyncio.wait_for(waiting, 15)  # stopped while standing by: it never read
 
             taking_over = asyncio.create_task(second.run(stops[2]))
             stops[0].set()
-            await reading
+            await asyncio.wait_for(reading, 15)  # it lets go of the lock
             polls = tg.polls
             await until(lambda: tg.polls > polls)  # the standby reads on
             stops[2].set()
-            await taking_over
+            await asyncio.wait_for(taking_over, 15)
     finally:
         for store in stores:
             await store.close()
