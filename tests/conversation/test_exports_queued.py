@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.conversation import Conversation, wording
+from bot.store import RenderRow
 from tests.conversation.conftest import CHAT, Core, origin
 
 
@@ -22,6 +23,14 @@ class RecordingQueue:
         if self.refuse:
             raise ConnectionError("the database went away")
         self.queued.append((render_id, draft, here))
+
+
+async def exported(core: Core) -> RenderRow:
+    """A photo, then /export: the one render it recorded."""
+    await core.conversation.on_media(origin(1), [core.photo()])
+    await core.conversation.command(origin(2), "export")
+    (row,) = await core.store.renders.for_chat(CHAT)
+    return row
 
 
 @pytest.fixture
@@ -39,9 +48,7 @@ async def test_a_render_of_ours_is_recorded_and_queued_not_started_where_export_
     queued: tuple[Core, RecordingQueue],
 ) -> None:
     core, queue = queued
-    await core.conversation.on_media(origin(1), [core.photo()])
-    await core.conversation.command(origin(2), "export")
-    (row,) = await core.store.renders.for_chat(CHAT)
+    row = await exported(core)
     assert core.local.renders == []  # a render worker starts it
     assert queue.queued == [(row.id, core.local.draft_value, True)] and row.status == "pending"
     assert str(wording.RENDER_STARTED.format(progress=0)) in core.replies.texts()
@@ -83,9 +90,7 @@ async def test_a_render_cancelled_by_another_process_is_no_longer_followed(
     queued: tuple[Core, RecordingQueue],
 ) -> None:
     core, _queue = queued
-    await core.conversation.on_media(origin(1), [core.photo()])
-    await core.conversation.command(origin(2), "export")
-    (row,) = await core.store.renders.for_chat(CHAT)
+    row = await exported(core)
     await core.store.renders.update(row.id, status="cancelled", error="bot removed")
     await core.conversation.follow_render(row.id, core.local.draft_value)
     assert core.local.renders == [] and core.replies.videos == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bot.config import Settings
+from bot.engines import base
 from bot.engines.base import MediaFile, MediaKind
 from bot.engines.local import LocalEngine
 from bot.store import Store
@@ -56,3 +58,13 @@ def work_files(settings: Settings) -> list[Path]:
     """Every file the engine left under its work directory (its empty per-process folder does not count)."""
     root = Path(settings.media_dir) / "local-renders"
     return sorted(p for p in root.rglob("*") if not p.is_dir()) if root.exists() else []
+
+
+async def render_finished(engine: LocalEngine, chat_id: int, job: str) -> base.RenderStatus:
+    """The render's last status once it has completed or failed (a minute at most, on a busy machine)."""
+    for _ in range(1200):
+        status = await engine.render_status(chat_id, job)
+        if status.status in ("completed", "failed"):
+            return status
+        await asyncio.sleep(0.05)
+    raise AssertionError("the render did not finish")

@@ -18,18 +18,9 @@ from bot.store import Store
 from bot.timeline import missing_for_export, summary
 from tests.fakes.sample_media import blank_png_bytes
 
-from .conftest import PhotoMaker, media, work_files
+from .conftest import PhotoMaker, media, render_finished, work_files
 
 CHAT = 42
-
-
-async def wait_done(engine: LocalEngine, job: str) -> base.RenderStatus:
-    for _ in range(600):
-        status = await engine.render_status(CHAT, job)
-        if status.status in ("completed", "failed"):
-            return status
-        await asyncio.sleep(0.05)
-    raise AssertionError("render did not finish")
 
 
 async def test_connect_is_new_once(engine: LocalEngine) -> None:
@@ -63,7 +54,7 @@ async def test_flow_upload_edit_export(engine: LocalEngine, make_photo: PhotoMak
     assert missing_for_export(draft) is None
     short = {**draft, "m": {**draft["m"], "duration_ms": 2000}}
     job = await engine.start_render(CHAT, short, preview=True)
-    status = await wait_done(engine, job)
+    status = await render_finished(engine, CHAT, job)
     assert status.status == "completed" and status.progress == 100
     dest = await engine.download(CHAT, job, status, tmp_path / "out" / "video.mp4")
     with av.open(str(dest)) as container:
@@ -94,7 +85,7 @@ async def test_text_no_font_can_draw_is_named_in_the_preview_and_the_render(
         assert [type(e) for e in events] == [base.Text, base.Preview, base.Text]
         assert "🎉" in str(events[2].text) and "🎉" not in str(events[1].caption)
         job = await engine.start_render(CHAT, await engine.draft(CHAT) or {}, preview=True)
-        status = await wait_done(engine, job)
+        status = await render_finished(engine, CHAT, job)
         assert status.status == "completed" and any("🎉" in str(note) for note in status.notes)
         await engine.download(CHAT, job, status, tmp_path / "v.mp4")
     finally:
@@ -115,7 +106,7 @@ async def test_audio_upload_becomes_the_music(engine: LocalEngine, make_photo: P
     draft = await engine.draft(CHAT)
     assert "BGM: song.wav" in str(summary(draft))
     job = await engine.start_render(CHAT, {**draft, "m": {**draft["m"], "duration_ms": 1500}}, preview=True)
-    status = await wait_done(engine, job)
+    status = await render_finished(engine, CHAT, job)
     assert status.status == "completed"
     out = await engine.download(CHAT, job, status, tmp_path / "v.mp4")
     with av.open(str(out)) as container:
@@ -201,7 +192,7 @@ async def test_failed_render_leaves_no_files(engine: LocalEngine, make_photo: Ph
     draft = await engine.draft(CHAT)
     photo.unlink()
     job = await engine.start_render(CHAT, draft or {})
-    status = await wait_done(engine, job)
+    status = await render_finished(engine, CHAT, job)
     assert status.status == "failed" and "gone.jpg" in str(status.error or "")
     assert work_files(settings) == []
 

@@ -4,7 +4,6 @@ bucket (MEDIA_URL), as workers of one bot on several machines do."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from bot.media import MediaFolder, open_media
 from bot.store import Store
 from tests.s3 import S3Server
 
-from .conftest import media
+from .conftest import media, render_finished
 
 CHAT = -1009876543210
 
@@ -35,15 +34,6 @@ async def receive_photo(folder: MediaFolder, name: str, color: tuple[int, int, i
     Image.new("RGB", (720, 1280), color).save(path, format="JPEG")
     await folder.keep(path)
     return path
-
-
-async def finished(engine: LocalEngine, job: str) -> base.RenderStatus:
-    for _ in range(1200):
-        status = await engine.render_status(CHAT, job)
-        if status.status in ("completed", "failed"):
-            return status
-        await asyncio.sleep(0.05)
-    raise AssertionError("the render did not finish")
 
 
 @pytest.fixture
@@ -67,7 +57,7 @@ async def test_a_video_of_photos_received_on_machine_a_is_made_on_b_and_delivere
         shutil.rmtree(settings_a.media_dir / str(CHAT))  # B cannot see A's disk: here A's paths name nothing
 
         job = await engine_b.start_render(CHAT, draft, preview=True)
-        assert (await finished(engine_b, job)).status == "completed"
+        assert (await render_finished(engine_b, CHAT, job)).status == "completed"
         assert sorted(p.name for p in (settings_b.media_dir / str(CHAT)).iterdir() if p.suffix == ".jpg") == sorted(
             Path(p["m"]["path"]).name for p in model.photos(draft))  # fetched to B's own MEDIA_DIR
 
@@ -98,7 +88,7 @@ async def test_without_shared_storage_machine_b_says_which_photo_is_missing(
         await engine_a.upload(CHAT, media(photo))
         photo.unlink()  # B's disk does not have it: on one machine, that is a photo deleted
         job = await engine_b.start_render(CHAT, await engine_b.draft(CHAT) or {}, preview=True)
-        status = await finished(engine_b, job)
+        status = await render_finished(engine_b, CHAT, job)
         assert status.status == "failed" and f"Photo 1 (“{photo.name}”) is no longer" in str(status.error)
         assert (await engine_a.render_status(CHAT, job)).status == "lost"  # nothing kept: started again
     finally:
