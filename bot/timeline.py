@@ -18,6 +18,9 @@ from bot.language import ENGLISH, Sentence, Text, _, _n, join, render
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
 _TRACK_LABEL = {VIDEO: _("Video"), AUDIO: _("BGM"), TEXT: _("Title")}
+# Music the local engine makes names its mood in the draft ("mood"): a word of ours, so it is shown in the
+# reader's language, where a cloud track's or an audio file's name is shown as it was given.
+_MOOD_NAMES = {"upbeat": _("upbeat"), "lofi": _("lo-fi"), "calm": _("calm"), "epic": _("epic")}
 
 
 class Segment(BaseModel):
@@ -91,14 +94,17 @@ def _segment_span(segment: Segment, cursor: float) -> tuple[float, float]:
     return start, start + (segment.d or 0)
 
 
-def _segment_name(track: Track, segment: Segment) -> str:
+def _segment_name(track: Track, segment: Segment) -> Sentence | str:
     meta = segment.m
+    mood = meta.get("mood")
+    if track.tt == AUDIO and isinstance(mood, str) and mood in _MOOD_NAMES:
+        return _MOOD_NAMES[mood]
     for key in ("text", "title", "name", "filename"):
         value = meta.get(key)
         if isinstance(value, str) and value.strip():
             text = " ".join(value.split())
             return f'"{text}"' if track.tt == TEXT else text
-    return "untitled"
+    return _("untitled")
 
 
 def describe_track(index: int, track: Track) -> Sentence:

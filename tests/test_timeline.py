@@ -111,3 +111,14 @@ def test_the_boards_music_is_said_without_its_label_in_either_language() -> None
     music = timeline.board(SEED_DRAFT).music
     assert music is not None and str(music) == "Lo-fi (0-10s, 35%)"
     assert music.render("zh") == "Lo-fi（0-10秒、35%）"
+
+
+def test_generated_music_and_unnamed_parts_are_said_in_the_readers_language() -> None:
+    # the local engine's own music names its mood, a word of ours (a track's given name stays as given: above)
+    local = {"t": [{"tt": 0, "sg": [{"d": 3000, "m": {}}]},
+                   {"tt": 1, "sg": [{"d": 3000, "m": {"name": "lo-fi", "mood": "lofi", "volume": 0.7}}]}]}
+    assert timeline.summary(local).render("zh") == (
+        "时间线（2 条轨道）：1. 视频：未命名（0-3秒） 2. 背景音乐：低保真（0-3秒、70%）")
+    assert str(timeline.summary(local)) == "Timeline (2 tracks): 1. Video: untitled (0-3s) 2. BGM: lo-fi (0-3s, 70%)"
+    music = timeline.board(local).music
+    assert music is not None and music.render("zh") == "低保真（0-3秒、70%）"
