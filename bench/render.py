@@ -8,6 +8,9 @@ the SSIM once more on drawn pictures (gradients, shapes and lettering: flat area
      same music): the honest bound; (a)/(b) <= 1.10 means the graphs and Pillow cost at most 10 % on top;
 (c)  MoviePy 2.x on the same job (crossfades, zoom, title, music), optionally capped (`--moviepy-seconds`) and
      scaled linearly to 15 s; (c)/(a) >= 12;
+(z)  the part of (a)'s work no plumbing can remove: each picture its Ken Burns zooms make, scaled by the same
+     per-frame filter from a prepared photo in an ffmpeg doing nothing else; (z)/(b) is the least the engine's
+     share can be at this zoom;
 plus the SSIM of (a) against its raw frames, the peak memory of exports of 10, 40 and 80 photos (1 s each;
 flat, < 600 MB), the size of a 30-photo 180 s export with random transitions (< TELEGRAM_UPLOAD_LIMIT_MB) and
 the preview time at 4 and 30 photos (<= 1.5 s). `--encoders` adds the preset/CRF table the encoder was chosen
@@ -206,6 +209,39 @@ def case_encoder_alone(folder: Path, name: str, args: list[str] | None = None,
     return {"seconds": seconds, "cpu": measured(cpu, peak), "peak_mb": mb, "bytes": (work / out_name).stat().st_size}
 
 
+def case_zoom(folder: Path) -> dict[str, Any]:
+    """(z): the Ken Burns zoom's resampling alone, for (a)'s job: every picture (a)'s zooms make, scaled by the
+    same per-frame filter from a prepared photo, in one ffmpeg that does nothing else (no transition, no text,
+    no pipe, no encoder). It is the part of the engine's work that no plumbing can take away: its share of (b)
+    is the least the engine's own share can be at this zoom."""
+    from PIL import Image
+
+    from bot.engines.local import images, model, render
+    from bot.engines.local.motion import Motion
+
+    draft = job(folder, 8, SECONDS)
+    conf, photos = model.settings(draft), model.photos(draft)
+    out = render.output_size(conf, preview=False)
+    src = images.frame_size(*out)
+    plan = model.timing(len(photos), conf, render.FULL.fps)
+    zooms = [m for m in (Motion(model.motion_for(conf, i), length, out, src, plan.fps)
+                         for i, (_start, length) in enumerate(plan.clips)) if m.zooms]
+    frame = folder / "zoom.yuv"
+    frame.write_bytes(images.prepare_yuv(Path(photos[0]["m"]["path"]), src, fit=str(conf.get("fit")),
+                                         resample=Image.Resampling.BICUBIC))
+    chains = [f"[z{k}]loop=loop={m.sample_count() - 1}:size=1:start=0,setpts='{m.sample_pts()}',{m.per_frame()}"
+              f"[s{k}]" for k, m in enumerate(zooms)]
+    graph = ";".join([f"[0:v]split={len(zooms)}" + "".join(f"[z{k}]" for k in range(len(zooms))), *chains,
+                      "".join(f"[s{k}]" for k in range(len(zooms))) + f"concat=n={len(zooms)}:v=1:a=0[v]"])
+    cpu, started = cpu_seconds(), time.perf_counter()
+    subprocess.run([render.ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                    "-filter_complex_threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p",
+                    "-video_size", f"{src[0]}x{src[1]}", "-i", str(frame), "-filter_complex", graph,
+                    "-map", "[v]", "-f", "null", "-"], check=True)
+    return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "peak_mb": 0.0,
+            "pictures": sum(m.sample_count() for m in zooms), "frames": plan.frames}
+
+
 def ssim(folder: Path, name: str, video: str) -> float:
     """SSIM (all planes) of an MP4 against the raw frames it was encoded from, by ffmpeg's ssim filter."""
     from bot.engines.local import render
@@ -289,6 +325,8 @@ def child(case: str, folder: Path, moviepy_seconds: float) -> Any:
         return {"ssim": ssim(folder, name, f"{name}.mp4")}
     if case == "encoders":
         return case_encoders(folder, "a")
+    if case == "zoom":
+        return case_zoom(folder)
     if case == "c":
         return case_moviepy(folder, moviepy_seconds)
     if case.startswith("mem"):
@@ -376,7 +414,7 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--child", "make", "--folder", str(folder)], check=True)
         run_child("preview4", folder, 0)  # warm-up: page cache, font cache
         r: dict[str, Any] = {}
-        for case in ("a", "b", "ssim", "a_drawn", "b_drawn", "ssim_drawn", "mem10", "mem40", "mem80", "size180",
+        for case in ("a", "b", "zoom", "ssim", "a_drawn", "b_drawn", "ssim_drawn", "mem10", "mem40", "mem80", "size180",
                      "preview30cold", "preview4", "preview30", "preview30x90",
                      *(() if args.skip_moviepy or not has_moviepy() else ("c",)),
                      *(("encoders",) if args.encoders else ())):
@@ -396,6 +434,7 @@ def main() -> None:
     print(f"{'case':<58} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'MB file':>8}")
     labels = {"a": "(a) export: 8 photos, 15 s 1080x1920, random transitions",
               "b": "(b) x264 alone on (a)'s captured frames, same settings",
+              "zoom": "(z) (a)'s zoom resampling alone (the engine's floor)",
               "a_drawn": "(a) the same export of drawn pictures",
               "b_drawn": "(b) x264 alone on those frames",
               "c": "(c) MoviePy 2.x, same job" + (f" ({args.moviepy_seconds:g} s x{scale:g})" if scale != 1 else ""),
@@ -416,6 +455,11 @@ def main() -> None:
         print(f"{what}: (a)/(b) wall = {a['seconds'] / b['seconds']:.2f}, CPU = {a['cpu'] / b['cpu']:.2f}  "
               f"(target <= 1.10 CPU: {verdict(a['cpu'] / b['cpu'] <= 1.10)}); engine's own share of (a)'s CPU = "
               f"{(a['cpu'] - b['cpu']) / a['cpu']:.0%} (target < 10%)")
+    z, b = r["zoom"], r["b"]
+    each = z["cpu"] / z["pictures"] * 1000
+    print(f"(z): (a)'s zooms make {z['pictures']} of its {z['frames']} pictures, {each:.1f} ms of CPU each: "
+          f"{z['cpu'] / b['cpu']:.0%} of (b), so (a)/(b) CPU >= {1 + z['cpu'] / b['cpu']:.2f} at this zoom, "
+          "whatever the rest costs")
     a = r["a"]
     if "c" in r:
         ratio = r["c"]["seconds"] / a["seconds"]
