@@ -13,7 +13,9 @@ follow, and a worker runs both kinds of job here. What it promises and how:
   them; retrying them is left to the application). A job is safe to run again: an update counts once through
   the inbox, a render is delivered once through its row.
 - **Nothing queued twice by a standby.** An update's job has the queueing lock `update:<first id>`: a job
-  still waiting is not queued again when a new intake queues what the old one may already have queued.
+  still waiting is not queued again when a new intake queues what the old one may already have queued. A
+  render's follower likewise has `render:<id>`: the reader queues one for every unfinished render when it
+  takes over (renders left by a one-process bot before the switch to workers have no job).
 
 Jobs carry what they need as JSON (the updates as Telegram sent them, the render's draft), so a job never
 depends on memory of the process that queued it.
@@ -96,8 +98,12 @@ class JobQueue:
     async def queue_render(self, render_id: str, draft: dict[str, Any] | None, *, here: bool) -> None:
         """Queue following a render to its delivery: on the render workers when it renders on our machines
         (`here`), else beside the updates (following a cloud render is waiting, not work)."""
-        job = self._follow_render.configure(queue=RENDERS if here else UPDATES, lock=f"render:{render_id}")
-        await job.defer_async(render_id=render_id, draft=draft)
+        # The lock runs two followers of one render one after the other (the second finds it delivered); the
+        # queueing lock keeps a second from being queued while one still waits (a new reader's `resume`).
+        job = self._follow_render.configure(queue=RENDERS if here else UPDATES, lock=f"render:{render_id}",
+                                            queueing_lock=f"render:{render_id}")
+        with contextlib.suppress(job_errors.AlreadyEnqueued):
+            await job.defer_async(render_id=render_id, draft=draft)
 
     async def run_worker(
         self, work: Work, *, queues: Iterable[str], concurrency: dict[str, int], times: WorkerTimes,

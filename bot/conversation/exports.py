@@ -58,8 +58,7 @@ class Exports:
                         if self._queue is not None:  # the job may not have been queued before the crash
                             for row in asked:
                                 if not row.delivered and row.status not in _ENDED:
-                                    engine = self._chats.engines.named(row.engine)
-                                    await self._queue.queue_render(row.id, None, here=bool(engine and engine.runs_here))
+                                    await self._queue_follower(row, self._queue)
                         return
                 if await self._already_rendering(origin):
                     return
@@ -155,11 +154,25 @@ class Exports:
         return row
 
     async def resume(self) -> int:
-        """After a restart: poll every render that was accepted but not delivered, and deliver it once."""
+        """After a restart: poll every render that was accepted but not delivered, and deliver it once.
+
+        With several processes each such render gets a job, so any worker follows it: a render left by the
+        one-process bot before the switch to workers has none, and neither has one whose job was lost. One
+        whose job is still waiting keeps that job alone (`queue_render` does not queue it twice), and one
+        being followed right now gets a second job that runs after it and finds it delivered."""
         rows = [row for row in await self._store.renders.unfinished() if not self._chats.is_absent(row.chat_id)]
         for row in rows:
-            self._follow(row, None)
+            if self._queue is not None:
+                await self._queue_follower(row, self._queue)
+            else:
+                self._follow(row, None)
         return len(rows)
+
+    async def _queue_follower(self, row: RenderRow, queue: RenderQueue) -> None:
+        """A job following `row` with the chat's timeline as it is (the draft of its /export went with the
+        render's first job, if it was ever queued)."""
+        engine = self._chats.engines.named(row.engine)
+        await queue.queue_render(row.id, None, here=bool(engine and engine.runs_here))
 
     async def stop(self, chat_id: int) -> None:
         """The bot was blocked in or removed from the chat: stop following its renders. A render on this

@@ -183,12 +183,20 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
 
 async def read(settings: Settings, core: Core, queue: JobQueue, stop: asyncio.Event) -> None:
     """`python3 -m bot intake`: read Telegram (or stand by for it) and queue each update; see
-    `bot.telegram.intake`. The reader sets the command menus, as the one-process bot does."""
-    app, _conversation, handlers = _wire(settings, core, None)
+    `bot.telegram.intake`. The reader does what the one-process bot does at its start: every unfinished
+    render gets a follower (a job, here), and the command menus are set."""
+    app, conversation, handlers = _wire(settings, core, None, render_queue=queue)
     await _initialize(app, settings)
+
+    async def lead() -> None:
+        resumed = await conversation.resume()
+        if resumed:
+            log.info("intake: queued the following of %d unfinished render(s)", resumed)
+        await _offer_all_commands(app.bot, settings)
+
     async with app:
         intake = Intake(settings, core.store, queue, app.bot, handlers.admits, turn_away=app.process_update)
-        await intake.run(stop, ready=lambda: _offer_all_commands(app.bot, settings))
+        await intake.run(stop, ready=lead)
 
 
 async def _offer_all_commands(bot: Bot, settings: Settings) -> None:

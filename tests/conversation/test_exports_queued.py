@@ -94,3 +94,17 @@ async def test_a_render_cancelled_by_another_process_is_no_longer_followed(
     await core.store.renders.update(row.id, status="cancelled", error="bot removed")
     await core.conversation.follow_render(row.id, core.local.draft_value)
     assert core.local.renders == [] and core.replies.videos == []
+
+
+async def test_a_render_left_by_the_one_process_bot_gets_a_follower_when_workers_take_over(
+    queued: tuple[Core, RecordingQueue],
+) -> None:
+    core, queue = queued
+    await core.conversation.on_media(origin(1), [core.photo()])
+    # accepted by a one-process bot that was then stopped and replaced by workers: no job was ever queued
+    await core.store.renders.add("left_1", CHAT, engine="local", status="processing", reply_to_message_id=2)
+    await core.store.renders.add("done_1", CHAT, engine="local", status="failed", reply_to_message_id=3)
+    assert await core.conversation.resume() == 1  # the new reader's start
+    assert queue.queued == [("left_1", None, True)]
+    await core.conversation.follow_render("left_1", None)  # a worker's job: the chat's timeline as it is now
+    assert core.local.renders == ["left_1"] and len(core.replies.videos) == 1

@@ -115,6 +115,8 @@ async def test_several_processes_keep_every_promise_through_kills(
         while not await rendered():  # the killed worker's row too: taken up, not left "rendering"
             assert asyncio.get_running_loop().time() < deadline, "a render left unfinished"
             await asyncio.sleep(0.05)
+        # a render the one-process bot accepted before it was replaced by these processes: no job was queued
+        await store.renders.add("left_by_one_process", chat.id, engine="local", status="processing")
     finally:
         await store.close()
     assert sum("ready" in (c.caption or "") for c in tg.uploads(chat.id)) == 1
@@ -134,6 +136,8 @@ async def test_several_processes_keep_every_promise_through_kills(
     await tg.wait_confirmed()
     assert _titles(said(tg, chat.id, mark)) == ["fay 1", "fay 2", "fay 3"]
     assert _titles(said(tg, other.id, mark)) == ["gus 1", "gus 2", "gus 3"]
+    # the new reader gave the render left from before the switch a follower: made and delivered, once
+    await until(lambda: sum("ready" in (c.caption or "") for c in tg.uploads(chat.id)) == 2, "the left render")
 
     # A stranger is answered by the intake itself, and nothing of theirs is kept or queued.
     outside = tg.private_chat(eve)
@@ -144,8 +148,10 @@ async def test_several_processes_keep_every_promise_through_kills(
         assert await store.chats.find(outside.id) is None
         kept = await store._db.fetchall("SELECT update_id FROM handled_updates WHERE chat_id = ?", (outside.id,))
         assert kept == []
+        assert (await store.renders.get("left_by_one_process")).delivered
     finally:
         await store.close()
+    assert sum("ready" in (c.caption or "") for c in tg.uploads(chat.id)) == 2
 
 
 def _titles(texts: list[str]) -> list[str]:
