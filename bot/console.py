@@ -165,6 +165,9 @@ class ConsoleReplies:
     async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
         return await self._saved(chat_id, path, "storyboard", caption)
 
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        """A terminal has no command menu: /help lists the commands."""
+
 
 async def _keep(media: MediaFolder, chat_id: int, name: str) -> MediaFile | Sentence:
     """Copy a file the user named into the chat's media folder and keep it there (shared, with MEDIA_URL);

@@ -129,7 +129,8 @@ class Account:
     async def language(self, origin: Origin, name: str) -> None:
         """/language [NAME]: the chat's own choice of language ("zh", "中文", "English"...), remembered across
         restarts; "auto" goes back to the sender's Telegram language and what they write; no name says which
-        language the chat reads and how to change it. The answer is in the language chosen."""
+        language the chat reads and how to change it. The answer is in the language chosen, and so is the
+        chat's command menu from then on."""
         languages = available_languages()
         choices = wording.language_choices(languages, {code: language_name(code) for code in languages})
         wanted = name.strip()
@@ -139,13 +140,17 @@ class Account:
                 await self._chats.say(origin, wording.LANGUAGE_NOW.format(language=language_name(now),
                                                                           choices=choices))
                 return
+            chosen: str | None = None  # "auto": no language of the chat's own
             if wanted.lower() in ("auto", "automatic", "自动"):
                 now = await self._chats.choose(origin, None)
                 await self._chats.say(origin, wording.LANGUAGE_AUTO.format(language=language_name(now)))
-                return
-            chosen = language_named(wanted)
-            if chosen is None:
-                await self._chats.say(origin, wording.LANGUAGE_UNKNOWN.format(name=wanted[:40], choices=choices))
-                return
-            await self._chats.choose(origin, chosen)
-            await self._chats.say(origin, wording.LANGUAGE_SET.format(language=language_name(chosen)))
+            else:
+                chosen = language_named(wanted)
+                if chosen is None:
+                    await self._chats.say(origin, wording.LANGUAGE_UNKNOWN.format(name=wanted[:40],
+                                                                                  choices=choices))
+                    return
+                await self._chats.choose(origin, chosen)
+                await self._chats.say(origin, wording.LANGUAGE_SET.format(language=language_name(chosen)))
+        # The answer first (someone is waiting for it), then the chat's command menu in the language chosen.
+        await self._chats.replies.menu(origin.chat_id, chosen)

@@ -120,6 +120,9 @@ class Localized:
     async def photo(self, chat_id: int, path: Path, *, caption: Said = "", reply_to: int | None = None) -> bool:
         return await self._replies.photo(chat_id, path, caption=self.words(chat_id, caption), reply_to=reply_to)
 
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        await self._replies.menu(chat_id, language)
+
 
 class Heard:
     """The transport's `Replies`, noting when each busy chat last heard from the bot.
@@ -194,6 +197,9 @@ class Heard:
         with self._speaking(chat_id):
             return await self._replies.photo(chat_id, path, caption=caption, reply_to=reply_to)
 
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        await self._replies.menu(chat_id, language)  # not a word in the chat: silence goes on
+
 
 class PresentOnly:
     """The transport's `Replies`, silent towards the chats the bot is not in any more: whatever a use case
@@ -236,6 +242,10 @@ class PresentOnly:
         if chat_id in self._absent:
             return False
         return await self._replies.photo(chat_id, path, caption=caption, reply_to=reply_to)
+
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        if chat_id not in self._absent:
+            await self._replies.menu(chat_id, language)
 
 
 class Chats:

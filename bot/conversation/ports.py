@@ -100,6 +100,12 @@ class Replies(Protocol):
     async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
         """Send a picture (PNG or JPEG; the storyboard); False when the transport could not take it."""
 
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        """Show the chat's list of commands in `language`, the one it chose (None: back to each reader's own
+        app language), where the transport has such a list: a choice of language must not leave the menu
+        in another one. Never raises for a menu the transport refuses: a menu is a convenience, the
+        commands work without it."""
+
 
 class RenderQueue(Protocol):
     """Where renders are followed when the bot runs as several processes (`bot.queue`): following a render

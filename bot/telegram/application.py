@@ -1,13 +1,13 @@
-"""Wiring in one place: the python-telegram-bot Application, its handlers, the command menus (from the
-core's command table), and the polling loop."""
+"""Wiring in one place: the python-telegram-bot Application, its handlers, the command menus (built by
+`bot.telegram.menus` from the core's command table), and the polling loop."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -23,12 +23,14 @@ from bot.app import Core
 from bot.config import CannotStart, Settings
 from bot.conversation import COMMANDS, Conversation
 from bot.conversation.ports import RenderQueue
-from bot.language import ENGLISH, _, available_languages, language_for_code, render
+from bot.language import _, available_languages
 from bot.queue import JobQueue, WorkerTimes
+from bot.store import Store
 from bot.telegram.handlers import Handlers
 from bot.telegram.inbox import ConfirmWhenKept, Inbox
 from bot.telegram.intake import Intake
 from bot.telegram.limits import FloodLimiter, group_pace
+from bot.telegram.menus import Menus
 from bot.telegram.pace import MemoryPace, Pace, SharedPace
 from bot.telegram.presence import ChatPresence
 from bot.telegram.replies import TelegramReplies
@@ -87,37 +89,6 @@ def register(app: Application, handlers: Handlers) -> None:
     app.add_error_handler(handlers.on_error)
 
 
-def _menu(language: str, *shown: str) -> list[BotCommand]:
-    return [BotCommand(command.name, render(command.summary, language)) for command in COMMANDS
-            if command.menu in shown]
-
-
-def _menu_languages(settings: Settings) -> list[tuple[str, str | None]]:
-    """(language, Telegram's language_code for it): the default language's menu is everyone's whose app
-    language has no menu of its own (no language_code), every other language's is for its speakers."""
-    default = language_for_code(settings.default_language) or ENGLISH
-    return [(language, None if language == default else language) for language in available_languages()]
-
-
-async def _offer_commands(bot: Bot, settings: Settings) -> None:
-    """The command menu in every language the bot speaks, so each user's app shows it in theirs."""
-    for language, code in _menu_languages(settings):
-        await bot.set_my_commands(_menu(language, "all"), language_code=code)
-
-
-async def _offer_admin_commands(bot: Bot, settings: Settings) -> None:
-    """The command menu of each admin's private chat adds the admins' commands (/invite, /usage): everyone
-    else would just be refused. Telegram refuses a chat it has not seen (an admin who never wrote to the
-    bot): the commands still work, only the menu lacks them."""
-    for admin_id in sorted(settings.admin_user_ids):
-        try:
-            for language, code in _menu_languages(settings):
-                await bot.set_my_commands(_menu(language, "all", "admins"), scope=BotCommandScopeChat(admin_id),
-                                          language_code=code)
-        except TelegramError as exc:
-            log.info("admin %s: command menu not set (%s)", admin_id, type(exc).__name__)
-
-
 def _wire(
     settings: Settings, core: Core, inbox: Inbox | None, render_queue: RenderQueue | None = None
 ) -> tuple[Application, Conversation, Handlers]:
@@ -127,7 +98,8 @@ def _wire(
     pace = SharedPace(core.store.flood_slots) if settings.database_url is not None else MemoryPace()
     app = build_application(settings, inbox, presence, pace)
     replies = TelegramReplies(app.bot, retry_seconds=settings.telegram_retry_seconds,
-                              largest_video_mb=settings.upload_limit_mb, topics=core.store.topics)
+                              largest_video_mb=settings.upload_limit_mb, topics=core.store.topics,
+                              menus=Menus(app.bot, settings))
     conversation = core.conversation(replies, render_queue)
     handlers = Handlers(settings, core.store, core.media, conversation, presence)
 
@@ -159,7 +131,7 @@ async def run(settings: Settings, core: Core, stop: asyncio.Event) -> None:
     inbox.admit_with(handlers.admits)
     await _initialize(app, settings)
     async with app:
-        await _offer_all_commands(app.bot, settings)
+        await _offer_menus(app.bot, settings, core.store)
         await app.start()
         resumed = await conversation.resume()
         if resumed:
@@ -192,16 +164,23 @@ async def read(settings: Settings, core: Core, queue: JobQueue, stop: asyncio.Ev
         resumed = await conversation.resume()
         if resumed:
             log.info("intake: queued the following of %d unfinished render(s)", resumed)
-        await _offer_all_commands(app.bot, settings)
+        await _offer_menus(app.bot, settings, core.store)
 
     async with app:
         intake = Intake(settings, core.store, queue, app.bot, handlers.admits, turn_away=app.process_update)
         await intake.run(stop, ready=lead)
 
 
-async def _offer_all_commands(bot: Bot, settings: Settings) -> None:
-    await _offer_commands(bot, settings)
-    await _offer_admin_commands(bot, settings)
+async def _offer_menus(bot: Bot, settings: Settings, store: Store) -> None:
+    """The command menus at start-up (`bot.telegram.menus`), with the languages admins chose for their
+    private chats: a restart keeps an admin's choice as it keeps everyone's."""
+    chosen: dict[int, str] = {}
+    for admin_id in settings.admin_user_ids:
+        row = await store.chats.find(admin_id)
+        language = row.chosen_language if row is not None else None
+        if language is not None and language in available_languages():
+            chosen[admin_id] = language
+    await Menus(bot, settings).offer(chosen)
 
 
 async def work(

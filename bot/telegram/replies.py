@@ -18,6 +18,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.conversation.ports import Actions, Activity
 from bot.store import Place, Topics
+from bot.telegram.menus import Menus
 from bot.video_meta import VideoMeta, read_video_meta, still_jpeg
 
 log = logging.getLogger(__name__)
@@ -97,11 +98,13 @@ class TelegramReplies:
     working_lasts = CHAT_ACTION_SECONDS
 
     def __init__(self, bot: Bot, *, retry_seconds: float = 2.0, largest_video_mb: int = 50,
-                 topics: Topics | None = None) -> None:
+                 topics: Topics | None = None, menus: Menus | None = None) -> None:
         """`retry_seconds`: the first wait before a video upload that failed on Telegram's side (5xx, network)
         is tried again; the wait doubles each time (TELEGRAM_RETRY_SECONDS). `largest_video_mb`: the Bot API
-        server's upload limit (TELEGRAM_UPLOAD_LIMIT_MB): a larger video is offered as a link."""
+        server's upload limit (TELEGRAM_UPLOAD_LIMIT_MB): a larger video is offered as a link. `menus`: the
+        bot's command menus, which a chat's choice of language changes (none: menus are left as they are)."""
         self._bot = bot
+        self._menus = menus
         self._retry_seconds = retry_seconds
         self.largest_video = largest_video_mb * 1024 * 1024
         self._topics = topics
@@ -197,6 +200,18 @@ class TelegramReplies:
             log.warning("chat %s: photo %s not sent: %s", chat_id, path.name, type(exc).__name__)
             return False
         return True
+
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        """The command menu of the chat the project is in: a forum topic has no menu of its own, so a topic's
+        choice is its forum's menu. Telegram refusing it (a chat it will not take, a failure on its side)
+        is only logged: the choice itself is made and answered already."""
+        if self._menus is None:
+            return
+        place = await self._place(chat_id)
+        try:
+            await self._menus.choose(place.chat_id, language)
+        except TelegramError as exc:
+            log.info("chat %s: command menu not set (%s)", place.chat_id, type(exc).__name__)
 
     async def _send_video(self, place: Place, stream: object, name: str, caption: str,
                           reply: ReplyParameters | None, *, meta: VideoMeta | None,

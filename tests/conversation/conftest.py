@@ -60,6 +60,7 @@ class RecordingReplies:
         self.videos: list[tuple[Path, str, int]] = []  # the file, its caption, its size when sent
         self.video_actions: list[Actions] = []  # what each video offered, in the same order
         self.photos: list[tuple[bytes, str]] = []  # the picture as sent (the file may be gone after), its caption
+        self.menus: list[tuple[int, str | None, int]] = []  # chat, language, how many texts were said before
         self.refuse_videos = False
         self._ids = itertools.count(1000)
         self._changed = asyncio.Condition()
@@ -109,6 +110,10 @@ class RecordingReplies:
         self.photos.append((await asyncio.to_thread(path.read_bytes), caption))
         await self._note()
         return True
+
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        self.menus.append((chat_id, language, len(self.said)))
+        await self._note()
 
 
 Script = Callable[[str], AsyncIterator[StreamEvent]]

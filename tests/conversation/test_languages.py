@@ -137,3 +137,13 @@ async def test_each_sender_of_a_group_is_answered_in_their_language(core: Core) 
     await core.conversation.command(chinese(1, code="zh", chat_id=group, user_id=1), "help")
     await core.conversation.command(chinese(2, code="en", chat_id=group, user_id=2), "help")
     assert core.replies.texts(group) == [render(wording.HELP, "zh"), str(wording.HELP)]
+
+
+async def test_a_choice_of_language_is_the_chats_menu_told_after_the_answer(core: Core) -> None:
+    talk = core.conversation
+    await talk.command(chinese(1, code="en"), "language", "中文")
+    await talk.command(chinese(2, code="en"), "language", "klingon")  # no language chosen: the menu stays
+    await talk.command(chinese(3, code="en"), "language")  # only asked which one
+    await talk.command(chinese(4, code="en"), "language", "auto")
+    # (chat, language, texts said before it): each menu after its answer, "auto" as no language of its own
+    assert core.replies.menus == [(CHAT, "zh", 1), (CHAT, None, 4)]

@@ -53,6 +53,9 @@ class Recorder:
     async def photo(self, chat_id: int, path: Path, *, caption: str = "", reply_to: int | None = None) -> bool:
         return True
 
+    async def menu(self, chat_id: int, language: str | None) -> None:
+        pass
+
 
 @pytest.fixture
 async def talk(tmp_path: Path) -> AsyncIterator[tuple[Conversation, Recorder, Store, Settings]]:

@@ -1,6 +1,6 @@
 """A Chinese user through the Telegram fake: the command menu in their app's language, every answer in Chinese
-from their first message on, the cloud project created in Chinese, and a /language choice that outlives a
-restart."""
+from their first message on, the cloud project created in Chinese, and a /language choice (answers and menu)
+that outlives a restart."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ async def test_a_chinese_user_is_answered_in_chinese_until_they_choose_english(
     li = tg.user("Li", language_code="zh-hans")
     admin = tg.user("Ada", language_code="en")
     settings = settings_for(admin_user_ids=frozenset({admin.id}))
-    tg.private_chat(admin)
+    tg.register_chat(tg.private_chat(admin))  # she wrote to the bot before: Telegram takes her chat's menu
     chat = tg.private_chat(li)
     async with running(settings, tg) as bot:
         # The menu in each language the bot speaks: Chinese for "zh" apps, English for everyone else.
@@ -42,6 +42,9 @@ async def test_a_chinese_user_is_answered_in_chinese_until_they_choose_english(
         mark = tg.mark()
         await tg.send_command(chat, li, "/language", "English")
         await tg.wait_for_text(chat.id, "I'll speak English in this chat from now on.", start=mark)
+        await all_handled(tg, bot)
+        menu = {c["command"]: c["description"] for c in tg.menu_seen(chat, li)}  # her app is still Chinese
+        assert menu["export"] == "Render and send the MP4"
 
     async with running(settings, tg) as bot:
         mark = tg.mark()

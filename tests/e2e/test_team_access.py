@@ -188,6 +188,7 @@ async def test_invite_and_usage_are_for_admins_and_private_chats(
 ) -> None:
     admin, tess = tg.user("Ada"), tg.user("Tess")
     team = tg.group("Team")
+    tg.register_chat(tg.private_chat(admin))  # she wrote to the bot before: Telegram takes her chat's menu
     settings = settings_for(allowed_user_ids=frozenset({tess.id}), admin_user_ids=frozenset({admin.id}))
     async with running(settings, tg):
         tess_chat = tg.private_chat(tess)

@@ -419,18 +419,57 @@ async def test_a_forum_takes_sends_to_its_topics_and_refuses_a_thread_it_has_not
 
 
 async def test_set_my_commands_with_scopes(tg: TelegramFake, bot: telegram.Bot, http: httpx.AsyncClient) -> None:
+    chat_id = await known_chat(tg)
     assert await bot.set_my_commands([("export", "Render the video"), ("credits", "Show credits")])
     admin = [("export", "Render the video"), ("invite", "Make an invite code")]
-    assert await bot.set_my_commands(admin, scope=telegram.BotCommandScopeChat(42))
+    assert await bot.set_my_commands(admin, scope=telegram.BotCommandScopeChat(chat_id))
     assert [c["command"] for c in tg.commands] == ["export", "credits"]
-    assert [c["command"] for c in tg.commands_for({"type": "chat", "chat_id": 42})] == ["export", "invite"]
+    assert [c["command"] for c in tg.commands_for({"type": "chat", "chat_id": chat_id})] == ["export", "invite"]
     status, body = await call(http, "setMyCommands", commands=[{"command": "Export", "description": "x"}])
     assert (status, body["description"]) == (400, "Bad Request: BOT_COMMAND_INVALID")
     status, body = await call(http, "setMyCommands", commands=[{"command": "export", "description": "x" * 257}])
     assert body["description"] == "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
     status, body = await call(http, "setMyCommands", commands=[{"command": "a", "description": "b"}], scope="{")
-    assert body["description"] == "Bad Request: can't parse bot command scope JSON object"
+    assert body["description"] == "Bad Request: can't parse BotCommandScope JSON object"
 
+
+async def test_a_chats_menu_needs_a_chat_telegram_knows_and_is_deleted_by_scope_and_language(
+    tg: TelegramFake, bot: telegram.Bot, http: httpx.AsyncClient
+) -> None:
+    """Menus on a chat's own scope, checked as the Bot API server checks the chat (with the right to read its
+    members), and deleteMyCommands with the same checks; a user's app shows the first menu set by
+    Telegram's order (`menu_seen`)."""
+    li = tg.user("Li", language_code="zh-hans")
+    chat = tg.private_chat(li)
+    stranger = tg.user("Stan")
+    unparsed = "Bad Request: can't parse BotCommandScope: "
+    refusals = {
+        json.dumps({"type": "chat", "chat_id": stranger.id}): "Bad Request: chat not found",  # never wrote
+        json.dumps({"type": "chat"}): f'{unparsed}Can\'t find field "chat_id"',
+        json.dumps({"type": "chat", "chat_id": ""}): f"{unparsed}Empty chat_id specified",
+        json.dumps({"type": "everyone"}): f"{unparsed}Unsupported type specified",
+        json.dumps(["chat"]): f"{unparsed}BotCommandScope must be an Object",
+    }
+    for method, extra in (("setMyCommands", {"commands": [{"command": "a", "description": "b"}]}),
+                          ("deleteMyCommands", {})):
+        for scope, description in refusals.items():
+            status, body = await call(http, method, scope=scope, **extra)
+            assert (status, body["description"]) == (400, description), (method, scope)
+    assert await bot.set_my_commands([("export", "Render the video")])
+    assert await bot.set_my_commands([("export", "渲染并发送 MP4")], language_code="zh")
+    await tg.send_text(chat, li, "hi")
+    assert tg.menu_seen(chat, li) == [{"command": "export", "description": "渲染并发送 MP4"}]
+    assert await bot.set_my_commands([("export", "Render")], scope=telegram.BotCommandScopeChat(chat.id))
+    assert [c["description"] for c in tg.menu_seen(chat, li)] == ["Render"]  # the chat's own, for any language
+    tg.block(chat.id)  # a private chat's menu is set even while its user blocks the bot
+    assert await bot.delete_my_commands(scope=telegram.BotCommandScopeChat(chat.id))
+    assert await bot.delete_my_commands(scope=telegram.BotCommandScopeChat(chat.id), language_code="zh")  # unset
+    assert [c["description"] for c in tg.menu_seen(chat, li)] == ["渲染并发送 MP4"]
+    group = tg.group("Team")
+    await tg.send_text(group, li, "/start")
+    tg.remove_bot(group, li, ban=True)
+    with pytest.raises(telegram.error.Forbidden, match="kicked"):
+        await bot.set_my_commands([("export", "Render")], scope=telegram.BotCommandScopeChat(group.id))
 
 
 async def test_command_menus_are_kept_per_language(
@@ -439,11 +478,13 @@ async def test_command_menus_are_kept_per_language(
     """A menu for the users whose app is in a language (an ISO 639-1 code), apart from the default one."""
     assert await bot.set_my_commands([("export", "Render the video")])
     assert await bot.set_my_commands([("export", "渲染并发送 MP4")], language_code="zh")
-    assert await bot.set_my_commands([("usage", "用量")], scope=telegram.BotCommandScopeChat(42), language_code="zh")
+    chat = {"type": "chat", "chat_id": await known_chat(tg)}
+    assert await bot.set_my_commands([("usage", "用量")], scope=telegram.BotCommandScopeChat(chat["chat_id"]),
+                                     language_code="zh")
     assert [c["description"] for c in tg.commands] == ["Render the video"]
     assert [c["description"] for c in tg.commands_for(language_code="zh")] == ["渲染并发送 MP4"]
-    assert [c["command"] for c in tg.commands_for({"type": "chat", "chat_id": 42}, language_code="zh")] == ["usage"]
-    assert tg.commands_for({"type": "chat", "chat_id": 42}) == []
+    assert [c["command"] for c in tg.commands_for(chat, language_code="zh")] == ["usage"]
+    assert tg.commands_for(chat) == []
     for code in ("zh-hans", "zh_CN", "ZH", "chinese"):  # Telegram takes two lower-case letters only
         status, body = await call(http, "setMyCommands", commands=[{"command": "a", "description": "b"}],
                                   language_code=code)

@@ -789,6 +789,20 @@ class TelegramFake:
         """The commands set for ``scope`` (default ``{"type": "default"}``) and ``language_code``."""
         return list(self._state.commands.get(command_key(scope or {"type": "default"}, language_code), []))
 
+    def menu_seen(self, chat: Chat, user: User) -> list[dict[str, str]]:
+        """The command menu ``user`` sees in ``chat``, as their app picks it (the Bot API's "Determining list
+        of commands"): the first menu set of the chat's own scope, then all private (or group) chats, then the
+        default, each first in the app's language (the two letters of ``user.language_code``), then for any
+        language. The administrators' scopes come in between in groups; the fake refuses them when set."""
+        language = (user.language_code or "").split("-")[0].lower()
+        everywhere = {"type": "all_private_chats" if chat.type == "private" else "all_group_chats"}
+        for scope in ({"type": "chat", "chat_id": chat.id}, everywhere, {"type": "default"}):
+            for code in (language, "") if language else ("",):
+                menu = self._state.commands.get(command_key(scope, code))
+                if menu is not None:
+                    return list(menu)
+        return []
+
     def dump(self, calls: Iterable[SentCall] | None = None) -> str:
         """A readable listing of the outgoing calls and the failed requests, for assertion messages."""
         lines = [f"  {index}: {call.describe()}" for index, call in enumerate(calls or self._state.sent)]

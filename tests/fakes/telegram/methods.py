@@ -1,8 +1,8 @@
 """The Bot API methods, as strict as Telegram on every parameter the bot sends.
 
 Only what the bot calls is here, with what python-telegram-bot's Application calls for it: getMe
-(``initialize``), deleteWebhook and getUpdates (``start_polling``), setMyCommands (with scopes),
-sendMessage, editMessageText, sendChatAction, sendVideo, sendDocument, getFile and answerCallbackQuery.
+(``initialize``), deleteWebhook and getUpdates (``start_polling``), setMyCommands and deleteMyCommands
+(with scopes), sendMessage, editMessageText, sendChatAction, sendVideo, sendDocument, getFile and answerCallbackQuery.
 Anything else answers 404 like an unknown method. Features of these methods the bot does not use (parse
 modes, entities, reply keyboards and buttons other than callback buttons, files by URL, inline messages)
 raise `NotModelled` rather than being guessed. An inline keyboard of callback buttons is checked as Telegram
@@ -55,6 +55,10 @@ from tests.fakes.telegram.state import State
 
 Handler = Callable[[Params], Awaitable[Any]]
 
+# Scopes of a command menu (BotCommandScope): those naming a chat, and all the Bot API knows.
+_SCOPES_OF_A_CHAT = frozenset({"chat", "chat_administrators", "chat_member"})
+_SCOPES = _SCOPES_OF_A_CHAT | {"default", "all_private_chats", "all_group_chats", "all_chat_administrators"}
+
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -72,6 +76,7 @@ class BotApi:
             "getUpdates": self.get_updates,
             "deleteWebhook": self.delete_webhook,
             "setMyCommands": self.set_my_commands,
+            "deleteMyCommands": self.delete_my_commands,
             "sendMessage": self.send_message,
             "editMessageText": self.edit_message_text,
             "sendChatAction": self.send_chat_action,
@@ -126,8 +131,71 @@ class BotApi:
             if not isinstance(description, str) or not 1 <= len(description.strip()) <= MAX_COMMAND_DESCRIPTION:
                 raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
             cleaned.append({"command": name, "description": description})
-        self._state.commands[scope_key(params)] = cleaned
+        self._state.commands[self._command_key(params)] = cleaned
         return True
+
+    async def delete_my_commands(self, params: Params) -> bool:
+        """The menu of a scope and language removed, so the next broader one applies; the scope is checked as
+        setMyCommands checks it, and removing a menu that was never set is no error."""
+        self._state.commands.pop(self._command_key(params), None)
+        return True
+
+    def _command_key(self, params: Params) -> tuple[str, str]:
+        """Where a menu is kept: its scope, checked as the Bot API server parses it (Client.cpp
+        get_bot_command_scope) and TDLib resolves it (BotCommandScope.cpp), and its language."""
+        scope = params.obj("scope", "BotCommandScope") or {"type": "default"}
+        if not isinstance(scope, dict):
+            raise bad("can't parse BotCommandScope: BotCommandScope must be an Object")
+        kind = scope.get("type")
+        if kind is None:
+            raise bad('can\'t parse BotCommandScope: Can\'t find field "type"')
+        if not isinstance(kind, str):
+            raise bad('can\'t parse BotCommandScope: Field "type" must be of type String')
+        if kind not in _SCOPES:
+            raise bad("can't parse BotCommandScope: Unsupported type specified")
+        if kind in _SCOPES_OF_A_CHAT:
+            chat_id = scope.get("chat_id")
+            if chat_id is None:
+                raise bad('can\'t parse BotCommandScope: Can\'t find field "chat_id"')
+            if chat_id == "":
+                raise bad("can't parse BotCommandScope: Empty chat_id specified")
+            if kind != "chat":
+                raise NotModelled(f"{kind} scope (the fake knows no group's administrators)")
+            scope = {"type": "chat", "chat_id": self._scope_chat(chat_id).id}  # kept under the chat's number
+        elif kind == "all_chat_administrators":
+            raise NotModelled(f"{kind} scope (the fake knows no group's administrators)")
+        else:
+            scope = {"type": kind}
+        language = params.string("language_code", "") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise bad("invalid language code specified")
+        return command_key(scope, language)
+
+    def _scope_chat(self, raw: Any) -> Chat:
+        """The chat a menu is set for, looked up as the Bot API server's check_chat does with the right to read
+        its members: a chat Telegram has not seen is "not found", a group the bot is not in refused, and
+        channels have no menus. A user who blocked the bot still has their private chat's menu."""
+        if isinstance(raw, str) and raw.startswith("@"):
+            chat = next((c for c in self._state.chats.values()
+                         if c.username and f"@{c.username}" == raw and c.type != "private"), None)
+        else:
+            try:
+                chat = self._state.chats.get(int(raw))
+            except (TypeError, ValueError):
+                chat = None
+        if chat is None:
+            raise bad("chat not found")
+        if chat.type == "channel":
+            raise bad("can't change commands in channel chats")
+        if chat.type == "group" and chat.id in self._state.migrated:  # reading members needs a live group
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": self._state.migrated[chat.id]})
+        removed = self._state.removed.get(chat.id)
+        if removed == "kicked":
+            raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+        if removed == "left" and (chat.type == "group" or not chat.username):  # a public supergroup is readable
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
+        return chat
 
     # ------------------------------------------------------------------------------------------ updates
 
@@ -592,17 +660,6 @@ class BotApi:
                 thread_id=thread_id,
             )
         )
-
-
-def scope_key(params: Params) -> tuple[str, str]:
-    """The key commands are kept under: the scope (default ``{"type": "default"}``) and the language."""
-    scope = params.obj("scope", "bot command scope") or {"type": "default"}
-    if not isinstance(scope, dict) or "type" not in scope:
-        raise bad("can't parse bot command scope JSON object")
-    language = params.string("language_code", "") or ""
-    if language and not re.fullmatch(r"[a-z]{2}", language):
-        raise bad("invalid language code specified")
-    return command_key(scope, language)
 
 
 def command_key(scope: dict[str, Any], language: str) -> tuple[str, str]:
