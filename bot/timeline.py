@@ -103,7 +103,7 @@ def _segment_name(track: Track, segment: Segment) -> Sentence | str:
         value = meta.get(key)
         if isinstance(value, str) and value.strip():
             text = " ".join(value.split())
-            return f'"{text}"' if track.tt == TEXT else text
+            return _('"{text}"').format(text=text) if track.tt == TEXT else text
     return _("untitled")
 
 

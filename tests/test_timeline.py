@@ -122,3 +122,5 @@ def test_generated_music_and_unnamed_parts_are_said_in_the_readers_language() ->
     assert str(timeline.summary(local)) == "Timeline (2 tracks): 1. Video: untitled (0-3s) 2. BGM: lo-fi (0-3s, 70%)"
     music = timeline.board(local).music
     assert music is not None and music.render("zh") == "低保真（0-3秒、70%）"
+    titled = {"t": [{"tt": 7, "sg": [{"d": 3000, "m": {"text": "夏天"}}]}]}
+    assert timeline.summary(titled).render("zh") == "时间线（1 条轨道）：1. 标题：“夏天”（0-3秒）"
