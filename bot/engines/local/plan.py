@@ -616,10 +616,13 @@ def _volume(state: State, text: Text) -> list[Sentence]:
 
 # ---------------------------------------------------------------- aspect and fit
 
+# A ratio is bounded by "no digit next to it" rather than \b: Chinese writes it straight after a word ("改成1:1"),
+# and a CJK character counts as a word character for \b. The colon may be a full-width one.
 _ASPECTS = (
-    ("1:1", r"\b1\s*[:x]\s*1\b|\bsquare\b|正方形|方形|1比1"),
-    ("16:9", r"\b16\s*[:x]\s*9\b|\blandscape\b|\bhorizontal\b|\bwidescreen\b|\byoutube\b|横屏|横版|16比9"),
-    ("9:16", r"\b9\s*[:x]\s*16\b|\bvertical\b|\bportrait\b|竖屏|竖版|9比16"),
+    ("1:1", r"(?<![\d.])1\s*[:x：]\s*1(?![\d.])|\bsquare\b|正方形|方形|1比1"),
+    ("16:9", r"(?<![\d.])16\s*[:x：]\s*9(?![\d.])|\blandscape\b|\bhorizontal\b|\bwidescreen\b|\byoutube\b|横屏|横版"
+             r"|16比9"),
+    ("9:16", r"(?<![\d.])9\s*[:x：]\s*16(?![\d.])|\bvertical\b|\bportrait\b|竖屏|竖版|9比16"),
 )
 _CROP_WORD = r"\bcrop\w*|裁剪|裁切"
 _BLUR_WORD = r"\bblur\w*(?:\s+(?:background|bg|edges|fill))?|\bborders?\b|\bbars\b|模糊(?:背景)?"

@@ -147,6 +147,8 @@ def test_order_edits() -> None:
 @pytest.mark.parametrize(("text", "aspect", "size"), [
     ("square", "1:1", (1080, 1080)), ("make it 16:9", "16:9", (1920, 1080)), ("横屏", "16:9", (1920, 1080)),
     ("back to 9:16 vertical", "9:16", (1080, 1920)),
+    # Chinese runs the ratio into the words around it, and often types a full-width colon
+    ("改成1:1", "1:1", (1080, 1080)), ("做成16：9的视频", "16:9", (1920, 1080)), ("换回9:16", "9:16", (1080, 1920)),
 ])
 def test_aspect(text: str, aspect: str, size: tuple[int, int]) -> None:
     conf = apply_instruction(draft_with(2, aspect="1:1" if aspect != "1:1" else "9:16"), text).draft["m"]
