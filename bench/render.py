@@ -233,12 +233,14 @@ def case_zoom(folder: Path) -> dict[str, Any]:
               f"[s{k}]" for k, m in enumerate(zooms)]
     graph = ";".join([f"[0:v]split={len(zooms)}" + "".join(f"[z{k}]" for k in range(len(zooms))), *chains,
                       "".join(f"[s{k}]" for k in range(len(zooms))) + f"concat=n={len(zooms)}:v=1:a=0[v]"])
+    peak = Peak()
     cpu, started = cpu_seconds(), time.perf_counter()
     subprocess.run([render.ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
                     "-filter_complex_threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p",
                     "-video_size", f"{src[0]}x{src[1]}", "-i", str(frame), "-filter_complex", graph,
                     "-map", "[v]", "-f", "null", "-"], check=True)
-    return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "peak_mb": 0.0,
+    seconds, mb = time.perf_counter() - started, peak.stop()
+    return {"seconds": seconds, "cpu": measured(cpu, peak), "peak_mb": mb,
             "pictures": sum(m.sample_count() for m in zooms), "frames": plan.frames}
 
 
