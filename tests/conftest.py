@@ -1,4 +1,4 @@
-"""Fixtures every test folder shares: a real SQLite store in the test's own folder, a real PostgreSQL
+"""Fixtures every test folder shares: a real SQLite store in the test's own folder, a Telegram fake, a real PostgreSQL
 server (started on first use, once per run) with a fresh database per test that asks for one, and an
 S3-compatible server (moto's, likewise) with a fresh bucket per test that asks for one."""
 
@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.store import Store
+from tests.fakes.telegram import TelegramFake
 from tests.postgres import PostgresServer, TestDatabase
 from tests.s3 import S3Server
 
@@ -22,6 +23,15 @@ from tests.s3 import S3Server
 settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[TelegramFake]:
+    """A started Telegram Bot API fake that must end without an internal error of its own (the e2e stories
+    use one that also checks Telegram's flood limits)."""
+    async with TelegramFake() as fake:
+        yield fake
+    assert fake.internal_errors == []
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -20,13 +20,6 @@ from tests.fakes.telegram.methods import BotApi
 
 GUARD = 30.0  # seconds; conditions are awaited, this only stops a broken fake from hanging the test
 
-
-@pytest.fixture
-async def tg() -> AsyncIterator[TelegramFake]:
-    """A started fake that must end without internal errors."""
-    async with TelegramFake() as fake:
-        yield fake
-    assert fake.internal_errors == []
 
 
 async def until(check: Callable[[], bool]) -> None:

@@ -33,14 +33,6 @@ from tests.fakes.telegram import DEFAULT_TOKEN, MiB, TelegramFake
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[TelegramFake]:
-    """A started fake."""
-    async with TelegramFake() as fake:
-        yield fake
-    assert fake.internal_errors == []
-
-
-@pytest.fixture
 async def http(tg: TelegramFake) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client whose base URL is the bot's method root."""
     async with httpx.AsyncClient(base_url=f"{tg.api_url}/bot{DEFAULT_TOKEN}/", timeout=60) as client:

@@ -22,12 +22,6 @@ ENGLISH_EXPORT = "Render and send the MP4"
 CHINESE_EXPORT = "渲染并发送 MP4"
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[TelegramFake]:
-    async with TelegramFake() as fake:
-        yield fake
-    assert fake.internal_errors == []
-
 
 @pytest.fixture
 def admin(tg: TelegramFake) -> User:

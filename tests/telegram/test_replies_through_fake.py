@@ -18,13 +18,6 @@ from tests.fakes.telegram import DEFAULT_TOKEN, MiB, TelegramFake
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[TelegramFake]:
-    async with TelegramFake() as fake:
-        yield fake
-    assert fake.internal_errors == []
-
-
-@pytest.fixture
 async def replies(tg: TelegramFake) -> AsyncIterator[TelegramReplies]:
     async with telegram.Bot(DEFAULT_TOKEN, base_url=tg.base_url, base_file_url=tg.base_file_url) as bot:
         yield TelegramReplies(bot)
