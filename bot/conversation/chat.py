@@ -408,7 +408,8 @@ class Chats:
         return projects if was_away else []
 
     async def moved(self, old: int, new: int) -> bool:
-        """A group became a supergroup: its project moves to the new id (store, engines, what this run knows);
+        """A group became a supergroup: its project moves to the new id (store, engines, what this run knows),
+        and a language it chose is its menu's under the new id too (a transport's menus are per chat id);
         False when it had moved already."""
         if not await self.store.chats.migrate(old, new):
             return False
@@ -423,6 +424,9 @@ class Chats:
             self._absent.discard(old)
             self._absent.add(new)
         log.info("chat %s became chat %s; its project moved with it", old, new)
+        chosen = (await self.store.chats.get(new)).chosen_language
+        if chosen in available_languages():
+            await self.replies.menu(new, chosen)
         return True
 
     # ------------------------------------------------------------ speaking

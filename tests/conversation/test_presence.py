@@ -90,3 +90,11 @@ async def test_a_join_in_a_forum_topic_lets_the_whole_group_in(core: Core) -> No
     await core.conversation.command(Origin(topic, USER, 5, in_group=True, group_id=forum), "join", code)
     assert core.replies.texts(topic) == [str(wording.JOINED_GROUP)]  # answered in the topic
     assert await core.store.access.is_admitted(user_id=None, chat_id=forum)
+
+
+async def test_a_group_that_chose_its_language_keeps_its_menu_when_it_becomes_a_supergroup(core: Core) -> None:
+    group, supergroup = -4002, -1001234567891
+    await core.conversation.command(origin(1, chat_id=group, in_group=True), "language", "zh")
+    await core.conversation.moved(group, supergroup)
+    await core.conversation.moved(group, supergroup)  # told twice: set once
+    assert [(chat, language) for chat, language, _said in core.replies.menus] == [(group, "zh"), (supergroup, "zh")]
